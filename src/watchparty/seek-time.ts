@@ -1,0 +1,77 @@
+// What users type to seek: clock forms (`1:23:45`, `83:45`), plain seconds (`90`), relative jumps
+// (`+30`, `-10`) and unit forms (`1h2m`, `1h2m3s`, `45s`). One parser for every door.
+import { WatchPartyError } from './errors.ts';
+
+export type SeekTarget = { kind: 'absolute'; seconds: number } | { kind: 'relative'; seconds: number };
+
+export const seekFormatsHelp = 'Use a time such as 1:23:45, 83:45, 90 (seconds), +30 or -10 (jump), or 1h2m3s.';
+
+const clockPattern = /^(?:(\d+):)?(\d+):(\d{1,2})$/;
+const secondsPattern = /^\d+$/;
+const unitPattern = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/** Parses a seek time; returns null when the text matches no accepted format. */
+export function parseSeekTime(text: string): SeekTarget | null {
+  const trimmed = text.trim().toLowerCase().replaceAll(' ', '');
+  const sign = trimmed.startsWith('+') ? 1 : trimmed.startsWith('-') ? -1 : 0;
+  const seconds = parseDuration(sign === 0 ? trimmed : trimmed.slice(1));
+  if (seconds === null) return null;
+  return sign === 0 ? { kind: 'absolute', seconds } : { kind: 'relative', seconds: sign * seconds };
+}
+
+function parseDuration(text: string): number | null {
+  if (text === '') return null;
+  if (secondsPattern.test(text)) return Number(text);
+  const clock = clockPattern.exec(text);
+  if (clock) {
+    const [, hours, minutes, seconds] = clock;
+    // `83:45` is 83 minutes; with hours present, minutes must read like a clock.
+    if (Number(seconds) >= 60 || (hours !== undefined && Number(minutes) >= 60)) return null;
+    return Number(hours ?? 0) * 3600 + Number(minutes) * 60 + Number(seconds);
+  }
+  const units = unitPattern.exec(text);
+  if (units) {
+    const [, hours, minutes, seconds] = units;
+    return Number(hours ?? 0) * 3600 + Number(minutes ?? 0) * 60 + Number(seconds ?? 0);
+  }
+  return null;
+}
+
+/** `1:02:03`, or `2:03` under an hour: how positions and lengths read in messages. */
+export function formatDuration(totalSeconds: number): string {
+  const whole = Math.max(0, Math.floor(totalSeconds));
+  const hours = Math.floor(whole / 3600);
+  const minutes = Math.floor((whole % 3600) / 60);
+  const seconds = whole % 60;
+  const mm = hours > 0 ? String(minutes).padStart(2, '0') : String(minutes);
+  return `${hours > 0 ? `${hours}:` : ''}${mm}:${String(seconds).padStart(2, '0')}`;
+}
+
+/**
+ * Resolves what the user typed against the playing item: a relative jump before the start lands on
+ * 0, a target at or past the end is refused with the item's length.
+ */
+export function resolveSeekTarget(
+  text: string,
+  current: { positionSeconds: number; durationSeconds: number | null; title: string },
+): number {
+  const target = parseSeekTime(text);
+  if (target === null) {
+    throw new WatchPartyError('bad_request', `"${text.slice(0, 32)}" is not a time. ${seekFormatsHelp}`, {
+      field: 'position',
+    });
+  }
+  const seconds = Math.max(
+    0,
+    target.kind === 'absolute' ? target.seconds : current.positionSeconds + target.seconds,
+  );
+  const { durationSeconds } = current;
+  if (durationSeconds !== null && seconds >= durationSeconds) {
+    throw new WatchPartyError(
+      'bad_request',
+      `${formatDuration(seconds)} is past the end: "${current.title}" is ${formatDuration(durationSeconds)} long. ${seekFormatsHelp}`,
+      { field: 'position' },
+    );
+  }
+  return seconds;
+}

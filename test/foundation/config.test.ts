@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ConfigError, loadBaseConfig, loadConfig, loadJellyfinConfig } from '../../src/config.ts';
+
+const validEnv = {
+  DISCORD_TOKEN: 'bot-token-value-that-is-secret',
+  DISCORD_APPLICATION_ID: '123456789012345678',
+  STREAMER_TOKENS: 'streamer-one-secret, streamer-two-secret',
+  JELLYFIN_URL: 'http://jellyfin.local:8096/',
+  JELLYFIN_API_KEY: 'jellyfin-key-secret',
+};
+
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('loadConfig accepted an invalid environment');
+}
+
+describe('configuration', () => {
+  test('an empty environment names every required setting in one message', () => {
+    const error = configError({});
+    for (const name of ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'STREAMER_TOKENS', 'JELLYFIN_URL', 'JELLYFIN_API_KEY']) {
+      assert.match(error.message, new RegExp(`${name}\\b`), `${name} missing from:\n${error.message}`);
+    }
+    assert.match(error.message, /\.env\.example/);
+  });
+
+  test('invalid values are named without echoing any secret', () => {
+    const env = {
+      ...validEnv,
+      DISCORD_APPLICATION_ID: 'not-an-id',
+      JELLYFIN_URL: 'ftp://nope',
+      HTTP_PORT: '99999',
+      STREAMER_TOKENS: ' , ',
+    };
+    const error = configError(env);
+    assert.deepEqual(
+      error.problems.map((p) => p.split(' ')[0]).sort(),
+      ['DISCORD_APPLICATION_ID', 'HTTP_PORT', 'JELLYFIN_URL', 'STREAMER_TOKENS'],
+    );
+    for (const secret of [validEnv.DISCORD_TOKEN, validEnv.JELLYFIN_API_KEY, 'streamer-one-secret']) {
+      assert.ok(!error.message.includes(secret));
+    }
+  });
+
+  test('a valid environment gets the documented defaults', () => {
+    const config = loadConfig(validEnv);
+    assert.equal(config.databasePath, './data/orb.sqlite');
+    assert.equal(config.http.host, '127.0.0.1');
+    assert.equal(config.http.port, 8787);
+    assert.deepEqual(config.http.apiTokens, []);
+    assert.deepEqual(config.streamerTokens, ['streamer-one-secret', 'streamer-two-secret']);
+    assert.equal(config.jellyfin.url, 'http://jellyfin.local:8096');
+    assert.deepEqual(
+      { profile: config.stream.profile, width: config.stream.width, fps: config.stream.fps },
+      { profile: '720p30', width: 1280, fps: 30 },
+    );
+  });
+
+  test('the bitrate cap lowers the profile bitrate, never raises it', () => {
+    assert.equal(loadConfig({ ...validEnv, STREAM_PROFILE: '1080p60', STREAM_MAX_BITRATE_KBPS: '3000' }).stream.bitrateKbps, 3000);
+    assert.equal(loadConfig({ ...validEnv, STREAM_PROFILE: '720p30', STREAM_MAX_BITRATE_KBPS: '9000' }).stream.bitrateKbps, 2500);
+  });
+
+  test('empty values mean unset, so defaults apply', () => {
+    assert.equal(loadConfig({ ...validEnv, HTTP_HOST: '', LOG_LEVEL: '' }).http.host, '127.0.0.1');
+  });
+
+  test('migrate needs nothing but DATABASE_PATH, sync-catalog only Jellyfin', () => {
+    assert.equal(loadBaseConfig({}).databasePath, './data/orb.sqlite');
+    assert.equal(loadBaseConfig({ DATABASE_PATH: '/tmp/x.sqlite' }).databasePath, '/tmp/x.sqlite');
+    assert.throws(() => loadJellyfinConfig({}), /JELLYFIN_URL is not set[\s\S]*JELLYFIN_API_KEY is not set/);
+    assert.equal(loadJellyfinConfig(validEnv).jellyfin.apiKey, validEnv.JELLYFIN_API_KEY);
+  });
+});

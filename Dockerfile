@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# Orb Watch Party: the bot, with its stream workers as child processes. Node 24 runs the TypeScript
+# sources directly (type stripping), so there is no compile stage: one stage resolves production
+# dependencies, the runtime stage adds Debian's ffmpeg and runs as the unprivileged `node` user.
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: better-sqlite3 and @snazzah/davey ship prebuilt binaries, and ffmpeg-static's
+# download is not wanted (Debian's ffmpeg is installed below).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-bookworm-slim AS runtime
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ffmpeg ca-certificates tini \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+ENV NODE_ENV=production \
+    DATABASE_PATH=/data/orb.sqlite \
+    HTTP_HOST=0.0.0.0 \
+    HTTP_PORT=8787 \
+    FFMPEG_PATH=/usr/bin/ffmpeg
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+EXPOSE 8787
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HTTP_PORT}/api/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# tini reaps the worker and ffmpeg children and forwards SIGTERM so `docker stop` shuts down cleanly.
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["node", "src/main.ts", "start"]

@@ -37,18 +37,22 @@ const jellyfinShape = {
   CATALOG_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(30),
 };
 
-/** Everything `start` needs on top. */
-const botShape = {
+/** The bot's Discord identity; `register-commands` needs only these and the base. */
+const discordShape = {
   DISCORD_TOKEN: z.string().min(1, 'must be the bot token from the Discord developer portal'),
   DISCORD_APPLICATION_ID: snowflake,
   DISCORD_GUILD_ID: snowflake.optional(),
   /** Points both Discord clients at another API (the simulator); unset in production. */
   DISCORD_API_BASE: z.url().optional(),
+  DJ_ROLE_ID: snowflake.optional(),
+};
+
+/** Everything `start` needs on top. */
+const botShape = {
   STREAMER_TOKENS: csv.refine(
     (tokens) => tokens.length > 0,
     'must list at least one streaming-account token',
   ),
-  DJ_ROLE_ID: snowflake.optional(),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8787),
   API_TOKENS: csv,
@@ -59,7 +63,8 @@ const botShape = {
 
 const baseSchema = z.object(baseShape);
 const jellyfinSchema = z.object({ ...baseShape, ...jellyfinShape });
-const fullSchema = z.object({ ...baseShape, ...jellyfinShape, ...botShape });
+const discordSchema = z.object({ ...baseShape, ...discordShape });
+const fullSchema = z.object({ ...baseShape, ...jellyfinShape, ...discordShape, ...botShape });
 
 /** Names whose values must never be echoed back, even in an error about them. */
 export const secretSettingNames = [
@@ -113,8 +118,19 @@ function toJellyfin(env: z.output<typeof jellyfinSchema>) {
   };
 }
 
+function toDiscord(env: z.output<typeof discordSchema>) {
+  return {
+    token: env.DISCORD_TOKEN,
+    applicationId: env.DISCORD_APPLICATION_ID,
+    guildId: env.DISCORD_GUILD_ID,
+    apiBase: env.DISCORD_API_BASE,
+    djRoleId: env.DJ_ROLE_ID,
+  };
+}
+
 export type BaseConfig = ReturnType<typeof toBase>;
 export type JellyfinConfig = ReturnType<typeof toJellyfin>;
+export type DiscordConfig = ReturnType<typeof toDiscord>;
 
 export function loadBaseConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig {
   return toBase(parseWith(baseSchema, env));
@@ -127,19 +143,18 @@ export function loadJellyfinConfig(
   return { ...toBase(parsed), jellyfin: toJellyfin(parsed) };
 }
 
+export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig & { discord: DiscordConfig } {
+  const parsed = parseWith(discordSchema, env);
+  return { ...toBase(parsed), discord: toDiscord(parsed) };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseWith(fullSchema, env);
   const profile = streamProfiles[parsed.STREAM_PROFILE];
   return {
     ...toBase(parsed),
     jellyfin: toJellyfin(parsed),
-    discord: {
-      token: parsed.DISCORD_TOKEN,
-      applicationId: parsed.DISCORD_APPLICATION_ID,
-      guildId: parsed.DISCORD_GUILD_ID,
-      apiBase: parsed.DISCORD_API_BASE,
-      djRoleId: parsed.DJ_ROLE_ID,
-    },
+    discord: toDiscord(parsed),
     streamerTokens: parsed.STREAMER_TOKENS,
     http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT, apiTokens: parsed.API_TOKENS },
     stream: {

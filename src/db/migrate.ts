@@ -18,7 +18,7 @@ export class MigrationError extends Error {
 }
 
 /** Runs every pending migration; returns the names it applied (empty when already up to date). */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+export async function migrateToLatest<Tables>(db: Kysely<Tables>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: new FileMigrationProvider({ fs, path, migrationFolder }) });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {

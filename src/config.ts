@@ -143,7 +143,9 @@ export function loadJellyfinConfig(
   return { ...toBase(parsed), jellyfin: toJellyfin(parsed) };
 }
 
-export function loadDiscordConfig(env: NodeJS.ProcessEnv = process.env): BaseConfig & { discord: DiscordConfig } {
+export function loadDiscordConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): BaseConfig & { discord: DiscordConfig } {
   const parsed = parseWith(discordSchema, env);
   return { ...toBase(parsed), discord: toDiscord(parsed) };
 }

@@ -23,7 +23,13 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 describe('configuration', () => {
   test('an empty environment names every required setting in one message', () => {
     const error = configError({});
-    for (const name of ['DISCORD_TOKEN', 'DISCORD_APPLICATION_ID', 'STREAMER_TOKENS', 'JELLYFIN_URL', 'JELLYFIN_API_KEY']) {
+    for (const name of [
+      'DISCORD_TOKEN',
+      'DISCORD_APPLICATION_ID',
+      'STREAMER_TOKENS',
+      'JELLYFIN_URL',
+      'JELLYFIN_API_KEY',
+    ]) {
       assert.match(error.message, new RegExp(`${name}\\b`), `${name} missing from:\n${error.message}`);
     }
     assert.match(error.message, /\.env\.example/);
@@ -38,10 +44,12 @@ describe('configuration', () => {
       STREAMER_TOKENS: ' , ',
     };
     const error = configError(env);
-    assert.deepEqual(
-      error.problems.map((p) => p.split(' ')[0]).sort(),
-      ['DISCORD_APPLICATION_ID', 'HTTP_PORT', 'JELLYFIN_URL', 'STREAMER_TOKENS'],
-    );
+    assert.deepEqual(error.problems.map((p) => p.split(' ')[0]).sort(), [
+      'DISCORD_APPLICATION_ID',
+      'HTTP_PORT',
+      'JELLYFIN_URL',
+      'STREAMER_TOKENS',
+    ]);
     for (const secret of [validEnv.DISCORD_TOKEN, validEnv.JELLYFIN_API_KEY, 'streamer-one-secret']) {
       assert.ok(!error.message.includes(secret));
     }
@@ -62,8 +70,16 @@ describe('configuration', () => {
   });
 
   test('the bitrate cap lowers the profile bitrate, never raises it', () => {
-    assert.equal(loadConfig({ ...validEnv, STREAM_PROFILE: '1080p60', STREAM_MAX_BITRATE_KBPS: '3000' }).stream.bitrateKbps, 3000);
-    assert.equal(loadConfig({ ...validEnv, STREAM_PROFILE: '720p30', STREAM_MAX_BITRATE_KBPS: '9000' }).stream.bitrateKbps, 2500);
+    assert.equal(
+      loadConfig({ ...validEnv, STREAM_PROFILE: '1080p60', STREAM_MAX_BITRATE_KBPS: '3000' }).stream
+        .bitrateKbps,
+      3000,
+    );
+    assert.equal(
+      loadConfig({ ...validEnv, STREAM_PROFILE: '720p30', STREAM_MAX_BITRATE_KBPS: '9000' }).stream
+        .bitrateKbps,
+      2500,
+    );
   });
 
   test('empty values mean unset, so defaults apply', () => {

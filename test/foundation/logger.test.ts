@@ -23,7 +23,13 @@ test('secrets are redacted from messages, fields, URLs and errors', () => {
   logger.warn('Bearer abcdefghijklmnop was refused');
   logger.info({ token: 'short' }, 'field named token');
   const output = lines.join('');
-  for (const secret of ['abcdef123456', 'abc123def', 'super-secret-bot-token-1234', 'abcdefghijklmnop', '"short"']) {
+  for (const secret of [
+    'abcdef123456',
+    'abc123def',
+    'super-secret-bot-token-1234',
+    'abcdefghijklmnop',
+    '"short"',
+  ]) {
     assert.ok(!output.includes(secret), `${secret} leaked: ${output}`);
   }
   assert.match(output, /ApiKey=\[redacted\]&x=1/);

@@ -39,7 +39,13 @@ const seedColumns: Record<string, Record<string, string>> = {
     status: 'TEXT',
     created_at: 'TEXT',
   },
-  watch_party_events: { id: 'INTEGER', session_id: 'INTEGER', event_type: 'TEXT', payload_json: 'TEXT', created_at: 'TEXT' },
+  watch_party_events: {
+    id: 'INTEGER',
+    session_id: 'INTEGER',
+    event_type: 'TEXT',
+    payload_json: 'TEXT',
+    created_at: 'TEXT',
+  },
   watch_party_worker_state: {
     session_id: 'INTEGER',
     worker_status: 'TEXT',
@@ -69,7 +75,10 @@ describe('migrations', () => {
   test('the seed columns exist with the right types', async () => {
     const db = openDatabase(path);
     for (const [table, columns] of Object.entries(seedColumns)) {
-      const { rows } = await sql<{ name: string; type: string }>`select name, type from pragma_table_info(${table})`.execute(db);
+      const { rows } = await sql<{
+        name: string;
+        type: string;
+      }>`select name, type from pragma_table_info(${table})`.execute(db);
       const actual = Object.fromEntries(rows.map((row) => [row.name, row.type.toUpperCase()]));
       for (const [column, type] of Object.entries(columns)) {
         assert.equal(actual[column], type, `${table}.${column}`);
@@ -80,17 +89,45 @@ describe('migrations', () => {
 
   test('status columns refuse values outside their set, and one live party per voice channel', async () => {
     const db = openDatabase(path);
-    const session = { guild_id: 'g', voice_channel_id: 'v', text_channel_id: 't', owner_user_id: 'u', title: 'Movie night' };
-    await assert.rejects(db.insertInto('watch_party_sessions').values({ ...session, status: 'bogus' as never }).execute(), /CHECK/);
-    const { id } = await db.insertInto('watch_party_sessions').values(session).returning('id').executeTakeFirstOrThrow();
+    const session = {
+      guild_id: 'g',
+      voice_channel_id: 'v',
+      text_channel_id: 't',
+      owner_user_id: 'u',
+      title: 'Movie night',
+    };
+    await assert.rejects(
+      db
+        .insertInto('watch_party_sessions')
+        .values({ ...session, status: 'bogus' as never })
+        .execute(),
+      /CHECK/,
+    );
+    const { id } = await db
+      .insertInto('watch_party_sessions')
+      .values(session)
+      .returning('id')
+      .executeTakeFirstOrThrow();
     await assert.rejects(db.insertInto('watch_party_sessions').values(session).execute(), /UNIQUE/);
     await db.updateTable('watch_party_sessions').set({ status: 'stopped' }).where('id', '=', id).execute();
     await db.insertInto('watch_party_sessions').values(session).execute();
     const entry = { session_id: id, media_type: 'movie' as const, jellyfin_source_id: 'x', title: 'X' };
-    await db.insertInto('watch_party_queue').values({ ...entry, position: 1 }).execute();
-    await assert.rejects(db.insertInto('watch_party_queue').values({ ...entry, position: 1 }).execute(), /UNIQUE/);
+    await db
+      .insertInto('watch_party_queue')
+      .values({ ...entry, position: 1 })
+      .execute();
     await assert.rejects(
-      db.insertInto('watch_party_queue').values({ ...entry, session_id: 9999, position: 1 }).execute(),
+      db
+        .insertInto('watch_party_queue')
+        .values({ ...entry, position: 1 })
+        .execute(),
+      /UNIQUE/,
+    );
+    await assert.rejects(
+      db
+        .insertInto('watch_party_queue')
+        .values({ ...entry, session_id: 9999, position: 1 })
+        .execute(),
       /FOREIGN KEY/,
     );
     await db.destroy();

@@ -4,7 +4,13 @@
 import { MediaServerUnavailableError, UnknownMediaError } from './media-library.ts';
 import { NoStreamerAvailableError, WorkerUnavailableError } from './worker-pool.ts';
 
-export const watchPartyErrorCodes = ['bad_request', 'forbidden', 'not_found', 'conflict', 'unavailable'] as const;
+export const watchPartyErrorCodes = [
+  'bad_request',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'unavailable',
+] as const;
 export type WatchPartyErrorCode = (typeof watchPartyErrorCodes)[number];
 
 export class WatchPartyError extends Error {
@@ -25,7 +31,8 @@ export class WatchPartyError extends Error {
  */
 export function asWatchPartyError(error: unknown): WatchPartyError | null {
   if (error instanceof WatchPartyError) return error;
-  if (error instanceof UnknownMediaError) return new WatchPartyError('not_found', error.message, { cause: error });
+  if (error instanceof UnknownMediaError)
+    return new WatchPartyError('not_found', error.message, { cause: error });
   if (
     error instanceof NoStreamerAvailableError ||
     error instanceof WorkerUnavailableError ||

@@ -18,7 +18,17 @@ export type Actor =
 export type MemberActor = Extract<Actor, { kind: 'member' }>;
 
 /** `queue` and `start` are for every listener; the rest control the party. */
-export type PartyAction = 'queue' | 'start' | 'pause' | 'resume' | 'seek' | 'skip' | 'stop' | 'remove' | 'move' | 'clear';
+export type PartyAction =
+  | 'queue'
+  | 'start'
+  | 'pause'
+  | 'resume'
+  | 'seek'
+  | 'skip'
+  | 'stop'
+  | 'remove'
+  | 'move'
+  | 'clear';
 
 export interface PermissionPolicyOptions {
   /** Members with this role may control any party, like its owner. */
@@ -42,7 +52,11 @@ export class PermissionPolicy {
   }
 
   /** Throws a `forbidden` WatchPartyError saying who may do `action`. */
-  assertAllowed(actor: Actor, session: Pick<SessionRow, 'voice_channel_id' | 'owner_user_id'>, action: PartyAction) {
+  assertAllowed(
+    actor: Actor,
+    session: Pick<SessionRow, 'voice_channel_id' | 'owner_user_id'>,
+    action: PartyAction,
+  ) {
     if (actor.kind !== 'member') return;
     const inChannel = actor.voiceChannelId === session.voice_channel_id;
     if (action === 'queue' || action === 'start') {
@@ -56,7 +70,10 @@ export class PermissionPolicy {
     const isOwner = actor.userId === session.owner_user_id;
     const isDj = this.#djRoleId !== undefined && actor.roleIds.includes(this.#djRoleId);
     if (!isOwner && !isDj) {
-      throw new WatchPartyError('forbidden', `Only ${this.#controllers(session)} can ${action} in this party.`);
+      throw new WatchPartyError(
+        'forbidden',
+        `Only ${this.#controllers(session)} can ${action} in this party.`,
+      );
     }
     if (!inChannel) {
       throw new WatchPartyError(

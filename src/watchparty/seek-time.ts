@@ -4,7 +4,8 @@ import { WatchPartyError } from './errors.ts';
 
 export type SeekTarget = { kind: 'absolute'; seconds: number } | { kind: 'relative'; seconds: number };
 
-export const seekFormatsHelp = 'Use a time such as 1:23:45, 83:45, 90 (seconds), +30 or -10 (jump), or 1h2m3s.';
+export const seekFormatsHelp =
+  'Use a time such as 1:23:45, 83:45, 90 (seconds), +30 or -10 (jump), or 1h2m3s.';
 
 const clockPattern = /^(?:(\d+):)?(\d+):(\d{1,2})$/;
 const secondsPattern = /^\d+$/;

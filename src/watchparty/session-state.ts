@@ -68,8 +68,12 @@ const transitions: TransitionTable = {
   stopped: {},
 };
 
-/** Statuses in which a party holds (or is getting) a worker; the bot resumes these after a restart. */
-export const liveStatuses = ['connecting', 'playing', 'paused'] as const satisfies readonly SessionStatus[];
+/** Statuses in which a party holds (or is getting) a stream worker; the bot resumes these after a restart. */
+export const streamingStatuses = [
+  'connecting',
+  'playing',
+  'paused',
+] as const satisfies readonly SessionStatus[];
 
 export class IllegalTransitionError extends WatchPartyError {
   readonly from: SessionStatus;
@@ -111,6 +115,7 @@ function refusal(from: SessionStatus, event: SessionEvent): string {
     return 'The party is still connecting; try again in a moment.';
   }
   if (from === 'error') return 'The party stopped on an error. Use start to try again.';
-  if (from === 'draft' || from === 'queued') return 'Nothing is playing yet. Queue something and start the party.';
+  if (from === 'draft' || from === 'queued')
+    return 'Nothing is playing yet. Queue something and start the party.';
   return `The party is ${from}; that action is not possible now.`;
 }

@@ -1,0 +1,269 @@
+// The bot's JSON API under /api: a Fastify instance built by a factory (main.ts listens, tests
+// inject). Every route is declared once with its schemas; the same declarations register the
+// handler and produce /api/openapi.json. Bearer auth runs in onRequest, before any body is read.
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { z } from 'zod';
+import type { Logger } from '../logger.ts';
+import { type OpenApiRoute, openApiDocument } from '../openapi.ts';
+import type { Actor } from '../watchparty/permissions.ts';
+import type { WatchPartyService } from '../watchparty/service.ts';
+import { sessionDetailsSchema } from '../watchparty/views.ts';
+import { createTokenChecker } from './bearer-auth.ts';
+import { ApiRequestError, handleApiError, handleNotFound, parseInput } from './errors.ts';
+import {
+  addToQueueBodySchema,
+  addToQueueResponseSchema,
+  apiErrorSchema,
+  clearedResponseSchema,
+  controlBodySchema,
+  createSessionBodySchema,
+  healthSchema,
+  listSessionsQuerySchema,
+  moveBodySchema,
+  movedResponseSchema,
+  queueEntryParamsSchema,
+  removedResponseSchema,
+  sessionListSchema,
+  sessionParamsSchema,
+  sessionResponseSchema,
+} from './schemas.ts';
+
+export interface ApiOptions {
+  service: WatchPartyService;
+  /** Accepted bearer tokens (API_TOKENS). With none, only the public routes answer. */
+  apiTokens: readonly string[];
+  logger: Logger;
+}
+
+type Handler = (request: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<unknown>;
+
+const errorResponses = {
+  400: { description: 'A field is invalid; `field` names it', schema: apiErrorSchema },
+  401: { description: 'Missing or wrong bearer token', schema: apiErrorSchema },
+  404: { description: 'Unknown session or queue entry', schema: apiErrorSchema },
+  409: { description: "The party's state forbids this action", schema: apiErrorSchema },
+  503: { description: 'No streaming account, worker or media server available', schema: apiErrorSchema },
+};
+
+export type ApiServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  Logger
+>;
+
+export function buildApi(options: ApiOptions): ApiServer {
+  const { service } = options;
+  const app = Fastify({ loggerInstance: options.logger, bodyLimit: 64 * 1024 });
+  const tokens = createTokenChecker(options.apiTokens);
+  const documented: OpenApiRoute[] = [];
+  const publicRoutes = new Set<string>();
+  const startedAt = Date.now();
+
+  app.setErrorHandler(handleApiError);
+  app.setNotFoundHandler(handleNotFound);
+
+  app.addHook('onRequest', async (request) => {
+    if (publicRoutes.has(`${request.method} ${request.routeOptions.url}`)) return;
+    const label = tokens.identify(request.headers.authorization);
+    if (label === null) {
+      throw new ApiRequestError(
+        401,
+        'unauthorized',
+        'Send a valid API token as "Authorization: Bearer <token>".',
+      );
+    }
+    request.apiActor = { kind: 'api', label };
+  });
+
+  /** Registers a route and documents it from the same declaration. */
+  function route(spec: OpenApiRoute, status: number, handler: Handler): void {
+    const url = `/api${spec.path.replace(/\{(\w+)\}/g, ':$1')}`;
+    documented.push({ ...spec, path: `/api${spec.path}` });
+    if (spec.authenticated === false) {
+      publicRoutes.add(`${spec.method.toUpperCase()} ${url}`);
+      // Fastify answers HEAD for every GET route; health probes often use it.
+      if (spec.method === 'get') publicRoutes.add(`HEAD ${url}`);
+    }
+    app.route({
+      method: spec.method.toUpperCase() as 'GET',
+      url,
+      handler: async (request, reply) => {
+        const body = await handler(request, reply, request.apiActor ?? { kind: 'system' });
+        return reply.code(status).send(body);
+      },
+    });
+  }
+
+  const details = (id: number) => service.getSession(id);
+  const sessionId = (request: FastifyRequest) => parseInput(sessionParamsSchema, request.params).id;
+  const body = <S extends z.ZodType>(schema: S, request: FastifyRequest) =>
+    parseInput(schema, request.body ?? {});
+
+  route(
+    {
+      method: 'get',
+      path: '/health',
+      summary: 'Liveness and readiness (the database answers)',
+      authenticated: false,
+      responses: { 200: { description: 'Healthy', schema: healthSchema } },
+    },
+    200,
+    async () => ({
+      ok: true,
+      liveSessions: (await service.listSessions()).length,
+      uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    }),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/sessions',
+      summary: 'List parties (not stopped, unless includeStopped=true), newest first',
+      responses: { 200: { description: 'The parties', schema: sessionListSchema }, ...errorResponses },
+    },
+    200,
+    async (request) => {
+      const query = parseInput(listSessionsQuerySchema, request.query);
+      return { sessions: await service.listSessions(query) };
+    },
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/sessions',
+      summary: 'Create a party for a voice channel (at most one live party per channel)',
+      body: createSessionBodySchema,
+      responses: { 201: { description: 'Created', schema: sessionResponseSchema }, ...errorResponses },
+    },
+    201,
+    async (request, _reply, actor) => ({
+      session: await service.createSession(body(createSessionBodySchema, request), actor),
+    }),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/sessions/{id}',
+      summary: 'One party with its current item, upcoming queue, history, worker state and recent events',
+      responses: { 200: { description: 'The party', schema: sessionDetailsSchema }, ...errorResponses },
+    },
+    200,
+    async (request) => details(sessionId(request)),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/sessions/{id}/queue',
+      summary: 'Queue an item (a series queues its first episode); next puts it first',
+      body: addToQueueBodySchema,
+      responses: { 201: { description: 'Queued', schema: addToQueueResponseSchema }, ...errorResponses },
+    },
+    201,
+    async (request, _reply, actor) => {
+      const id = sessionId(request);
+      const result = await service.addToQueue(id, body(addToQueueBodySchema, request), actor);
+      const { startError } = result;
+      return { ...result, startError: startError && { code: startError.code, message: startError.message } };
+    },
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/sessions/{id}/queue/move',
+      summary: 'Move upcoming item `from` to place `to` (1-based, as listed)',
+      body: moveBodySchema,
+      responses: { 200: { description: 'Moved', schema: movedResponseSchema }, ...errorResponses },
+    },
+    200,
+    async (request, _reply, actor) => {
+      const id = sessionId(request);
+      const { from, to } = body(moveBodySchema, request);
+      return { moved: await service.moveInQueue(id, from, to, actor) };
+    },
+  );
+
+  route(
+    {
+      method: 'delete',
+      path: '/sessions/{id}/queue/{index}',
+      summary: 'Remove upcoming item `index` (1-based, as listed)',
+      responses: { 200: { description: 'Removed', schema: removedResponseSchema }, ...errorResponses },
+    },
+    200,
+    async (request, _reply, actor) => {
+      const { id, index } = parseInput(queueEntryParamsSchema, request.params);
+      return { removed: await service.removeFromQueue(id, index, actor) };
+    },
+  );
+
+  route(
+    {
+      method: 'delete',
+      path: '/sessions/{id}/queue',
+      summary: 'Remove every upcoming item; the current one plays on',
+      responses: { 200: { description: 'Cleared', schema: clearedResponseSchema }, ...errorResponses },
+    },
+    200,
+    async (request, _reply, actor) => ({ cleared: await service.clearQueue(sessionId(request), actor) }),
+  );
+
+  route(
+    {
+      method: 'post',
+      path: '/sessions/{id}/control',
+      summary: 'start, pause, resume, seek (with position), skip or stop; answers the party afterwards',
+      body: controlBodySchema,
+      responses: { 200: { description: 'Done', schema: sessionDetailsSchema }, ...errorResponses },
+    },
+    200,
+    async (request, _reply, actor) => {
+      const id = sessionId(request);
+      const { action, position } = body(controlBodySchema, request);
+      await service.control(id, action, actor, position === undefined ? undefined : String(position));
+      return details(id);
+    },
+  );
+
+  const document = () =>
+    openApiDocument(
+      {
+        title: 'Orb Watch Party API',
+        version: '1.0.0',
+        description: 'Run Jellyfin watch parties in Discord voice channels.',
+      },
+      documented,
+    );
+  route(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document',
+      authenticated: false,
+      responses: { 200: { description: 'OpenAPI 3.1', schema: null } },
+    },
+    200,
+    async () => document(),
+  );
+
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on authenticated routes. */
+    apiActor?: Actor;
+  }
+}

@@ -1,0 +1,65 @@
+// One translation from errors to answers: WatchPartyErrors and Fastify's own client errors become
+// {error: {code, message, field?}} with their status; anything else is logged and answered with a
+// generic 500, never a stack trace.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { WatchPartyError, type WatchPartyErrorCode } from '../watchparty/errors.ts';
+import type { ApiError, ApiErrorCode } from './schemas.ts';
+
+const statusOf: Record<WatchPartyErrorCode, number> = {
+  bad_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+
+/** An error the API raises itself (auth, validation), with its status. */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: ApiErrorCode;
+  readonly field: string | undefined;
+  constructor(status: number, code: ApiErrorCode, message: string, field?: string) {
+    super(message);
+    this.name = 'ApiRequestError';
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Parses input with a schema; a failure is a 400 naming the first bad field. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  const field = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].join('.') || 'body';
+  throw new ApiRequestError(400, 'bad_request', `${field}: ${issue.message}`, field);
+}
+
+function send(reply: FastifyReply, status: number, code: ApiErrorCode, message: string, field?: string) {
+  const body: ApiError = { error: { code, message, ...(field === undefined ? {} : { field }) } };
+  if (status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply.code(status).send(body);
+}
+
+export function handleApiError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof ApiRequestError)
+    return send(reply, error.status, error.code, error.message, error.field);
+  if (error instanceof WatchPartyError) {
+    const message = error.field === undefined ? error.message : `${error.field}: ${error.message}`;
+    return send(reply, statusOf[error.code], error.code, message, error.field);
+  }
+  const status = 'statusCode' in error ? error.statusCode : undefined;
+  if (status !== undefined && status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, wrong content type, body too large) are safe to show.
+    return send(reply, status, status === 404 ? 'not_found' : 'bad_request', error.message);
+  }
+  request.log.error({ err: error }, 'unexpected error in the API');
+  return send(reply, 500, 'internal', 'Something went wrong on our side; the details are in the bot log.');
+}
+
+export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return send(reply, 404, 'not_found', `There is no route ${request.method} ${request.url.split('?')[0]}.`);
+}

@@ -1,0 +1,135 @@
+// What the service hands to its doors: plain camelCase objects built from rows, so Discord, the API
+// and the dashboard read one shape and never see storage details such as raw positions. Declared as
+// zod schemas so the API documents exactly these shapes.
+import { z } from 'zod';
+import {
+  type EventRow,
+  mediaTypes,
+  playbackStates,
+  type QueueEntryRow,
+  queueEntryStatuses,
+  type SessionRow,
+  sessionStatuses,
+  type WorkerStateRow,
+  workerStatuses,
+} from '../db/schema.ts';
+
+const sessionStatusSchema = z.enum(sessionStatuses);
+
+export const partySessionSchema = z.object({
+  id: z.number().int(),
+  guildId: z.string(),
+  voiceChannelId: z.string(),
+  textChannelId: z.string(),
+  ownerUserId: z.string(),
+  title: z.string(),
+  status: sessionStatusSchema,
+  currentQueueEntryId: z.number().int().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type PartySession = z.infer<typeof partySessionSchema>;
+
+export const queueEntrySchema = z.object({
+  id: z.number().int(),
+  itemId: z.string(),
+  mediaType: z.enum(mediaTypes),
+  title: z.string(),
+  year: z.number().int().nullable(),
+  runtimeSeconds: z.number().nullable(),
+  summary: z.string().nullable(),
+  posterUrl: z.string().nullable(),
+  status: z.enum(queueEntryStatuses),
+  requestedByUserId: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type QueueEntry = z.infer<typeof queueEntrySchema>;
+
+/** An upcoming entry with the number users see in `list` and pass to remove/move. */
+export const upcomingEntrySchema = queueEntrySchema.extend({ number: z.number().int().positive() });
+export type UpcomingEntry = z.infer<typeof upcomingEntrySchema>;
+
+export const workerStateSchema = z.object({
+  workerStatus: z.enum(workerStatuses),
+  playbackState: z.enum(playbackStates),
+  currentTitle: z.string().nullable(),
+  positionSeconds: z.number(),
+  durationSeconds: z.number().nullable(),
+  lastError: z.string().nullable(),
+  updatedAt: z.string(),
+});
+export type WorkerState = z.infer<typeof workerStateSchema>;
+
+export const partyEventSchema = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  actorUserId: z.string().nullable(),
+  payload: z.unknown(),
+  createdAt: z.string(),
+});
+export type PartyEvent = z.infer<typeof partyEventSchema>;
+
+export const sessionDetailsSchema = z.object({
+  session: partySessionSchema,
+  current: queueEntrySchema.nullable(),
+  upcoming: z.array(upcomingEntrySchema),
+  /** Played, skipped and failed entries, most recent first. */
+  history: z.array(queueEntrySchema),
+  worker: workerStateSchema.nullable(),
+  /** Most recent first. */
+  recentEvents: z.array(partyEventSchema),
+});
+export type SessionDetails = z.infer<typeof sessionDetailsSchema>;
+
+export function toPartySession(row: SessionRow): PartySession {
+  return {
+    id: row.id,
+    guildId: row.guild_id,
+    voiceChannelId: row.voice_channel_id,
+    textChannelId: row.text_channel_id,
+    ownerUserId: row.owner_user_id,
+    title: row.title,
+    status: row.status,
+    currentQueueEntryId: row.current_queue_entry_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toQueueEntry(row: QueueEntryRow): QueueEntry {
+  return {
+    id: row.id,
+    itemId: row.jellyfin_source_id,
+    mediaType: row.media_type,
+    title: row.title,
+    year: row.year,
+    runtimeSeconds: row.runtime,
+    summary: row.summary,
+    posterUrl: row.poster_url,
+    status: row.status,
+    requestedByUserId: row.requested_by_user_id,
+    createdAt: row.created_at,
+  };
+}
+
+export function toWorkerState(row: WorkerStateRow): WorkerState {
+  return {
+    workerStatus: row.worker_status,
+    playbackState: row.playback_state,
+    currentTitle: row.current_title,
+    positionSeconds: row.position_seconds,
+    durationSeconds: row.duration_seconds,
+    lastError: row.last_error,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toPartyEvent(row: EventRow): PartyEvent {
+  return {
+    id: row.id,
+    type: row.event_type,
+    actorUserId: row.actor_user_id,
+    payload: JSON.parse(row.payload_json) as unknown,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,391 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type ApiServer, buildApi } from '../../src/http/api.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  createWatchPartyHarness,
+  GUILD_ID,
+  OTHER_VOICE_CHANNEL_ID,
+  OWNER_ID,
+  TEXT_CHANNEL_ID,
+  VOICE_CHANNEL_ID,
+  type WatchPartyHarness,
+  waitForSession,
+} from '../support/watch-party.ts';
+
+const TOKEN = 'api-token-for-tests-0123456789';
+const auth = { authorization: `Bearer ${TOKEN}` };
+
+describe('JSON API', () => {
+  let harness: WatchPartyHarness;
+  let api: ApiServer;
+  const logLines: string[] = [];
+
+  before(async () => {
+    harness = await createWatchPartyHarness();
+    const logger = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: { write: (line: string) => logLines.push(line) },
+    });
+    api = buildApi({ service: harness.service, apiTokens: ['another-token-abcdef', TOKEN], logger });
+    await api.ready();
+  });
+  after(async () => {
+    await api.close();
+    await harness.cleanup();
+  });
+
+  async function createSession(voiceChannelId = VOICE_CHANNEL_ID): Promise<number> {
+    const response = await api.inject({
+      method: 'POST',
+      url: '/api/sessions',
+      headers: auth,
+      payload: {
+        guildId: GUILD_ID,
+        voiceChannelId,
+        textChannelId: TEXT_CHANNEL_ID,
+        ownerUserId: OWNER_ID,
+        title: 'Movie night',
+      },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+    return response.json().session.id;
+  }
+
+  async function stopSession(id: number): Promise<void> {
+    const response = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/control`,
+      headers: auth,
+      payload: { action: 'stop' },
+    });
+    assert.equal(response.statusCode, 200, response.body);
+  }
+
+  function assertError(
+    response: { statusCode: number; json(): unknown; body: string },
+    status: number,
+    code: string,
+    field?: string,
+  ) {
+    assert.equal(response.statusCode, status, response.body);
+    const { error } = response.json() as { error: { code: string; message: string; field?: string } };
+    assert.equal(error.code, code);
+    assert.ok(error.message.length > 0);
+    assert.doesNotMatch(response.body, /\bat .*\.ts:\d+/, 'no stack trace');
+    if (field !== undefined) {
+      assert.equal(error.field, field);
+      assert.match(error.message, new RegExp(field));
+    }
+    return error;
+  }
+
+  test('health answers without a token', async () => {
+    const response = await api.inject({ method: 'GET', url: '/api/health' });
+    assert.equal(response.statusCode, 200);
+    assert.equal(response.json().ok, true);
+    assert.equal((await api.inject({ method: 'HEAD', url: '/api/health' })).statusCode, 200);
+  });
+
+  test('the OpenAPI document describes every route with the schemas it enforces', async () => {
+    const response = await api.inject({ method: 'GET', url: '/api/openapi.json' });
+    assert.equal(response.statusCode, 200);
+    const document = response.json();
+    assert.equal(document.openapi, '3.1.0');
+    assert.deepEqual(Object.keys(document.paths).sort(), [
+      '/api/health',
+      '/api/openapi.json',
+      '/api/sessions',
+      '/api/sessions/{id}',
+      '/api/sessions/{id}/control',
+      '/api/sessions/{id}/queue',
+      '/api/sessions/{id}/queue/move',
+      '/api/sessions/{id}/queue/{index}',
+    ]);
+    const control = document.paths['/api/sessions/{id}/control'].post;
+    assert.deepEqual(control.requestBody.content['application/json'].schema.properties.action.enum, [
+      'start',
+      'pause',
+      'resume',
+      'seek',
+      'skip',
+      'stop',
+    ]);
+    assert.deepEqual(document.paths['/api/health'].get.security, []);
+  });
+
+  for (const [name, headers] of [
+    ['no token', {}],
+    ['a wrong token', { authorization: 'Bearer not-the-token' }],
+    ['a token with the wrong scheme', { authorization: `Basic ${TOKEN}` }],
+    ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+  ] as const) {
+    test(`401 with ${name}`, async () => {
+      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers });
+      assertError(response, 401, 'unauthorized');
+      assert.equal(response.headers['www-authenticate'], 'Bearer');
+    });
+  }
+
+  test('401 comes before the body is looked at', async () => {
+    const response = await api.inject({
+      method: 'POST',
+      url: '/api/sessions',
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
+    assertError(response, 401, 'unauthorized');
+  });
+
+  test('400 names the bad field', async () => {
+    const id = await createSession();
+    const cases: Array<[string, string, unknown, string]> = [
+      [
+        'POST',
+        '/api/sessions',
+        { guildId: GUILD_ID, textChannelId: TEXT_CHANNEL_ID, ownerUserId: OWNER_ID },
+        'voiceChannelId',
+      ],
+      [
+        'POST',
+        '/api/sessions',
+        {
+          guildId: 'guild',
+          voiceChannelId: OTHER_VOICE_CHANNEL_ID,
+          textChannelId: TEXT_CHANNEL_ID,
+          ownerUserId: OWNER_ID,
+        },
+        'guildId',
+      ],
+      ['POST', `/api/sessions/${id}/queue`, { itemId: 42 }, 'itemId'],
+      ['POST', `/api/sessions/${id}/queue`, { itemId: 'movie-1', nxt: true }, 'nxt'],
+      ['POST', `/api/sessions/${id}/queue/move`, { from: 0, to: 1 }, 'from'],
+      ['POST', `/api/sessions/${id}/control`, { action: 'rewind' }, 'action'],
+      ['POST', `/api/sessions/${id}/control`, { action: 'seek' }, 'position'],
+      ['POST', '/api/sessions/abc/control', { action: 'stop' }, 'id'],
+      ['DELETE', `/api/sessions/${id}/queue/first`, undefined, 'index'],
+    ];
+    for (const [method, url, payload, field] of cases) {
+      const response = await api.inject({
+        method: method as 'POST',
+        url,
+        headers: auth,
+        ...(payload === undefined ? {} : { payload: payload as object }),
+      });
+      assertError(response, 400, 'bad_request', field);
+    }
+    const badJson = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"itemId": ',
+    });
+    assertError(badJson, 400, 'bad_request');
+    await stopSession(id);
+  });
+
+  test('400 for a seek past the end, with the length and the formats', async () => {
+    const id = await createSession();
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'short-1', startIfIdle: true },
+    });
+    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    const response = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/control`,
+      headers: auth,
+      payload: { action: 'seek', position: '1h' },
+    });
+    const error = assertError(response, 400, 'bad_request', 'position');
+    assert.match(error.message, /9:56 long/);
+    await stopSession(id);
+  });
+
+  test('404 for unknown sessions, items, queue numbers and routes', async () => {
+    assertError(
+      await api.inject({ method: 'GET', url: '/api/sessions/999999', headers: auth }),
+      404,
+      'not_found',
+    );
+    assertError(
+      await api.inject({ method: 'GET', url: '/api/nothing-here', headers: auth }),
+      404,
+      'not_found',
+    );
+    const id = await createSession();
+    assertError(
+      await api.inject({
+        method: 'POST',
+        url: `/api/sessions/${id}/queue`,
+        headers: auth,
+        payload: { itemId: 'no-such-film' },
+      }),
+      404,
+      'not_found',
+    );
+    assertError(
+      await api.inject({ method: 'DELETE', url: `/api/sessions/${id}/queue/3`, headers: auth }),
+      400,
+      'bad_request',
+      'index',
+    );
+    await stopSession(id);
+  });
+
+  test('409 for a second party in the same voice channel and for actions the state forbids', async () => {
+    const id = await createSession();
+    const second = await api.inject({
+      method: 'POST',
+      url: '/api/sessions',
+      headers: auth,
+      payload: {
+        guildId: GUILD_ID,
+        voiceChannelId: VOICE_CHANNEL_ID,
+        textChannelId: TEXT_CHANNEL_ID,
+        ownerUserId: OWNER_ID,
+      },
+    });
+    const conflict = assertError(second, 409, 'conflict');
+    assert.match(conflict.message, new RegExp(`"Movie night" \\(#${id}`));
+    const pause = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/control`,
+      headers: auth,
+      payload: { action: 'pause' },
+    });
+    assert.match(assertError(pause, 409, 'conflict').message, /Nothing is playing/);
+    const start = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/control`,
+      headers: auth,
+      payload: { action: 'start' },
+    });
+    assert.match(assertError(start, 409, 'conflict').message, /queue is empty/i);
+    await stopSession(id);
+  });
+
+  test('503 when every streaming account is busy', async () => {
+    const id = await createSession();
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'movie-1' },
+    });
+    harness.workers.capacity = 0;
+    try {
+      const response = await api.inject({
+        method: 'POST',
+        url: `/api/sessions/${id}/control`,
+        headers: auth,
+        payload: { action: 'start' },
+      });
+      assert.match(assertError(response, 503, 'unavailable').message, /busy/);
+    } finally {
+      harness.workers.capacity = Number.POSITIVE_INFINITY;
+    }
+    await stopSession(id);
+  });
+
+  test('an unexpected failure is a generic 500, logged, with no stack trace', async () => {
+    const id = await createSession();
+    const describeItem = harness.media.describe;
+    harness.media.describe = async () => {
+      throw new TypeError('cannot read properties of undefined (reading "Items")');
+    };
+    try {
+      const response = await api.inject({
+        method: 'POST',
+        url: `/api/sessions/${id}/queue`,
+        headers: auth,
+        payload: { itemId: 'movie-1' },
+      });
+      const error = assertError(response, 500, 'internal');
+      assert.doesNotMatch(error.message, /Items/);
+      assert.ok(logLines.some((line) => line.includes('reading \\"Items\\"')));
+    } finally {
+      harness.media.describe = describeItem;
+    }
+    await stopSession(id);
+  });
+
+  test('create → queue → start → pause → seek → skip → stop against a test worker pool', async () => {
+    const id = await createSession();
+    const queued = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'movie-1' },
+    });
+    assert.equal(queued.statusCode, 201, queued.body);
+    assert.deepEqual([queued.json().started, queued.json().entry.number], [false, 1]);
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'movie-2' },
+    });
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'movie-3', next: true },
+    });
+
+    const moved = await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue/move`,
+      headers: auth,
+      payload: { from: 3, to: 1 },
+    });
+    assert.equal(moved.json().moved.itemId, 'movie-2');
+
+    const control = (payload: object) =>
+      api.inject({ method: 'POST', url: `/api/sessions/${id}/control`, headers: auth, payload });
+    const started = await control({ action: 'start' });
+    assert.equal(started.statusCode, 200, started.body);
+    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    assert.equal((await control({ action: 'pause' })).json().session.status, 'paused');
+    const seeked = (await control({ action: 'seek', position: '1:00:00' })).json();
+    assert.equal(seeked.worker.positionSeconds, 3600);
+    assert.equal((await control({ action: 'resume' })).json().session.status, 'playing');
+    const skipped = (await control({ action: 'skip' })).json();
+    assert.equal(skipped.current.itemId, 'movie-3');
+
+    const removed = await api.inject({ method: 'DELETE', url: `/api/sessions/${id}/queue/1`, headers: auth });
+    assert.equal(removed.json().removed.itemId, 'movie-1');
+    const view = await api.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: auth });
+    assert.equal(view.statusCode, 200);
+    assert.deepEqual(
+      view.json().history.map((entry: { itemId: string; status: string }) => [entry.itemId, entry.status]),
+      [['movie-2', 'skipped']],
+    );
+    assert.equal(view.json().worker.playbackState, 'playing');
+    assert.ok(
+      view
+        .json()
+        .recentEvents.some(
+          (event: { type: string; payload: { actor: string } }) =>
+            event.type === 'moved' && event.payload.actor === 'api:token-2',
+        ),
+    );
+
+    const stopped = (await control({ action: 'stop' })).json();
+    assert.equal(stopped.session.status, 'stopped');
+    assert.equal(harness.workers.workers.has(String(id)), false);
+
+    const list = await api.inject({ method: 'GET', url: '/api/sessions?includeStopped=true', headers: auth });
+    assert.ok(list.json().sessions.some((session: { id: number }) => session.id === id));
+    const live = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+    assert.ok(!live.json().sessions.some((session: { id: number }) => session.id === id));
+  });
+
+  test('the API token never reaches the log', () => {
+    assert.ok(logLines.length > 0);
+    assert.ok(!logLines.some((line) => line.includes(TOKEN)));
+  });
+});

@@ -1,0 +1,351 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type { PlaybackReporter } from '../../src/watchparty/media-library.ts';
+import { WorkerUnavailableError } from '../../src/watchparty/worker-pool.ts';
+import {
+  apiActor,
+  createParty,
+  createWatchPartyHarness,
+  member,
+  OTHER_VOICE_CHANNEL_ID,
+  OWNER_ID,
+  owner,
+  type WatchPartyHarness,
+  waitForSession,
+  watchPartyError,
+} from '../support/watch-party.ts';
+
+describe('playing a party', () => {
+  let harness: WatchPartyHarness;
+  beforeEach(async () => {
+    harness = await createWatchPartyHarness();
+  });
+  afterEach(() => harness.cleanup());
+
+  test('the first item queued into an idle party starts it and the worker plays it', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    const result = await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    assert.equal(result.started, true);
+    const details = await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(details.current?.title, 'Night of the Comet');
+    assert.equal(details.current?.requestedByUserId, OWNER_ID);
+    assert.equal(details.worker?.playbackState, 'playing');
+    assert.deepEqual(
+      workers.calls.map((call) => call.method),
+      ['open', 'play'],
+    );
+    const [play] = workers.callsOf('play', String(id));
+    assert.equal(play?.request.playback.itemId, 'movie-1');
+    assert.equal(play?.request.queueEntryId, details.current?.id);
+    assert.deepEqual(details.recentEvents.map((event) => event.type).reverse(), [
+      'created',
+      'queued',
+      'started',
+      'playing',
+    ]);
+  });
+
+  test('a second item queued while playing waits its turn', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    const second = await service.addToQueue(id, { itemId: 'movie-2', startIfIdle: true }, owner);
+    assert.equal(second.started, false);
+    assert.equal(workers.callsOf('play').length, 1);
+    assert.deepEqual(
+      (await service.getSession(id)).upcoming.map((e) => e.itemId),
+      ['movie-2'],
+    );
+  });
+
+  test('pause, resume and seek reach the worker; illegal ones say why', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+
+    await assert.rejects(service.resume(id, owner), watchPartyError('conflict', /already playing/));
+    await service.pause(id, owner);
+    assert.equal((await service.getSession(id)).session.status, 'paused');
+    await assert.rejects(service.pause(id, owner), watchPartyError('conflict', /paused; use resume/));
+    await service.seek(id, '1:00:00', owner);
+    assert.equal((await service.getSession(id)).session.status, 'paused', 'a seek keeps the party paused');
+    await service.resume(id, owner);
+    await service.seek(id, '+30', owner);
+
+    const controls = workers.callsOf('control', String(id)).map((call) => call.request);
+    assert.deepEqual(controls, [
+      { action: 'pause' },
+      { action: 'seek', positionSeconds: 3600 },
+      { action: 'resume' },
+      { action: 'seek', positionSeconds: 3630 },
+    ]);
+    const details = await service.getSession(id);
+    assert.equal(details.session.status, 'playing');
+    assert.equal(details.worker?.positionSeconds, 3630);
+  });
+
+  test('a seek past the end or a malformed time is refused with the length and the formats', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'short-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    await assert.rejects(service.seek(id, '20:00', owner), watchPartyError('bad_request', /is 9:56 long/));
+    await assert.rejects(service.seek(id, 'later', owner), watchPartyError('bad_request', /1:23:45/));
+    assert.equal(workers.callsOf('control').length, 0);
+  });
+
+  test('when an item ends the next one plays; when the queue runs out the party idles and frees the worker', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await service.addToQueue(id, { itemId: 'movie-2' }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+
+    workers.finishItem(String(id));
+    let details = await waitForSession(service, id, (d) => d.current?.itemId === 'movie-2');
+    assert.equal(details.session.status, 'playing');
+    assert.deepEqual(
+      details.history.map((e) => [e.itemId, e.status]),
+      [['movie-1', 'played']],
+    );
+
+    workers.finishItem(String(id), 'error');
+    details = await waitForSession(service, id, (d) => d.session.status === 'queued');
+    assert.equal(details.current, null);
+    assert.deepEqual(
+      details.history.map((e) => [e.itemId, e.status]),
+      [
+        ['movie-2', 'failed'],
+        ['movie-1', 'played'],
+      ],
+    );
+    assert.equal(workers.workers.has(String(id)), false, 'the streaming account is released');
+    assert.equal(workers.callsOf('close', String(id)).length, 1);
+
+    // Queueing into the idle party starts it again.
+    await service.addToQueue(id, { itemId: 'movie-3', startIfIdle: true }, owner);
+    details = await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(details.current?.itemId, 'movie-3');
+  });
+
+  test('skip plays the next item, and with nothing left idles the party', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await service.addToQueue(id, { itemId: 'movie-2' }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    await service.skip(id, owner);
+    let details = await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(details.current?.itemId, 'movie-2');
+    assert.deepEqual(
+      details.history.map((e) => [e.itemId, e.status]),
+      [['movie-1', 'skipped']],
+    );
+    await service.skip(id, owner);
+    details = await service.getSession(id);
+    assert.equal(details.session.status, 'queued');
+    assert.equal(workers.workers.size, 0);
+    await assert.rejects(service.skip(id, owner), watchPartyError('conflict', /Nothing is playing/));
+  });
+
+  test('stop closes the worker and ends the party for good', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    await service.stop(id, owner);
+    const details = await service.getSession(id);
+    assert.equal(details.session.status, 'stopped');
+    assert.deepEqual(
+      details.history.map((e) => e.status),
+      ['skipped'],
+    );
+    assert.equal(workers.workers.size, 0);
+    await assert.rejects(
+      service.addToQueue(id, { itemId: 'movie-2' }, owner),
+      watchPartyError('conflict', /stopped/),
+    );
+    // The voice channel is free for a new party.
+    assert.notEqual(await createParty(service), id);
+  });
+
+  test('a worker that dies puts the party in error; start retries the same item from where it was', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(id), 1234);
+    await waitForSession(service, id, (d) => d.worker?.positionSeconds === 1234);
+
+    workers.emit(String(id), { type: 'worker-restarting', attempt: 1, reason: 'missed heartbeats' });
+    const restarting = await waitForSession(service, id, (d) => d.worker?.workerStatus === 'restarting');
+    assert.equal(restarting.session.status, 'playing', 'the pool restarts the worker; the party plays on');
+    assert.equal(restarting.recentEvents[0]?.type, 'worker-restarting');
+
+    workers.crash(String(id), 'the worker process exited with code 1');
+    let details = await waitForSession(service, id, (d) => d.session.status === 'error');
+    assert.match(details.worker?.lastError ?? '', /exited with code 1/);
+    await assert.rejects(service.pause(id, owner), watchPartyError('conflict', /start to try again/));
+
+    await service.start(id, owner);
+    details = await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(details.current?.itemId, 'movie-1');
+    const plays = workers.callsOf('play', String(id));
+    assert.equal(plays.at(-1)?.request.startPositionSeconds, 1234);
+  });
+
+  test('a full streaming-account pool leaves the item queued and says why', async () => {
+    const { service, workers } = harness;
+    workers.capacity = 0;
+    const id = await createParty(service);
+    const result = await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    assert.equal(result.started, false);
+    assert.equal(result.startError?.code, 'unavailable');
+    assert.match(result.startError?.message ?? '', /STREAMER_TOKENS/);
+    const details = await service.getSession(id);
+    assert.equal(details.session.status, 'error');
+    assert.equal(details.current?.itemId, 'movie-1');
+
+    workers.capacity = 1;
+    await service.start(id, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+  });
+
+  test('an unreachable worker on pause is an unavailable error and changes nothing', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    workers.failNext.control = new WorkerUnavailableError('The stream worker is not answering.');
+    await assert.rejects(service.pause(id, owner), watchPartyError('unavailable', /not answering/));
+    assert.equal((await service.getSession(id)).session.status, 'playing');
+  });
+
+  test('a bot restart picks live parties up again where they were', async () => {
+    const { workers } = harness;
+    const service = harness.service;
+    const playingId = await createParty(service, 'playing party');
+    await service.addToQueue(playingId, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, playingId, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(playingId), 600);
+    await waitForSession(service, playingId, (d) => d.worker?.positionSeconds === 600);
+
+    const pausedParty = await service.createSession(
+      {
+        guildId: '100000000000000001',
+        voiceChannelId: OTHER_VOICE_CHANNEL_ID,
+        textChannelId: '300000000000000001',
+        ownerUserId: OWNER_ID,
+      },
+      apiActor,
+    );
+    await service.addToQueue(pausedParty.id, { itemId: 'movie-2', startIfIdle: true }, apiActor);
+    await waitForSession(service, pausedParty.id, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(pausedParty.id), 90);
+    await waitForSession(service, pausedParty.id, (d) => d.worker?.positionSeconds === 90);
+    await service.pause(pausedParty.id, apiActor);
+
+    const restarted = await harness.restart();
+    assert.equal(workers.workers.size, 0);
+    const resumed = await restarted.resumeLiveSessions();
+    assert.deepEqual(resumed.sort(), [playingId, pausedParty.id].sort());
+
+    const playing = await waitForSession(restarted, playingId, (d) => d.session.status === 'playing');
+    assert.equal(playing.current?.itemId, 'movie-1');
+    assert.equal(workers.callsOf('play', String(playingId)).at(-1)?.request.startPositionSeconds, 600);
+
+    await restarted.settled();
+    const paused = await restarted.getSession(pausedParty.id);
+    assert.equal(paused.session.status, 'paused');
+    assert.equal(paused.worker?.playbackState, 'paused');
+    assert.equal(workers.workers.get(String(pausedParty.id))?.playbackState, 'paused');
+    assert.equal(workers.callsOf('play', String(pausedParty.id)).at(-1)?.request.startPositionSeconds, 90);
+    await restarted.resume(pausedParty.id, apiActor);
+  });
+
+  test('reporter failures never break playback, and the reporter hears start and stop', async () => {
+    const heard: string[] = [];
+    const reporter: PlaybackReporter = {
+      async started(_session, itemId) {
+        heard.push(`started ${itemId}`);
+        throw new Error('Jellyfin is down');
+      },
+      async progress() {
+        throw new Error('Jellyfin is down');
+      },
+      async stopped(_session, itemId) {
+        heard.push(`stopped ${itemId}`);
+        throw new Error('Jellyfin is down');
+      },
+    };
+    await harness.cleanup();
+    harness = await createWatchPartyHarness({ reporter });
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(id), 30);
+    await waitForSession(service, id, (d) => d.worker?.positionSeconds === 30);
+    await service.stop(id, owner);
+    assert.deepEqual(heard, ['started movie-1', 'stopped movie-1']);
+  });
+});
+
+describe('who may do what, through the service', () => {
+  let harness: WatchPartyHarness;
+  beforeEach(async () => {
+    harness = await createWatchPartyHarness();
+  });
+  afterEach(() => harness.cleanup());
+
+  test('a listener without rights may queue but not skip, and is told who can', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    const listener = member('600000000000000001');
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, listener);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    await assert.rejects(service.skip(id, listener), watchPartyError('forbidden', /Only the party's owner/));
+    await assert.rejects(service.stop(id, listener), watchPartyError('forbidden', /Manage Channels/));
+    await assert.rejects(service.clearQueue(id, listener), watchPartyError('forbidden', /owner/));
+    assert.equal((await service.getSession(id)).session.status, 'playing');
+    assert.equal(workers.callsOf('control').length, 0);
+  });
+
+  test('someone outside the voice channel can neither queue nor control, even the owner', async () => {
+    const { service } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1' }, owner);
+    const outsider = member('600000000000000002', { voiceChannelId: OTHER_VOICE_CHANNEL_ID });
+    await assert.rejects(
+      service.addToQueue(id, { itemId: 'movie-2' }, outsider),
+      watchPartyError('forbidden', /Join/),
+    );
+    const ownerOutside = member(OWNER_ID, { voiceChannelId: null });
+    await assert.rejects(service.removeFromQueue(id, 1, ownerOutside), watchPartyError('forbidden', /Join/));
+    assert.equal((await service.getSession(id)).upcoming.length, 1);
+  });
+
+  test("the caller's party is the one in their voice channel, else the only one in the server", async () => {
+    const { service } = harness;
+    await assert.rejects(
+      service.findCallersParty({ guildId: '100000000000000001', voiceChannelId: null }),
+      watchPartyError('not_found', /No watch party/),
+    );
+    const id = await createParty(service);
+    assert.equal(
+      (await service.findCallersParty({ guildId: '100000000000000001', voiceChannelId: null })).id,
+      id,
+    );
+    assert.equal(
+      (
+        await service.findCallersParty({
+          guildId: '100000000000000001',
+          voiceChannelId: OTHER_VOICE_CHANNEL_ID,
+        })
+      ).id,
+      id,
+    );
+  });
+});

@@ -79,11 +79,50 @@ export interface WatchPartyWorkerStateTable {
   updated_at: Timestamp;
 }
 
+export const catalogItemTypes = ['movie', 'series', 'episode'] as const;
+export type CatalogItemType = (typeof catalogItemTypes)[number];
+
+/** Migration 0003: the local Jellyfin catalog (FTS5 tables beside it are reached through raw SQL). */
+export interface CatalogItemsTable {
+  row_id: Generated<number>;
+  item_id: string;
+  type: CatalogItemType;
+  name: string;
+  name_norm: string;
+  series_id: string | null;
+  series_name: string | null;
+  season_number: number | null;
+  episode_number: number | null;
+  year: number | null;
+  runtime_seconds: number | null;
+  overview: string | null;
+  poster_item_id: string | null;
+  poster_tag: string | null;
+  tmdb_id: string | null;
+  imdb_id: string | null;
+  date_saved: string | null;
+  seen_in_run: number;
+  synced_at: Timestamp;
+}
+
+export interface CatalogSyncRunsTable {
+  id: Generated<number>;
+  mode: 'full' | 'incremental';
+  status: ColumnType<'running' | 'succeeded' | 'failed', 'running' | undefined, 'succeeded' | 'failed'>;
+  started_at: Timestamp;
+  finished_at: string | null;
+  items_upserted: ColumnType<number, number | undefined, number>;
+  items_deleted: ColumnType<number, number | undefined, number>;
+  error: string | null;
+}
+
 export interface Database {
   watch_party_sessions: WatchPartySessionsTable;
   watch_party_queue: WatchPartyQueueTable;
   watch_party_events: WatchPartyEventsTable;
   watch_party_worker_state: WatchPartyWorkerStateTable;
+  catalog_items: CatalogItemsTable;
+  catalog_sync_runs: CatalogSyncRunsTable;
 }
 
 export type SessionRow = Selectable<WatchPartySessionsTable>;
@@ -93,3 +132,5 @@ export type QueueEntryRow = Selectable<WatchPartyQueueTable>;
 export type NewQueueEntry = Insertable<WatchPartyQueueTable>;
 export type EventRow = Selectable<WatchPartyEventsTable>;
 export type WorkerStateRow = Selectable<WatchPartyWorkerStateTable>;
+export type CatalogItemRow = Selectable<CatalogItemsTable>;
+export type NewCatalogItem = Insertable<CatalogItemsTable>;

@@ -124,15 +124,6 @@ export class JellyfinClient {
     return this.#getJson('/Items', query, itemsResultSchema, options);
   }
 
-  seasons(seriesId: string, options?: CallOptions): Promise<ItemsResult> {
-    return this.#getJson(
-      `/Shows/${encodeURIComponent(seriesId)}/Seasons`,
-      { enableImages: false, enableUserData: false },
-      itemsResultSchema,
-      options,
-    );
-  }
-
   /** A series' episodes in aired order, optionally one season's (by season id). */
   episodes(
     seriesId: string,

@@ -1,7 +1,12 @@
 // What can go wrong talking to Jellyfin, as one small family of typed errors. Every message is
 // written by us from the status and the route, never from the request, so it can't carry the key.
 
-export const jellyfinFailureKinds = ['unreachable', 'unauthorized', 'not_found', 'unexpected_response'] as const;
+export const jellyfinFailureKinds = [
+  'unreachable',
+  'unauthorized',
+  'not_found',
+  'unexpected_response',
+] as const;
 export type JellyfinFailureKind = (typeof jellyfinFailureKinds)[number];
 
 export class JellyfinError extends Error {
@@ -59,7 +64,12 @@ export class JellyfinNotFoundError extends JellyfinError {
 /** A 5xx, an unexpected status, or a body that isn't the JSON we expect. */
 export class JellyfinUnexpectedResponseError extends JellyfinError {
   constructor(route: string, status: number | null, reason: string, options?: ErrorOptions) {
-    super('unexpected_response', `Jellyfin answered ${route} unexpectedly: ${reason}.`, { route, status }, options);
+    super(
+      'unexpected_response',
+      `Jellyfin answered ${route} unexpectedly: ${reason}.`,
+      { route, status },
+      options,
+    );
     this.name = 'JellyfinUnexpectedResponseError';
   }
 }

@@ -2,6 +2,7 @@
 // add new ones, so every field is optional (nullish) and objects are loose. GUIDs arrive with or
 // without dashes depending on version; they are normalised to 32 lowercase hex characters.
 import { z } from 'zod';
+import type { CatalogItemType } from '../db/schema.ts';
 
 /** Jellyfin's "N" GUID format; routes accept both, we store and compare this one. */
 export function normalizeGuid(id: string): string {
@@ -89,9 +90,17 @@ export const publicSystemInfoSchema = z.looseObject({
 });
 export type PublicSystemInfo = z.infer<typeof publicSystemInfoSchema>;
 
-/** The catalog's item kinds, mapped from Jellyfin's BaseItemKind. */
-export const catalogItemKinds = { Movie: 'movie', Series: 'series', Episode: 'episode' } as const;
-export type CatalogItemType = (typeof catalogItemKinds)[keyof typeof catalogItemKinds];
+/** Jellyfin's BaseItemKind for each kind the catalog keeps. */
+export const jellyfinKindOf = {
+  movie: 'Movie',
+  series: 'Series',
+  episode: 'Episode',
+} as const satisfies Record<CatalogItemType, string>;
+
+export function catalogTypeOf(kind: string): CatalogItemType | null {
+  const entry = Object.entries(jellyfinKindOf).find(([, jellyfinKind]) => jellyfinKind === kind);
+  return entry ? (entry[0] as CatalogItemType) : null;
+}
 
 /** Ticks are 100 ns; 10,000,000 ticks make a second. */
 export function ticksToSeconds(ticks: number | null | undefined): number | null {

@@ -1,0 +1,158 @@
+// One simulated voice server: a voice gateway v8 websocket and a UDP media port, both on 127.0.0.1.
+// Server moves start a second instance and point the client at it.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { DivergenceLog } from './divergences.ts';
+import type { VoiceCredential } from './media-session.ts';
+import type { Viewer } from './viewer.ts';
+import type { VoiceConnectionOptions, VoiceSession } from './voice-session.ts';
+import { VoiceSocket } from './voice-socket.ts';
+
+const DISCOVERY_BYTES = 74;
+const KEEPALIVE_BYTES = 8;
+/** After a connection ends, its datagrams still in flight are not the client's fault for this long. */
+const RETIRED_GRACE_MS = 1000;
+
+export interface VoiceServerContext {
+  readonly log: DivergenceLog;
+  readonly viewer: Viewer;
+  readonly options: VoiceConnectionOptions;
+  /** The credential the simulated Discord issued for (server_id, user_id) on this server, if any. */
+  credentialFor(server: VoiceServer, serverId: string, userId: string): VoiceCredential | undefined;
+  /** The user's identified sessions on every server. */
+  sessionsOf(userId: string): VoiceSession[];
+}
+
+export class VoiceServer {
+  readonly name: string;
+  readonly context: VoiceServerContext;
+  readonly sessions = new Set<VoiceSession>();
+  /** UDP datagrams dropped by fault injection. */
+  droppedDatagrams = 0;
+  readonly #http: Server;
+  readonly #wss: WebSocketServer;
+  readonly #udp: Socket;
+  readonly #byAddress = new Map<string, VoiceSession>();
+  /** Addresses of ended sessions, and when they ended. */
+  readonly #retired = new Map<string, number>();
+  #dropUntil = 0;
+
+  private constructor(name: string, context: VoiceServerContext) {
+    this.name = name;
+    this.context = context;
+    this.#http = createServer((_req, res) => res.writeHead(426).end());
+    this.#wss = new WebSocketServer({ server: this.#http });
+    this.#udp = createSocket('udp4');
+    this.#wss.on('connection', (ws, request) => {
+      const version = new URL(request.url ?? '/', 'ws://sim').searchParams.get('v');
+      new VoiceSocket(this, ws, version);
+    });
+    this.#udp.on('message', (datagram, remote) => this.#onDatagram(datagram, remote));
+  }
+
+  static async start(name: string, context: VoiceServerContext): Promise<VoiceServer> {
+    const server = new VoiceServer(name, context);
+    await new Promise<void>((resolve) => server.#http.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.#udp.bind(0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  /** `host:port` as Discord puts it in *_SERVER_UPDATE (no scheme; the simulator speaks plain ws://). */
+  get endpoint(): string {
+    return `127.0.0.1:${(this.#http.address() as AddressInfo).port}`;
+  }
+
+  get udpPort(): number {
+    return this.#udp.address().port;
+  }
+
+  /** Drops every UDP datagram (media, discovery, keepalive) for `ms`. */
+  dropUdpFor(ms: number): void {
+    this.#dropUntil = Date.now() + ms;
+  }
+
+  sendUdp(datagram: Buffer, address: string, port: number): void {
+    this.#udp.send(datagram, port, address);
+  }
+
+  /** The session ended: its UDP address is no longer served (packets already in flight are forgiven). */
+  forgetAddress(session: VoiceSession): void {
+    for (const [address, owner] of this.#byAddress) {
+      if (owner !== session) continue;
+      this.#byAddress.delete(address);
+      this.#retired.set(address, Date.now());
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const session of this.sessions) session.destroy(1001, 'simulator stopping');
+    for (const client of this.#wss.clients) client.terminate();
+    await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    await new Promise<void>((resolve) => this.#udp.close(resolve));
+  }
+
+  #onDatagram(datagram: Buffer, remote: RemoteInfo): void {
+    const address = `${remote.address}:${remote.port}`;
+    const session = this.#byAddress.get(address);
+    // A keepalive the client sent counts as sent even when the fault drops it: the check is on the client.
+    if (datagram.length === KEEPALIVE_BYTES) session?.onKeepalive(datagram);
+    if (Date.now() < this.#dropUntil) {
+      this.droppedDatagrams++;
+      session?.receiver.noteDropped();
+      return;
+    }
+    if (datagram.length === DISCOVERY_BYTES && datagram.readUInt16BE(0) === 1) {
+      this.#onDiscovery(datagram, remote, address);
+      return;
+    }
+    if (!session) {
+      this.#unowned(address, 'udp-unknown-source', `datagram from ${address}, which did no IP discovery`);
+      return;
+    }
+    if (datagram.length !== KEEPALIVE_BYTES) session.receiver.receive(datagram);
+  }
+
+  /** A datagram no session owns: forgiven while in flight from a just-ended connection, else recorded. */
+  #unowned(address: string, kind: string, detail: string): void {
+    const retiredAt = this.#retired.get(address);
+    if (retiredAt === undefined) this.context.log.record(`${this.name}:${kind}`, detail);
+    else if (Date.now() - retiredAt >= RETIRED_GRACE_MS) {
+      this.context.log.record(
+        `${this.name}:udp-after-end`,
+        `datagrams from ${address} after its connection ended`,
+      );
+    }
+  }
+
+  /** Brief 3.1: type 1, length 70, the connection's audio SSRC; answered with type 2 and the address. */
+  #onDiscovery(datagram: Buffer, remote: RemoteInfo, address: string): void {
+    const ssrc = datagram.readUInt32BE(4);
+    const session = [...this.sessions].find((candidate) => candidate.ssrcs.audio === ssrc);
+    if (datagram.readUInt16BE(2) !== 70) {
+      this.context.log.record(
+        `${this.name}:ip-discovery`,
+        `length field ${datagram.readUInt16BE(2)}, want 70`,
+      );
+    }
+    if (!session) {
+      this.#unowned(address, 'ip-discovery', `SSRC ${ssrc} is no connection's READY ssrc`);
+      return;
+    }
+    if (datagram.subarray(8).some((byte) => byte !== 0)) {
+      session.record('ip-discovery', 'request bytes 8-73 are not zero');
+    }
+    this.forgetAddress(session);
+    this.#byAddress.set(address, session);
+    session.onDiscovered(remote.address, remote.port);
+    const answer = Buffer.alloc(DISCOVERY_BYTES);
+    answer.writeUInt16BE(2, 0);
+    answer.writeUInt16BE(70, 2);
+    answer.writeUInt32BE(ssrc, 4);
+    answer.write(remote.address, 8, 'ascii');
+    answer.writeUInt16BE(remote.port, 72);
+    this.#udp.send(answer, remote.port, remote.address);
+  }
+}

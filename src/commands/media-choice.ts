@@ -1,0 +1,108 @@
+// The value a user submits for `media`/`episode` is checked again on submit: usually it is an item id
+// from the suggestions, but people also type a title and press enter before suggestions arrive, or
+// submit a stale or made-up id. A value that cannot be an id is searched for; an id the library does
+// not know falls back to a search for that text; nothing found is a clear message, never a crash.
+
+import { WatchPartyError } from '../watchparty/errors.ts';
+import { UnknownMediaError } from '../watchparty/media-library.ts';
+import { type MediaSearch, noMatchValue, withDeadline } from './media-search.ts';
+
+/** Item ids are short and have no spaces; anything else is certainly typed text. */
+const idShape = /^[\w-]{1,64}$/;
+const submitSearchDeadlineMs = 5_000;
+
+export interface MediaChoice {
+  media: string;
+  episode: string | null;
+}
+
+function isUnknownMedia(error: unknown): boolean {
+  return (
+    error instanceof WatchPartyError && error.code === 'not_found' && error.cause instanceof UnknownMediaError
+  );
+}
+
+function nothingMatches(field: 'media' | 'episode', text: string): WatchPartyError {
+  return new WatchPartyError(
+    'not_found',
+    `Nothing in the library matches "${text.slice(0, 60)}". Start typing a title and pick one of the suggestions.`,
+    { field },
+  );
+}
+
+function rejectExplanatoryChoice(field: 'media' | 'episode', value: string): void {
+  if (value !== noMatchValue) return;
+  throw new WatchPartyError(
+    'bad_request',
+    'That suggestion only explained why there were no results. Type a title and pick one of the suggestions.',
+    { field },
+  );
+}
+
+/**
+ * Queues what the user chose: runs `add` with the submitted id, or with the best search hit for the
+ * submitted text. `add` is the service call, so the service stays the judge of what an id means.
+ */
+export async function addChosenMedia<R>(
+  search: MediaSearch,
+  choice: MediaChoice,
+  add: (itemId: string) => Promise<R>,
+): Promise<R> {
+  rejectExplanatoryChoice('media', choice.media);
+  if (choice.episode === null) {
+    return withFallback(
+      choice.media,
+      add,
+      async () => {
+        const [hit] = await searchOrUnavailable(search.search(choice.media, { limit: 1 }), 'media');
+        return hit?.value ?? null;
+      },
+      'media',
+    );
+  }
+  rejectExplanatoryChoice('episode', choice.episode);
+  const episode = choice.episode;
+  const seriesId = idShape.test(choice.media)
+    ? choice.media
+    : (await searchOrUnavailable(search.search(choice.media, { type: 'series', limit: 1 }), 'media'))[0]
+        ?.value;
+  if (!seriesId) throw nothingMatches('media', choice.media);
+  return withFallback(
+    episode,
+    add,
+    async () => {
+      const [hit] = await searchOrUnavailable(search.episodesOf(seriesId, episode, 1), 'episode');
+      return hit?.value ?? null;
+    },
+    'episode',
+  );
+}
+
+async function searchOrUnavailable<T>(work: Promise<T>, field: 'media' | 'episode'): Promise<T> {
+  try {
+    return await withDeadline(work, submitSearchDeadlineMs);
+  } catch (error) {
+    throw new WatchPartyError('unavailable', 'The library search is not answering. Try again in a minute.', {
+      cause: error,
+      field,
+    });
+  }
+}
+
+async function withFallback<R>(
+  submitted: string,
+  add: (itemId: string) => Promise<R>,
+  searchFor: () => Promise<string | null>,
+  field: 'media' | 'episode',
+): Promise<R> {
+  if (idShape.test(submitted)) {
+    try {
+      return await add(submitted);
+    } catch (error) {
+      if (!isUnknownMedia(error)) throw error;
+    }
+  }
+  const found = await searchFor();
+  if (found === null || found === submitted) throw nothingMatches(field, submitted);
+  return add(found);
+}

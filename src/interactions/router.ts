@@ -1,0 +1,57 @@
+// The one entry point for every interaction: chat-input commands, autocomplete, buttons, select
+// menus and modals. Each is parsed first (command by name, component by its custom id) and then run;
+// whatever fails ends in the one error translator, so no interaction can throw out of here.
+import type { Interaction } from 'discord.js';
+import type { ChatCommand } from '../commands/watchparty.ts';
+import type { Logger } from '../logger.ts';
+import { WatchPartyError } from '../watchparty/errors.ts';
+import type { WatchPartyService } from '../watchparty/service.ts';
+import { decodeCustomId } from './custom-id.ts';
+import { runComponent, staleControl } from './panel-controls.ts';
+import { translateError } from './respond.ts';
+
+export interface InteractionRouterOptions {
+  commands: readonly ChatCommand[];
+  service: WatchPartyService;
+  logger: Logger;
+}
+
+export class InteractionRouter {
+  readonly #commands: Map<string, ChatCommand>;
+  readonly #service: WatchPartyService;
+  readonly #logger: Logger;
+
+  constructor(options: InteractionRouterOptions) {
+    this.#commands = new Map(options.commands.map((command) => [command.name, command]));
+    this.#service = options.service;
+    this.#logger = options.logger;
+  }
+
+  async handle(interaction: Interaction): Promise<void> {
+    try {
+      await this.#route(interaction);
+    } catch (error) {
+      await translateError(interaction, error, this.#logger);
+    }
+  }
+
+  async #route(interaction: Interaction): Promise<void> {
+    if (interaction.isChatInputCommand() || interaction.isAutocomplete()) {
+      const command = this.#commands.get(interaction.commandName);
+      if (!command) {
+        throw new WatchPartyError(
+          'bad_request',
+          `/${interaction.commandName.slice(0, 32)} is not a command of this bot any more. Ask an admin to run register-commands.`,
+        );
+      }
+      if (interaction.isAutocomplete()) await command.autocomplete(interaction);
+      else await command.run(interaction);
+      return;
+    }
+    if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
+      const data = decodeCustomId(interaction.customId);
+      if (data === null) throw staleControl();
+      await runComponent(this.#service, interaction, data);
+    }
+  }
+}

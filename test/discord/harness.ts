@@ -1,0 +1,197 @@
+// The Discord door under test: the real discord.js bot logged into sim/discord, the real service on
+// a migrated database with a fake worker pool and media library (test/support), a small catalog
+// search over that library, and the people of a movie night: an owner, a listener, someone outside
+// the voice channel, a moderator and a DJ.
+import type { APIMessage } from 'discord-api-types/v10';
+import { type DiscordSim, permissionBits, type SimUser, startDiscordSim } from '../../sim/discord/index.ts';
+import type { MediaSearch } from '../../src/commands/media-search.ts';
+import type { CatalogItemType } from '../../src/db/schema.ts';
+import { createDiscordBot, type DiscordBot, type DiscordBotOptions } from '../../src/discord/bot.ts';
+import { registerCommands } from '../../src/discord/register-commands.ts';
+import type { SearchChoice, SearchOptions } from '../../src/jellyfin/catalog-search.ts';
+import type { FakeMediaLibrary } from '../support/fake-media-library.ts';
+import { createWatchPartyHarness, type WatchPartyHarness } from '../support/watch-party.ts';
+
+/** Searches the fake library by title, as the catalog search would (substring, case-insensitive). */
+export class LibrarySearch implements MediaSearch {
+  readonly #media: FakeMediaLibrary;
+  /** When set, every search fails as if the catalog were down. */
+  down = false;
+  /** Extra latency per search, to exercise the deadline guard. */
+  delayMs = 0;
+
+  constructor(media: FakeMediaLibrary) {
+    this.#media = media;
+  }
+
+  async search(typed: string, options: SearchOptions = {}): Promise<SearchChoice[]> {
+    await this.#wait();
+    const needle = typed.toLowerCase();
+    const wanted = (type: CatalogItemType) =>
+      options.type === undefined ||
+      options.type === type ||
+      (Array.isArray(options.type) && options.type.includes(type));
+    const hits: SearchChoice[] = [];
+    for (const series of this.#media.series.values()) {
+      const name = series.id === 'series-1' ? 'Orbit' : series.id;
+      if (name.toLowerCase().includes(needle) && wanted('series')) {
+        hits.push({ value: series.id, type: 'series', name: `${name} (series)`, match: 'word' });
+      }
+    }
+    for (const item of this.#media.items.values()) {
+      const type = item.mediaType === 'episode' ? 'episode' : 'movie';
+      if (item.title.toLowerCase().includes(needle) && wanted(type)) {
+        const name = item.year ? `${item.title} (${item.year})` : item.title;
+        hits.push({ value: item.itemId, type, name, match: 'word' });
+      }
+    }
+    return hits.slice(0, options.limit ?? 25);
+  }
+
+  async episodesOf(seriesId: string, query = '', limit = 25): Promise<SearchChoice[]> {
+    await this.#wait();
+    const episodes = (this.#media.series.get(seriesId)?.episodeIds ?? []).flatMap((id) => {
+      const item = this.#media.items.get(id);
+      return item ? [item] : [];
+    });
+    return episodes
+      .filter((item) => item.title.toLowerCase().includes(query.toLowerCase()))
+      .slice(0, limit)
+      .map((item) => ({
+        value: item.itemId,
+        type: 'episode' as const,
+        name: item.title,
+        match: 'episode' as const,
+      }));
+  }
+
+  async #wait(): Promise<void> {
+    if (this.down) throw new Error('catalog unavailable');
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+  }
+}
+
+/** Registers /watchparty with the simulator and logs a bot in, as `register-commands` then `start` do. */
+export async function startBotOnSim(
+  sim: DiscordSim,
+  options: Omit<DiscordBotOptions, 'apiBase'>,
+): Promise<DiscordBot> {
+  await registerCommands({
+    token: sim.botToken,
+    applicationId: sim.applicationId,
+    guildId: sim.guildId,
+    apiBase: sim.baseUrl,
+  });
+  const bot = createDiscordBot({ ...options, apiBase: sim.baseUrl });
+  await bot.start(sim.botToken);
+  return bot;
+}
+
+/** A guild member sitting in the guild's first voice channel. */
+export function memberInVoice(sim: DiscordSim, username: string): SimUser {
+  const user = sim.addUser({ username });
+  sim.joinVoice(user.id, sim.voiceChannel.id);
+  return user;
+}
+
+export interface DiscordDoor {
+  sim: DiscordSim;
+  party: WatchPartyHarness;
+  search: LibrarySearch;
+  bot: DiscordBot;
+  people: { owner: SimUser; listener: SimUser; outsider: SimUser; moderator: SimUser; dj: SimUser };
+  /** A new bot process on the same database: the old one is stopped first. */
+  restartBot(): Promise<void>;
+  /** The now-playing panel of a session, once it satisfies the predicate. */
+  panel(predicate: (message: APIMessage) => boolean, timeoutMs?: number): Promise<APIMessage>;
+  close(): Promise<void>;
+}
+
+export async function openDiscordDoor(
+  options: {
+    panelRefreshIntervalMs?: number;
+    /** Edit spacing of the panels; tests default to 50 ms, production to 1.2 s. */
+    panelMinEditIntervalMs?: number;
+    channelMessageRateLimit?: { limit: number; windowMs: number };
+  } = {},
+): Promise<DiscordDoor> {
+  const sim = await startDiscordSim({ channelMessageRateLimit: options.channelMessageRateLimit });
+  const djRole = sim.addRole('DJ');
+  const moderatorRole = sim.addRole('Moderator', permissionBits.manageChannels);
+  const party = await createWatchPartyHarness({ djRoleId: djRole.id });
+  const search = new LibrarySearch(party.media);
+  const people = {
+    owner: sim.addUser({ username: 'alice' }),
+    listener: sim.addUser({ username: 'bob' }),
+    outsider: sim.addUser({ username: 'carol' }),
+    moderator: sim.addUser({ username: 'mod', roleIds: [moderatorRole.id] }),
+    dj: sim.addUser({ username: 'dj', roleIds: [djRole.id] }),
+  };
+  for (const person of [people.owner, people.listener, people.dj])
+    sim.joinVoice(person.id, sim.voiceChannel.id);
+  const startBot = () =>
+    startBotOnSim(sim, {
+      service: party.service,
+      search,
+      logger: party.logger,
+      panels: {
+        minEditIntervalMs: options.panelMinEditIntervalMs ?? 50,
+        refreshIntervalMs: options.panelRefreshIntervalMs ?? 15_000,
+      },
+    });
+  const door: DiscordDoor = {
+    sim,
+    party,
+    search,
+    bot: await startBot(),
+    people,
+    async restartBot() {
+      await door.bot.stop();
+      await party.restart();
+      door.bot = await startBot();
+    },
+    panel: (predicate, timeoutMs = 5_000) =>
+      sim.messages.waitFor(
+        (message) =>
+          message.channel_id === sim.textChannel.id && (message.flags ?? 0) === 0 && predicate(message),
+        timeoutMs,
+      ),
+    async close() {
+      await door.bot.stop();
+      await party.cleanup();
+      await sim.stop();
+    },
+  };
+  return door;
+}
+
+/** The embed text a user reads: title, description and fields, one string. */
+export function embedText(message: APIMessage): string {
+  return message.embeds
+    .flatMap((embed) => [
+      embed.author?.name,
+      embed.title,
+      embed.description,
+      ...(embed.fields ?? []).flatMap((field) => [field.name, field.value]),
+      embed.footer?.text,
+    ])
+    .filter((part) => part !== undefined)
+    .join('\n');
+}
+
+/** Labels of the enabled buttons, in order. */
+export function enabledButtons(message: APIMessage): string[] {
+  return (message.components ?? [])
+    .flatMap((row) => ('components' in row ? (row.components as unknown as Record<string, unknown>[]) : []))
+    .filter((component) => component.type === 2 && component.disabled !== true)
+    .map((component) => String(component.label));
+}
+
+/** The custom id of the button with that label. */
+export function buttonId(message: APIMessage, label: string): string {
+  const button = (message.components ?? [])
+    .flatMap((row) => ('components' in row ? (row.components as unknown as Record<string, unknown>[]) : []))
+    .find((component) => component.label === label);
+  if (!button) throw new Error(`no "${label}" button on the message`);
+  return String(button.custom_id);
+}

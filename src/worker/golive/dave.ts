@@ -1,0 +1,279 @@
+// DAVE for one voice connection (brief §6): owns the davey session, tracks transitions by id and
+// turns gateway events into replies through an outbox. It owns no socket, so it can be driven by
+// hand in tests. Both connections of a worker share one signing key pair (§6.2).
+import {
+  DAVE_PROTOCOL_VERSION,
+  DAVESession,
+  type MediaType,
+  type ProposalsOperationType,
+  type SigningKeyPair,
+} from '@snazzah/davey';
+import type { Logger } from '../../logger.ts';
+
+/** Voice gateway opcodes 21-31 (brief §6.1). */
+export const DaveOp = {
+  prepareTransition: 21,
+  executeTransition: 22,
+  readyForTransition: 23,
+  prepareEpoch: 24,
+  externalSenderPackage: 25,
+  keyPackage: 26,
+  proposals: 27,
+  commitWelcome: 28,
+  announceCommitTransition: 29,
+  welcome: 30,
+  invalidCommitWelcome: 31,
+} as const;
+
+export const DAVE_VERSION: number = DAVE_PROTOCOL_VERSION;
+
+// davey's enums are `const enum`s, which erasable TypeScript cannot read; these are their values.
+const AUDIO = 0 as MediaType;
+const VIDEO = 1 as MediaType;
+const H264 = 4;
+
+/** Seconds a decryptor accepts clear frames after a downgrade (discord.js's value). */
+const DOWNGRADE_PASSTHROUGH_SECONDS = 24;
+/** Seconds a decryptor keeps accepting clear frames after an upgrade. */
+const UPGRADE_PASSTHROUGH_SECONDS = 10;
+
+export interface DaveOutbox {
+  sendJson(op: number, d: unknown): void;
+  sendBinary(op: number, payload: Buffer): void;
+}
+
+export interface DaveIdentity {
+  userId: string;
+  /** MLS group id: the voice channel id, or the stream's rtc_channel_id. */
+  groupId: string;
+  keyPair: SigningKeyPair;
+}
+
+export interface DaveCounters {
+  /** Frames wrapped and sent. */
+  encrypted: number;
+  /** Frames dropped because the group was not ready yet. */
+  droppedNotReady: number;
+  /** Frames dropped because davey could not encrypt them. */
+  droppedEncryptFailed: number;
+  /** Microseconds spent in davey's encrypt. */
+  encryptMicros: number;
+}
+
+export type EncryptResult = { kind: 'send'; data: Buffer } | { kind: 'drop'; reason: 'not-ready' | 'failed' };
+
+export class DaveChannel {
+  readonly #identity: DaveIdentity;
+  readonly #outbox: DaveOutbox;
+  readonly #log: Logger;
+  #protocolVersion = 0;
+  #session: DAVESession | null = null;
+  readonly #pendingTransitions = new Map<number, number>();
+  #downgraded = false;
+  #reinitializing = false;
+  /** Users the gateway told us are on this connection (ops 11 and 13). */
+  readonly #recognized = new Set<string>();
+  /** Binary DAVE frames that came before op 4 created the session (§10 item 2). */
+  #early: Array<{ op: number; payload: Buffer }> = [];
+  readonly counters: DaveCounters = {
+    encrypted: 0,
+    droppedNotReady: 0,
+    droppedEncryptFailed: 0,
+    encryptMicros: 0,
+  };
+
+  constructor(identity: DaveIdentity, outbox: DaveOutbox, log: Logger) {
+    this.#identity = identity;
+    this.#outbox = outbox;
+    this.#log = log.child({ layer: 'dave' });
+    this.#recognized.add(identity.userId);
+  }
+
+  get protocolVersion(): number {
+    return this.#protocolVersion;
+  }
+
+  /** True when frames must be end-to-end encrypted before they leave. */
+  get active(): boolean {
+    return this.#protocolVersion > 0;
+  }
+
+  get ready(): boolean {
+    return this.#session?.ready ?? false;
+  }
+
+  get epoch(): number | null {
+    const epoch = this.#session?.epoch;
+    return epoch === null || epoch === undefined ? null : Number(epoch);
+  }
+
+  /** SESSION_DESCRIPTION's `dave_protocol_version`. */
+  onSessionDescription(version: number): void {
+    this.#protocolVersion = version;
+    if (version > 0) {
+      this.#startSession();
+      const early = this.#early;
+      this.#early = [];
+      for (const frame of early) this.onBinary(frame.op, frame.payload);
+    } else if (this.#session) {
+      this.#session.reset();
+      this.#session.setPassthroughMode(true, DOWNGRADE_PASSTHROUGH_SECONDS);
+    }
+  }
+
+  onClientsConnect(userIds: readonly string[]): void {
+    for (const id of userIds) this.#recognized.add(id);
+  }
+
+  onClientDisconnect(userId: string): void {
+    this.#recognized.delete(userId);
+  }
+
+  onPrepareTransition(transitionId: number, protocolVersion: number): void {
+    this.#pendingTransitions.set(transitionId, protocolVersion);
+    this.#log.info({ transitionId, protocolVersion }, 'DAVE prepare transition');
+    if (transitionId === 0) {
+      this.onExecuteTransition(0);
+      return;
+    }
+    if (protocolVersion === 0) this.#session?.setPassthroughMode(true, DOWNGRADE_PASSTHROUGH_SECONDS);
+    this.#outbox.sendJson(DaveOp.readyForTransition, { transition_id: transitionId });
+  }
+
+  onExecuteTransition(transitionId: number): void {
+    const version = this.#pendingTransitions.get(transitionId);
+    if (version === undefined) {
+      this.#log.warn({ transitionId }, 'DAVE execute for an unknown transition, ignored');
+      return;
+    }
+    this.#pendingTransitions.delete(transitionId);
+    const previous = this.#protocolVersion;
+    this.#protocolVersion = version;
+    if (previous > 0 && version === 0) {
+      this.#downgraded = true;
+      this.#log.warn({ transitionId }, 'DAVE downgraded: frames now leave without end-to-end encryption');
+    } else if (transitionId > 0 && this.#downgraded && version > 0) {
+      this.#downgraded = false;
+      this.#session?.setPassthroughMode(true, UPGRADE_PASSTHROUGH_SECONDS);
+      this.#log.info({ transitionId }, 'DAVE upgraded again');
+    }
+    this.#log.info({ transitionId, epoch: this.epoch, ready: this.ready }, 'DAVE transition executed');
+  }
+
+  onPrepareEpoch(epoch: number, protocolVersion: number): void {
+    this.#log.info({ epoch, protocolVersion }, 'DAVE prepare epoch');
+    if (epoch !== 1) return;
+    this.#protocolVersion = protocolVersion;
+    this.#startSession();
+  }
+
+  /** A binary frame's opcode and payload (after the sequence number and opcode bytes). */
+  onBinary(op: number, payload: Buffer): void {
+    const session = this.#session;
+    if (!session) {
+      this.#early.push({ op, payload });
+      return;
+    }
+    switch (op) {
+      case DaveOp.externalSenderPackage:
+        this.#attempt('set external sender', () => session.setExternalSender(payload));
+        return;
+      case DaveOp.proposals: {
+        const operation = (payload[0] ?? 0) as ProposalsOperationType;
+        const result = this.#attempt('process proposals', () =>
+          session.processProposals(operation, payload.subarray(1), [...this.#recognized]),
+        );
+        if (result?.commit) {
+          const parts = result.welcome ? [result.commit, result.welcome] : [result.commit];
+          this.#outbox.sendBinary(DaveOp.commitWelcome, Buffer.concat(parts));
+        }
+        return;
+      }
+      case DaveOp.announceCommitTransition:
+        this.#onCommitOrWelcome('commit', payload);
+        return;
+      case DaveOp.welcome:
+        this.#onCommitOrWelcome('welcome', payload);
+        return;
+      default:
+        this.#log.warn({ op }, 'unexpected binary DAVE opcode, ignored');
+    }
+  }
+
+  /** End-to-end encrypts one H.264 access unit, or says why it must not be sent. */
+  encryptVideo(accessUnit: Buffer): EncryptResult {
+    return this.#encrypt(accessUnit, (session) => session.encrypt(VIDEO, H264, accessUnit));
+  }
+
+  encryptAudio(opus: Buffer): EncryptResult {
+    return this.#encrypt(opus, (session) => session.encrypt(AUDIO, 1, opus));
+  }
+
+  #encrypt(frame: Buffer, wrap: (session: DAVESession) => Buffer): EncryptResult {
+    if (!this.active) return { kind: 'send', data: frame };
+    const session = this.#session;
+    if (!session?.ready) {
+      // Decision (§10 item 3): nothing leaves in clear while the connection is in a DAVE session.
+      this.counters.droppedNotReady += 1;
+      return { kind: 'drop', reason: 'not-ready' };
+    }
+    const started = performance.now();
+    try {
+      const data = wrap(session);
+      this.counters.encrypted += 1;
+      return { kind: 'send', data };
+    } catch (error) {
+      this.counters.droppedEncryptFailed += 1;
+      if (this.counters.droppedEncryptFailed <= 5 || this.counters.droppedEncryptFailed % 100 === 0) {
+        this.#log.warn({ err: error, dropped: this.counters.droppedEncryptFailed }, 'DAVE encrypt failed');
+      }
+      return { kind: 'drop', reason: 'failed' };
+    } finally {
+      this.counters.encryptMicros += (performance.now() - started) * 1000;
+    }
+  }
+
+  #onCommitOrWelcome(kind: 'commit' | 'welcome', payload: Buffer): void {
+    const session = this.#session!;
+    const transitionId = payload.readUInt16BE(0);
+    const body = payload.subarray(2);
+    const wasActive = session.ready;
+    try {
+      if (kind === 'commit') session.processCommit(body);
+      else session.processWelcome(body);
+    } catch (error) {
+      this.#log.warn({ err: error, transitionId, kind }, `DAVE ${kind} could not be processed`);
+      // A joiner may see the commit before its welcome; the welcome will settle it (§6.4).
+      if (kind === 'commit' && !wasActive) return;
+      if (!this.#reinitializing) {
+        this.#reinitializing = true;
+        this.#outbox.sendJson(DaveOp.invalidCommitWelcome, { transition_id: transitionId });
+        this.#startSession();
+        this.#reinitializing = false;
+      }
+      return;
+    }
+    this.#log.info({ transitionId, kind, epoch: this.epoch }, `DAVE ${kind} processed`);
+    if (transitionId === 0) return;
+    this.#pendingTransitions.set(transitionId, this.#protocolVersion);
+    this.#outbox.sendJson(DaveOp.readyForTransition, { transition_id: transitionId });
+  }
+
+  /** Creates or re-creates the session and announces a fresh key package. */
+  #startSession(): void {
+    const { userId, groupId, keyPair } = this.#identity;
+    const version = this.#protocolVersion || DAVE_VERSION;
+    if (this.#session) this.#session.reinit(version, userId, groupId, keyPair);
+    else this.#session = new DAVESession(version, userId, groupId, keyPair);
+    this.#outbox.sendBinary(DaveOp.keyPackage, this.#session.getSerializedKeyPackage());
+  }
+
+  #attempt<T>(what: string, action: () => T): T | undefined {
+    try {
+      return action();
+    } catch (error) {
+      this.#log.warn({ err: error }, `DAVE could not ${what}`);
+      return undefined;
+    }
+  }
+}

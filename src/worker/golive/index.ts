@@ -1,0 +1,97 @@
+// The production MediaSink: frames from the player go out as a Go Live stream with DAVE.
+import { type Logger, registerSecrets } from '../../logger.ts';
+import type { MediaSink } from '../media-sink.ts';
+import { GoLiveSession, type GoLiveStats } from './go-live.ts';
+import type { MainGateway } from './main-gateway.ts';
+import { connectSelfbotGateway } from './selfbot-gateway.ts';
+
+export type { GoLiveStats } from './go-live.ts';
+export type { MainGateway } from './main-gateway.ts';
+
+export interface GoLiveSinkOptions {
+  /** The streaming account's token; never logged. */
+  token: string;
+  guildId: string;
+  voiceChannelId: string;
+  logger: Logger;
+  /** The simulator's base URL (DISCORD_API_BASE); unset in production. Also switches voice to ws://. */
+  apiBase?: string;
+  /** A main gateway to use instead of logging in the selfbot (tests wire the simulator in directly). */
+  mainGateway?: MainGateway;
+  /** ws:// instead of wss:// for the voice servers; defaults to "an apiBase was given". */
+  plainWebSocket?: boolean;
+}
+
+export interface GoLiveSink extends MediaSink {
+  stats(): GoLiveStats;
+}
+
+export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
+  const log = options.logger;
+  registerSecrets([options.token]);
+  let session: GoLiveSession | null = null;
+  let gateway: MainGateway | null = null;
+  let closed = false;
+  const fatalListeners: Array<(error: Error) => void> = [];
+
+  const release = async (): Promise<void> => {
+    const owned = gateway && !options.mainGateway ? gateway : null;
+    gateway = null;
+    await owned?.destroy();
+  };
+
+  return {
+    async open(video) {
+      if (session) throw new Error('the Go Live sink is already open');
+      gateway =
+        options.mainGateway ??
+        (await connectSelfbotGateway({
+          token: options.token,
+          log,
+          ...(options.apiBase ? { apiBase: options.apiBase } : {}),
+        }));
+      session = new GoLiveSession({
+        gateway,
+        guildId: options.guildId,
+        voiceChannelId: options.voiceChannelId,
+        insecure: options.plainWebSocket ?? options.apiBase !== undefined,
+        log,
+      });
+      session.onFatal((error) => {
+        void release();
+        for (const listener of fatalListeners) listener(error);
+      });
+      try {
+        await session.open(video);
+      } catch (error) {
+        await release();
+        throw error;
+      }
+    },
+    async beginItem(item, video) {
+      await session?.beginItem(item, video);
+    },
+    sendVideo(frame) {
+      session?.sendVideo(frame);
+    },
+    sendAudio(frame) {
+      session?.sendAudio(frame);
+    },
+    setPaused(paused) {
+      session?.setPaused(paused);
+    },
+    async close(reason) {
+      if (closed) return;
+      closed = true;
+      await session?.close(reason);
+      await release();
+    },
+    onFatal(listener) {
+      fatalListeners.push(listener);
+    },
+    stats() {
+      if (!session) throw new Error('the Go Live sink is not open');
+      return session.stats();
+    },
+  };
+}

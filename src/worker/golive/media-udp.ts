@@ -1,0 +1,185 @@
+// The UDP side of one voice connection (brief §3): IP discovery, the 5 s keepalive, and a paced
+// send queue so a 200-packet keyframe does not hit the socket (and the SFU) in one burst.
+import { createSocket, type Socket } from 'node:dgram';
+
+const DISCOVERY_BYTES = 74;
+const DISCOVERY_RETRY_MS = 1_000;
+const DISCOVERY_TIMEOUT_MS = 5_000;
+const KEEPALIVE_INTERVAL_MS = 5_000;
+/**
+ * Pacing (brief §4.5 item 6): a token bucket at 25 Mbit/s, several times a Go Live bitrate, so a
+ * keyframe leaves over a few milliseconds instead of as one burst that overflows receive buffers.
+ */
+const PACING_BYTES_PER_MS = 3_125;
+const PACING_BUCKET_BYTES = 16 * 1024;
+/** A queue this long means the socket cannot keep up; older media is worthless by then. */
+const MAX_QUEUED_PACKETS = 4_000;
+
+export interface DiscoveredAddress {
+  address: string;
+  port: number;
+}
+
+export function ipDiscoveryRequest(ssrc: number): Buffer {
+  const packet = Buffer.alloc(DISCOVERY_BYTES);
+  packet.writeUInt16BE(1, 0);
+  packet.writeUInt16BE(70, 2);
+  packet.writeUInt32BE(ssrc, 4);
+  return packet;
+}
+
+export function parseIpDiscoveryResponse(packet: Buffer): DiscoveredAddress | null {
+  if (packet.length !== DISCOVERY_BYTES || packet.readUInt16BE(0) !== 2) return null;
+  const field = packet.subarray(8, 72);
+  const nul = field.indexOf(0);
+  const address = field.subarray(0, nul < 0 ? field.length : nul).toString('ascii');
+  return { address, port: packet.readUInt16BE(72) };
+}
+
+export interface UdpCounters {
+  packetsSent: number;
+  bytesSent: number;
+  packetsDropped: number;
+  sendErrors: number;
+  /** performance.now() of the last media datagram handed to the kernel. */
+  lastSendAt: number;
+}
+
+export class MediaUdp {
+  readonly #socket: Socket;
+  #queue: Buffer[] = [];
+  #head = 0;
+  #draining = false;
+  #tokens = PACING_BUCKET_BYTES;
+  #refilledAt = performance.now();
+  #keepalive: NodeJS.Timeout | null = null;
+  #keepaliveCounter = 0;
+  #closed = false;
+  readonly #connected: Promise<void>;
+  readonly counters: UdpCounters = {
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsDropped: 0,
+    sendErrors: 0,
+    lastSendAt: 0,
+  };
+
+  constructor(ip: string, port: number) {
+    this.#socket = createSocket('udp4');
+    this.#socket.on('error', () => {
+      this.counters.sendErrors += 1;
+    });
+    // Connected: sends skip the per-datagram address handling, and only the server can answer.
+    this.#connected = new Promise((resolve) => this.#socket.connect(port, ip, resolve));
+  }
+
+  /** Asks the voice server which address and port it sees us on (§3.1). */
+  async discover(ssrc: number, signal: AbortSignal): Promise<DiscoveredAddress> {
+    await this.#connected;
+    return new Promise((resolve, reject) => {
+      const request = ipDiscoveryRequest(ssrc);
+      const send = (): void => this.#write(request, false);
+      const retry = setInterval(send, DISCOVERY_RETRY_MS);
+      const timeout = setTimeout(
+        () => finish(new Error('UDP IP discovery got no answer within 5 s')),
+        DISCOVERY_TIMEOUT_MS,
+      );
+      const onMessage = (message: Buffer): void => {
+        const found = parseIpDiscoveryResponse(message);
+        if (found) finish(null, found);
+      };
+      const onAbort = (): void => finish(new Error('IP discovery aborted'));
+      const finish = (error: Error | null, found?: DiscoveredAddress): void => {
+        clearInterval(retry);
+        clearTimeout(timeout);
+        this.#socket.off('message', onMessage);
+        signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve(found!);
+      };
+      this.#socket.on('message', onMessage);
+      signal.addEventListener('abort', onAbort, { once: true });
+      send();
+    });
+  }
+
+  /** 8 bytes every 5 s keep the NAT binding open on a connection that sends nothing else (§3.2). */
+  startKeepalive(): void {
+    if (this.#keepalive) return;
+    this.#keepalive = setInterval(() => {
+      const packet = Buffer.alloc(8);
+      packet.writeUInt32LE(this.#keepaliveCounter, 0);
+      this.#keepaliveCounter = (this.#keepaliveCounter + 1) >>> 0;
+      this.#write(packet, false);
+    }, KEEPALIVE_INTERVAL_MS);
+    this.#keepalive.unref();
+  }
+
+  /** Queues already-encrypted datagrams; they leave in order, a burst per event-loop turn. */
+  enqueue(datagrams: readonly Buffer[]): void {
+    if (this.#closed) return;
+    for (const datagram of datagrams) this.#queue.push(datagram);
+    const excess = this.queued - MAX_QUEUED_PACKETS;
+    if (excess > 0) {
+      this.#head += excess;
+      this.counters.packetsDropped += excess;
+    }
+    if (!this.#draining) this.#drain();
+  }
+
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#keepalive) clearInterval(this.#keepalive);
+    this.#queue = [];
+    this.#head = 0;
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
+  #drain(): void {
+    this.#draining = true;
+    const now = performance.now();
+    this.#tokens = Math.min(
+      PACING_BUCKET_BYTES,
+      this.#tokens + (now - this.#refilledAt) * PACING_BYTES_PER_MS,
+    );
+    this.#refilledAt = now;
+    while (this.#head < this.#queue.length && !this.#closed) {
+      const datagram = this.#queue[this.#head]!;
+      if (datagram.length > this.#tokens) break;
+      this.#tokens -= datagram.length;
+      this.#head += 1;
+      this.#write(datagram, true);
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
+    const next = this.#queue[this.#head];
+    if (next && !this.#closed) {
+      // Sleep until the bucket holds the next datagram, not a fixed tick: fewer wake-ups.
+      setTimeout(() => this.#drain(), Math.max(1, (next.length - this.#tokens) / PACING_BYTES_PER_MS));
+    } else this.#draining = false;
+  }
+
+  #write(datagram: Buffer, media: boolean): void {
+    if (this.#closed) return;
+    try {
+      this.#socket.send(datagram);
+    } catch {
+      this.counters.sendErrors += 1;
+    }
+    if (!media) return;
+    this.counters.packetsSent += 1;
+    this.counters.bytesSent += datagram.length;
+    this.counters.lastSendAt = performance.now();
+  }
+}

@@ -1,0 +1,43 @@
+// aead_aes256_gcm_rtpsize (brief §5): the header is additional data, everything after it is
+// encrypted, then the 16-byte tag and the 4-byte nonce counter go on the end. One counter per
+// connection, shared by audio, video and RTCP: a repeated nonce would break GCM.
+import { createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import type { RtpPacket } from './rtp.ts';
+
+export const TRANSPORT_MODE = 'aead_aes256_gcm_rtpsize';
+
+export const TAG_BYTES = 16;
+export const NONCE_SUFFIX_BYTES = 4;
+
+export class TransportCipher {
+  /** Imported once: handing createCipheriv raw bytes would re-import the key for every packet. */
+  readonly #key: KeyObject;
+  #counter = 0;
+  readonly #nonce = Buffer.alloc(12);
+
+  constructor(secretKey: readonly number[] | Uint8Array) {
+    const key = Buffer.from(secretKey);
+    if (key.length !== 32) throw new Error(`secret_key must be 32 bytes, got ${key.length}`);
+    this.#key = createSecretKey(key);
+  }
+
+  /** How many packets this key has protected (the last nonce used). */
+  get counter(): number {
+    return this.#counter;
+  }
+
+  seal(packet: RtpPacket): Buffer {
+    this.#counter = (this.#counter + 1) >>> 0;
+    this.#nonce.writeUInt32BE(this.#counter, 0);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, this.#nonce);
+    cipher.setAAD(packet.header);
+    const encrypted = cipher.update(packet.body);
+    cipher.final();
+    const out = Buffer.allocUnsafe(packet.header.length + encrypted.length + TAG_BYTES + NONCE_SUFFIX_BYTES);
+    packet.header.copy(out, 0);
+    encrypted.copy(out, packet.header.length);
+    cipher.getAuthTag().copy(out, packet.header.length + encrypted.length);
+    out.writeUInt32BE(this.#counter, out.length - NONCE_SUFFIX_BYTES);
+    return out;
+  }
+}

@@ -263,7 +263,12 @@ export class VoiceTestClient {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     if (this.#closed) return;
     this.#closed = true;
-    this.#udp.close();
+    try {
+      this.#udp.close();
+    } catch (error) {
+      // Already closed (the socket went away first under load): nothing left to release.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_SOCKET_DGRAM_NOT_RUNNING') throw error;
+    }
     if (this.ws.readyState === WebSocket.CLOSED) return;
     const closed = once(this.ws, 'close');
     if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);

@@ -68,7 +68,7 @@ function readVint(buffer: Buffer, offset: number, keepMarker: boolean): Vint | n
   const length = Math.clz32(first) - 23;
   if (offset + length > buffer.length) return null;
   let value = keepMarker ? first : first & (0xff >> length);
-  let allOnes = value === (0xff >> length);
+  let allOnes = value === 0xff >> length;
   for (let i = 1; i < length; i++) {
     const byte = buffer[offset + i]!;
     value = value * 256 + byte;
@@ -104,7 +104,10 @@ function trackKind(type: number): MatroskaTrack['kind'] {
 
 export class MatroskaDemuxer {
   readonly #handlers: MatroskaHandlers;
-  #pending: Buffer = Buffer.alloc(0);
+  /** Bytes received but not parsed yet, and how many the element at their head needs. */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  #needed = 0;
   #timestampScaleNs = 1_000_000;
   #clusterTimestamp = 0;
 
@@ -113,12 +116,20 @@ export class MatroskaDemuxer {
   }
 
   push(chunk: Buffer): void {
-    const buffer = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    // Wait for the whole pending element instead of re-parsing (and re-copying) on every chunk.
+    if (this.#buffered < this.#needed) return;
+    const buffer = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#buffered);
     let offset = 0;
+    this.#needed = 0;
     for (;;) {
       const id = readVint(buffer, offset, true);
       const size = id && readVint(buffer, offset + id.length, false);
-      if (!id || !size) break;
+      if (!id || !size) {
+        this.#needed = buffer.length - offset + 1;
+        break;
+      }
       const bodyStart = offset + id.length + size.length;
       if (enteredContainers.has(id.value) || size.unknown) {
         offset = bodyStart;
@@ -126,12 +137,17 @@ export class MatroskaDemuxer {
       }
       if (size.value > MAX_ELEMENT_BYTES) throw new MatroskaFormatError(`element of ${size.value} bytes`);
       const bodyEnd = bodyStart + size.value;
-      if (bodyEnd > buffer.length) break;
+      if (bodyEnd > buffer.length) {
+        this.#needed = bodyEnd - offset;
+        break;
+      }
       this.#handle(id.value, buffer.subarray(bodyStart, bodyEnd));
       offset = bodyEnd;
     }
-    // Copy the unread tail so the (possibly large) chunk it came from can be collected.
-    this.#pending = offset >= buffer.length ? Buffer.alloc(0) : Buffer.from(buffer.subarray(offset));
+    // Copy the unread tail so the (possibly large) buffer it came from can be collected.
+    const rest = offset >= buffer.length ? null : Buffer.from(buffer.subarray(offset));
+    this.#chunks = rest ? [rest] : [];
+    this.#buffered = rest?.length ?? 0;
   }
 
   #handle(id: number, body: Buffer): void {

@@ -1,0 +1,276 @@
+// The worker's side of the contract (src/worker/contract.ts) on node:http: a handful of routes do not
+// need a framework. Bearer token in constant time before any body is read, bodies validated with the
+// contract schemas, errors as {error: {code, message, field?}}, never a stack trace.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { z } from 'zod';
+import { type Logger, redactText } from '../logger.ts';
+import { openApiDocument } from '../openapi.ts';
+import {
+  controlRequestSchema,
+  createSessionRequestSchema,
+  type ErrorResponse,
+  errorResponseSchema,
+  HEARTBEAT_INTERVAL_MS,
+  healthResponseSchema,
+  playRequestSchema,
+  sessionStatusSchema,
+  type WorkerEvent,
+  workerEventSchema,
+} from './contract.ts';
+import type { WorkerHost } from './worker-host.ts';
+import { PlaybackConflictError, PlaybackFieldError, type WorkerSession } from './worker-session.ts';
+
+const BODY_LIMIT_BYTES = 64 * 1024;
+
+type ErrorCode = ErrorResponse['error']['code'];
+
+class HttpError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+  constructor(status: number, code: ErrorCode, message: string, field?: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** Compares fixed-length digests, so neither the token's content nor its length leaks through timing. */
+export function tokenMatches(presented: string, expected: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, error: HttpError): void {
+  const body: ErrorResponse = {
+    error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
+  };
+  if (error.status === 401) res.setHeader('www-authenticate', 'Bearer');
+  sendJson(res, error.status, body);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT_BYTES) {
+      throw new HttpError(
+        413,
+        'bad_request',
+        `the request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text || 'null');
+  } catch {
+    throw new HttpError(400, 'bad_request', 'the request body is not valid JSON', 'body');
+  }
+}
+
+function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
+  throw new HttpError(400, 'bad_request', `${field}: ${issue.message}`, field);
+}
+
+const errorSchemaResponse = (description: string) => ({ description, schema: errorResponseSchema });
+
+/** The OpenAPI document of this contract, generated from the schemas the routes enforce. */
+export function workerOpenApiDocument() {
+  const sessionErrors = {
+    400: errorSchemaResponse('A field is invalid; `field` names it'),
+    401: errorSchemaResponse('Missing or wrong bearer token'),
+    404: errorSchemaResponse('Unknown session'),
+    409: errorSchemaResponse('The playback state forbids this action'),
+  };
+  return openApiDocument({ title: 'Orb Watch Party stream worker', version: '1.0.0' }, [
+    {
+      method: 'post',
+      path: '/sessions',
+      summary: 'Create the session: join the voice channel and open the stream',
+      body: createSessionRequestSchema,
+      responses: {
+        200: { description: 'The session already existed', schema: sessionStatusSchema },
+        201: { description: 'Created and connected', schema: sessionStatusSchema },
+        500: errorSchemaResponse('The stream could not be opened'),
+        ...sessionErrors,
+      },
+    },
+    {
+      method: 'post',
+      path: '/sessions/{sessionId}/play',
+      summary: 'Play an item (optionally from startPositionSeconds), replacing what plays',
+      body: playRequestSchema,
+      responses: { 202: { description: 'Loading', schema: sessionStatusSchema }, ...sessionErrors },
+    },
+    {
+      method: 'post',
+      path: '/sessions/{sessionId}/control',
+      summary: 'Pause, resume, seek, skip or stop',
+      body: controlRequestSchema,
+      responses: {
+        200: { description: 'The status after the action', schema: sessionStatusSchema },
+        ...sessionErrors,
+      },
+    },
+    {
+      method: 'get',
+      path: '/sessions/{sessionId}',
+      summary: 'Playback status',
+      responses: { 200: { description: 'Status', schema: sessionStatusSchema }, ...sessionErrors },
+    },
+    {
+      method: 'get',
+      path: '/sessions/{sessionId}/events',
+      summary: `Server-Sent Events: state, ended, error, and a heartbeat every ${HEARTBEAT_INTERVAL_MS} ms`,
+      responses: {
+        200: { description: 'Event stream', schema: workerEventSchema, contentType: 'text/event-stream' },
+        ...sessionErrors,
+      },
+    },
+    {
+      method: 'get',
+      path: '/health',
+      summary: 'Liveness',
+      authenticated: false,
+      responses: { 200: { description: 'Alive', schema: healthResponseSchema } },
+    },
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document',
+      authenticated: false,
+      responses: { 200: { description: 'OpenAPI 3.1', schema: null } },
+    },
+  ]);
+}
+
+function writeEvent(res: http.ServerResponse, event: WorkerEvent): void {
+  res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+function streamEvents(req: http.IncomingMessage, res: http.ServerResponse, session: WorkerSession): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  writeEvent(res, { type: 'state', status: session.status() });
+  const unsubscribe = session.subscribe((event) => writeEvent(res, event));
+  const heartbeat = setInterval(
+    () => writeEvent(res, { type: 'heartbeat', positionSeconds: session.status().positionSeconds }),
+    HEARTBEAT_INTERVAL_MS,
+  );
+  const stop = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+  };
+  req.on('close', stop);
+  res.on('close', stop);
+}
+
+export interface ContractServerOptions {
+  token: string;
+  host: WorkerHost;
+  logger: Logger;
+}
+
+export function createContractServer(options: ContractServerOptions): http.Server {
+  const { token, host, logger } = options;
+  let openApi: unknown = null;
+
+  const session = (id: string) => {
+    const found = host.get(decodeURIComponent(id));
+    if (!found)
+      throw new HttpError(
+        404,
+        'not_found',
+        `no session ${decodeURIComponent(id).slice(0, 64)} in this worker`,
+      );
+    return found;
+  };
+
+  async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://worker').pathname;
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path === '/health') {
+      sendJson(res, 200, { ok: true, sessions: host.sessionCount, uptimeSeconds: host.uptimeSeconds });
+      return;
+    }
+    if (method === 'GET' && path === '/openapi.json') {
+      openApi ??= workerOpenApiDocument();
+      sendJson(res, 200, openApi);
+      return;
+    }
+    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (!tokenMatches(presented, token)) {
+      throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+    }
+    if (path === '/sessions') {
+      if (method !== 'POST') throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+      const request = parseWith(createSessionRequestSchema, await readJson(req));
+      try {
+        const { session: opened, created } = await host.open(request);
+        sendJson(res, created ? 201 : 200, opened.status());
+      } catch (error) {
+        if (error instanceof PlaybackConflictError) throw error;
+        throw new HttpError(500, 'internal', redactText((error as Error).message));
+      }
+      return;
+    }
+    const match = /^\/sessions\/([^/]+)(?:\/(play|control|events))?$/.exec(path);
+    if (!match) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+    const [, id, action] = match;
+    const expected = action === 'play' || action === 'control' ? 'POST' : 'GET';
+    if (method !== expected) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
+    const target = session(id!);
+    switch (action) {
+      case 'play':
+        target.play(parseWith(playRequestSchema, await readJson(req)));
+        sendJson(res, 202, target.status());
+        return;
+      case 'control':
+        sendJson(res, 200, target.control(parseWith(controlRequestSchema, await readJson(req))));
+        return;
+      case 'events':
+        streamEvents(req, res, target);
+        return;
+      default:
+        sendJson(res, 200, target.status());
+    }
+  }
+
+  return http.createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (error instanceof HttpError) return sendError(res, error);
+      if (error instanceof PlaybackConflictError)
+        return sendError(res, new HttpError(409, 'conflict', error.message));
+      if (error instanceof PlaybackFieldError) {
+        return sendError(res, new HttpError(400, 'bad_request', error.message, error.field));
+      }
+      logger.error({ err: error, method: req.method, path: req.url }, 'request failed');
+      sendError(res, new HttpError(500, 'internal', 'the worker failed to handle the request'));
+    });
+  });
+}

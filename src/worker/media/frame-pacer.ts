@@ -1,0 +1,294 @@
+// Sends frames to the sink at the moment they are due, against ONE media clock anchored on wall
+// time with absolute deadlines (no setInterval drift). Audio is the master: its packets are placed
+// on a sample-counted timeline (20 ms each; container times only reveal gaps) and video is placed
+// on that timeline by its pts. When the source runs dry mid-segment (slow network) the clock holds
+// instead of running ahead, so A/V stay together through stalls, pause, seek and long films.
+import type { MediaSink } from '../media-sink.ts';
+
+export interface TimedFrame {
+  kind: 'video' | 'audio';
+  /** Position in the source, in milliseconds. */
+  mediaMs: number;
+  data: Buffer;
+  keyframe: boolean;
+}
+
+/** The sink's continuous timeline, shared by every item and segment of a session. */
+export interface SinkTimeline {
+  lastOutputMs: number | null;
+}
+
+export interface FramePacerOptions {
+  sink: MediaSink;
+  timeline: SinkTimeline;
+  hasAudio: boolean;
+  /** Monotonic milliseconds; injectable so tests and benches can read the same clock. */
+  now?: () => number;
+  /** Media milliseconds per wall millisecond; tests play faster than real time (default 1). */
+  rate?: number;
+  /** Every queued frame has been sent and the source said it has no more. */
+  onDrained(): void;
+  /** Media queued ahead of the position, for backpressure on ffmpeg's stdout. */
+  onBufferLevel(bufferedMs: number): void;
+  /** The first frame of the item went out. */
+  onFirstFrame(): void;
+}
+
+export const AUDIO_FRAME_MS = 20;
+/** An audio timestamp this far from the sample count is a real gap, not ms rounding (19/20/21). */
+const AUDIO_GAP_MS = 30;
+/**
+ * A new segment's first frames may come up to a few tens of ms before the frame that opened it
+ * (audio before a copy-mode keyframe); this headroom keeps the sink's timeline monotonic.
+ */
+const SEGMENT_HEADROOM_MS = 100;
+/**
+ * A segment's clock starts once both audio and video have their first frame (ffmpeg may emit one a
+ * few tens of ms before the other, and a clock started on one alone would send the other late), or
+ * after this long, for sources where one of them starts much later.
+ */
+const PREROLL_WAIT_MS = 500;
+
+interface Segment {
+  firstMediaMs: number | null;
+  seenAudio: boolean;
+  seenVideo: boolean;
+  /** Waited long enough for the other kind's first frame; start with what is there. */
+  prerollOver: boolean;
+  outputBaseMs: number;
+  nextAudioMs: number | null;
+  awaitingKeyframe: boolean;
+  ended: boolean;
+}
+
+/** A FIFO with O(1) shift for the hot path. */
+class FrameQueue {
+  #items: TimedFrame[] = [];
+  #head = 0;
+  get length(): number {
+    return this.#items.length - this.#head;
+  }
+  peek(): TimedFrame | undefined {
+    return this.#items[this.#head];
+  }
+  shift(): TimedFrame | undefined {
+    const item = this.#items[this.#head++];
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+  push(frame: TimedFrame): void {
+    this.#items.push(frame);
+  }
+  last(): TimedFrame | undefined {
+    return this.length > 0 ? this.#items[this.#items.length - 1] : undefined;
+  }
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+  }
+}
+
+export class FramePacer {
+  readonly #options: FramePacerOptions;
+  readonly #now: () => number;
+  readonly #rate: number;
+  readonly #audio = new FrameQueue();
+  readonly #video = new FrameQueue();
+  #segment: Segment;
+  #anchor: { wallMs: number; mediaMs: number } | null = null;
+  #paused = false;
+  #stopped = false;
+  #timer: NodeJS.Timeout | null = null;
+  #prerollTimer: NodeJS.Timeout | null = null;
+  #positionMs: number;
+  #sentFirstFrame = false;
+
+  constructor(options: FramePacerOptions, startMs: number) {
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+    this.#rate = options.rate ?? 1;
+    this.#positionMs = startMs;
+    this.#segment = this.#newSegment();
+  }
+
+  /** The source position of what viewers last saw (holds while paused). */
+  get positionMs(): number {
+    return this.#positionMs;
+  }
+
+  /** Drops everything queued and starts over at `startMs` (a seek); the sink timeline continues. */
+  startSegment(startMs: number): void {
+    this.#audio.clear();
+    this.#video.clear();
+    this.#clearTimer();
+    this.#anchor = null;
+    this.#positionMs = startMs;
+    this.#segment = this.#newSegment();
+  }
+
+  push(frame: TimedFrame): void {
+    if (this.#stopped) return;
+    const segment = this.#segment;
+    if (frame.kind === 'video') {
+      if (segment.awaitingKeyframe && !frame.keyframe) return;
+      segment.awaitingKeyframe = false;
+      segment.seenVideo = true;
+      this.#video.push(frame);
+    } else {
+      // Place audio on the sample-counted timeline; re-base only on a real gap.
+      const expected = segment.nextAudioMs;
+      const mediaMs =
+        expected !== null && Math.abs(frame.mediaMs - expected) <= AUDIO_GAP_MS ? expected : frame.mediaMs;
+      segment.nextAudioMs = mediaMs + AUDIO_FRAME_MS;
+      segment.seenAudio = true;
+      this.#audio.push({ ...frame, mediaMs });
+    }
+    segment.firstMediaMs ??= frame.mediaMs;
+    if (!this.#paused && this.#anchor === null) this.#anchorAtHead();
+    else if (!this.#paused && this.#timer === null) this.#schedule();
+    this.#options.onBufferLevel(this.#bufferedMs());
+  }
+
+  /** The current segment's source has nothing more; once the queue drains the item is finished. */
+  endSegment(): void {
+    this.#segment.ended = true;
+    if (!this.#paused && this.#anchor === null) this.#anchorAtHead();
+    if (this.#audio.length === 0 && this.#video.length === 0 && !this.#paused) this.#finish();
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#clearTimer();
+    this.#anchor = null;
+    this.#options.sink.setPaused(true);
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#options.sink.setPaused(false);
+    this.#anchorAtHead();
+    if (this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) this.#finish();
+  }
+
+  /** Ends pacing for good; a paused sink is un-paused so the next item does not start "paused". */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#clearTimer();
+    this.#audio.clear();
+    this.#video.clear();
+    if (this.#paused) this.#options.sink.setPaused(false);
+  }
+
+  #newSegment(): Segment {
+    const last = this.#options.timeline.lastOutputMs;
+    return {
+      firstMediaMs: null,
+      seenAudio: false,
+      seenVideo: false,
+      prerollOver: false,
+      outputBaseMs: (last === null ? 0 : last + AUDIO_FRAME_MS) + SEGMENT_HEADROOM_MS,
+      nextAudioMs: null,
+      awaitingKeyframe: true,
+      ended: false,
+    };
+  }
+
+  #bufferedMs(): number {
+    const newest = Math.max(this.#audio.last()?.mediaMs ?? 0, this.#video.last()?.mediaMs ?? 0);
+    return Math.max(0, newest - this.#positionMs);
+  }
+
+  #nextDueMediaMs(): number | null {
+    const audio = this.#audio.peek()?.mediaMs;
+    const video = this.#video.peek()?.mediaMs;
+    if (audio === undefined) return video ?? null;
+    return video === undefined ? audio : Math.min(audio, video);
+  }
+
+  /** Starts the clock so the earliest queued frame is due now (once the segment's preroll is done). */
+  #anchorAtHead(): void {
+    const head = this.#nextDueMediaMs();
+    if (head === null) return;
+    const segment = this.#segment;
+    const complete = segment.seenVideo && (segment.seenAudio || !this.#options.hasAudio);
+    if (!complete && !segment.ended && !segment.prerollOver) {
+      this.#prerollTimer ??= setTimeout(() => {
+        this.#prerollTimer = null;
+        segment.prerollOver = true;
+        if (segment === this.#segment && !this.#paused && this.#anchor === null) this.#anchorAtHead();
+      }, PREROLL_WAIT_MS);
+      return;
+    }
+    this.#anchor = { wallMs: this.#now(), mediaMs: head };
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer !== null || this.#anchor === null) return;
+    const next = this.#nextDueMediaMs();
+    if (next === null) return;
+    const deadline = this.#anchor.wallMs + (next - this.#anchor.mediaMs) / this.#rate;
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, deadline - this.#now()));
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#prerollTimer !== null) clearTimeout(this.#prerollTimer);
+    this.#prerollTimer = null;
+  }
+
+  #tick(): void {
+    this.#timer = null;
+    if (this.#paused || this.#stopped || this.#anchor === null) return;
+    const mediaNow = this.#anchor.mediaMs + (this.#now() - this.#anchor.wallMs) * this.#rate;
+    // In media order across both queues, so a late tick still sends audio and video interleaved.
+    // Ties go to audio, the master.
+    for (let due = this.#nextDueMediaMs(); due !== null && due <= mediaNow; due = this.#nextDueMediaMs()) {
+      const audio = this.#audio.peek();
+      this.#send(audio && audio.mediaMs === due ? this.#audio.shift()! : this.#video.shift()!);
+    }
+    this.#options.onBufferLevel(this.#bufferedMs());
+    if (!this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) {
+      // Starved: hold the clock until the source catches up rather than bursting later.
+      this.#anchor = null;
+      return;
+    }
+    if (this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) {
+      this.#finish();
+      return;
+    }
+    this.#schedule();
+  }
+
+  #send(frame: TimedFrame): void {
+    const segment = this.#segment;
+    const firstMediaMs = segment.firstMediaMs ?? frame.mediaMs;
+    const ptsMs = Math.round(segment.outputBaseMs + (frame.mediaMs - firstMediaMs));
+    const timeline = this.#options.timeline;
+    timeline.lastOutputMs = Math.max(timeline.lastOutputMs ?? ptsMs, ptsMs);
+    if (frame.kind === 'audio') {
+      this.#options.sink.sendAudio({ data: frame.data, ptsMs });
+      this.#positionMs = frame.mediaMs + AUDIO_FRAME_MS;
+    } else {
+      this.#options.sink.sendVideo({ data: frame.data, ptsMs, keyframe: frame.keyframe });
+      if (!this.#options.hasAudio) this.#positionMs = frame.mediaMs;
+    }
+    if (!this.#sentFirstFrame) {
+      this.#sentFirstFrame = true;
+      this.#options.onFirstFrame();
+    }
+  }
+
+  #finish(): void {
+    if (this.#stopped) return;
+    this.stop();
+    this.#options.onDrained();
+  }
+}

@@ -1,0 +1,189 @@
+// The pacer on a clock stepped by hand (mocked timers + injected now): when each frame goes out,
+// what timestamps the sink sees, and how pause, starvation, seek and the end behave.
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
+import { CaptureSink } from '../../src/worker/capture-sink.ts';
+import { FramePacer, type SinkTimeline, type TimedFrame } from '../../src/worker/media/frame-pacer.ts';
+
+let now = 0;
+let sink: CaptureSink;
+let timeline: SinkTimeline;
+let drained: number;
+
+function advance(ms: number): void {
+  now += ms;
+  mock.timers.tick(ms);
+}
+
+const audio = (mediaMs: number): TimedFrame => ({
+  kind: 'audio',
+  mediaMs,
+  data: Buffer.alloc(3),
+  keyframe: true,
+});
+const video = (mediaMs: number, keyframe = false): TimedFrame => ({
+  kind: 'video',
+  mediaMs,
+  data: Buffer.alloc(5),
+  keyframe,
+});
+
+function createPacer(startMs = 0): FramePacer {
+  return new FramePacer(
+    {
+      sink,
+      timeline,
+      hasAudio: true,
+      now: () => now,
+      onDrained: () => drained++,
+      onBufferLevel: () => {},
+      onFirstFrame: () => {},
+    },
+    startMs,
+  );
+}
+
+/** What the sink got, as [kind, pts, arrival] with arrival on the stepped clock. */
+function sent() {
+  return sink.frames.map((frame) => [frame.kind, frame.ptsMs, frame.arrivedMs] as const);
+}
+
+beforeEach(() => {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  now = 0;
+  drained = 0;
+  timeline = { lastOutputMs: null };
+  sink = new CaptureSink();
+  // Arrival times on the stepped clock rather than performance.now().
+  mock.method(performance, 'now', () => now);
+});
+
+afterEach(() => {
+  mock.timers.reset();
+  mock.restoreAll();
+});
+
+describe('the frame pacer', () => {
+  test('sends each frame when it is due; audio runs on a 20 ms sample clock despite ms rounding', () => {
+    const pacer = createPacer();
+    for (const ms of [0, 21, 40, 61]) pacer.push(audio(ms));
+    pacer.push(video(0, true));
+    pacer.push(video(33));
+    pacer.push(video(67));
+    advance(0);
+    advance(20);
+    advance(13);
+    advance(7);
+    advance(20);
+    advance(7);
+    assert.deepEqual(sent(), [
+      ['audio', 100, 0],
+      ['video', 100, 0],
+      ['audio', 120, 20],
+      ['video', 133, 33],
+      ['audio', 140, 40],
+      ['audio', 160, 60],
+      ['video', 167, 67],
+    ]);
+    assert.equal(pacer.positionMs, 80);
+  });
+
+  test('pause sends nothing and holds the position; resume continues the timeline without a jump', () => {
+    const pacer = createPacer();
+    for (let ms = 0; ms < 200; ms += 20) pacer.push(audio(ms));
+    pacer.push(video(0, true));
+    advance(0);
+    advance(40);
+    pacer.pause();
+    const held = pacer.positionMs;
+    advance(1_000);
+    assert.equal(sink.frames.length, 4);
+    assert.equal(pacer.positionMs, held);
+    pacer.resume();
+    advance(0);
+    advance(20);
+    assert.deepEqual(sent().slice(4), [
+      ['audio', 160, 1_040],
+      ['audio', 180, 1_060],
+    ]);
+    assert.deepEqual(
+      sink.pauses.map((p) => p.paused),
+      [true, false],
+    );
+  });
+
+  test('a starved source holds the clock instead of bursting when data returns', () => {
+    const pacer = createPacer();
+    pacer.push(video(0, true));
+    pacer.push(audio(0));
+    pacer.push(audio(20));
+    advance(0);
+    advance(20);
+    advance(500);
+    pacer.push(audio(40));
+    pacer.push(audio(60));
+    advance(0);
+    advance(19);
+    assert.equal(sink.frames.length, 4, 'the frame after the stall waits for its own time');
+    advance(1);
+    assert.deepEqual(sent().slice(3), [
+      ['audio', 140, 520],
+      ['audio', 160, 540],
+    ]);
+  });
+
+  test('the clock waits for both audio and video (or a preroll timeout) before it starts', () => {
+    const pacer = createPacer();
+    pacer.push(audio(0));
+    pacer.push(audio(20));
+    advance(30);
+    assert.equal(sink.frames.length, 0, 'audio alone does not start the clock');
+    pacer.push(video(0, true));
+    advance(0);
+    assert.deepEqual(sent(), [
+      ['audio', 100, 30],
+      ['video', 100, 30],
+    ]);
+    pacer.stop();
+    const audioOnly = createPacer();
+    sink.frames.length = 0;
+    audioOnly.push(audio(0));
+    advance(500);
+    assert.equal(sink.frames.length, 1, 'after the preroll wait it starts with what it has');
+  });
+
+  test('a new segment (seek) continues the sink timeline and starts at a keyframe', () => {
+    const pacer = createPacer();
+    pacer.push(audio(0));
+    pacer.push(video(0, true));
+    advance(0);
+    pacer.startSegment(30_000);
+    assert.equal(pacer.positionMs, 30_000);
+    pacer.push(video(29_980));
+    pacer.push(video(30_000, true));
+    pacer.push(audio(30_000));
+    advance(0);
+    const afterSeek = sent().slice(2);
+    assert.deepEqual(
+      afterSeek.map(([kind]) => kind),
+      ['audio', 'video'],
+      'the non-keyframe before the keyframe was dropped',
+    );
+    for (const [, pts] of afterSeek) assert.ok(pts > 100, `pts ${pts} continues after the earlier 100`);
+    assert.equal(pacer.positionMs, 30_020);
+  });
+
+  test('reports the end once the source has ended and every frame went out', () => {
+    const pacer = createPacer();
+    pacer.push(video(0, true));
+    pacer.push(audio(0));
+    pacer.push(audio(20));
+    pacer.endSegment();
+    advance(0);
+    assert.equal(drained, 0);
+    advance(20);
+    assert.equal(drained, 1);
+    advance(1_000);
+    assert.equal(drained, 1);
+  });
+});

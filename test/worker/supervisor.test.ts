@@ -1,0 +1,170 @@
+// The bot-side pool with real worker processes (capture sink): streaming-account leases, crash and
+// hang recovery at the last position, giving up after repeated failures, and no orphans when the
+// bot itself is killed with SIGKILL.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createLogger } from '../../src/logger.ts';
+import { NoStreamerAvailableError, type WorkerPoolEvent } from '../../src/watchparty/worker-pool.ts';
+import { WorkerSupervisor } from '../../src/worker/supervisor.ts';
+import {
+  childProcesses,
+  isRunning,
+  type MediaServer,
+  makeClip,
+  makeTempDir,
+  playRequest,
+  startMediaServer,
+  waitFor,
+} from './support/media-fixtures.ts';
+
+const CLIP_SECONDS = 30;
+const logger = createLogger({ level: 'silent', pretty: false });
+const sessionFor = (sessionId: string) => ({
+  sessionId,
+  guildId: '10',
+  voiceChannelId: '20',
+  textChannelId: '30',
+});
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let server: MediaServer;
+
+before(async () => {
+  temp = await makeTempDir();
+  server = await startMediaServer();
+  server.serve('/clip', await makeClip(temp.dir, 'clip.mp4', { seconds: CLIP_SECONDS, kind: 'copyable' }));
+});
+
+after(async () => {
+  await server.close();
+  await temp.remove();
+});
+
+function createSupervisor(streamerTokens = ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb']) {
+  const supervisor = new WorkerSupervisor({
+    logger,
+    streamerTokens,
+    jellyfin: { url: server.url, apiKey: server.apiKey },
+    stream: { profile: '720p30', bitrateKbps: 2_500 },
+    sink: 'capture',
+    logLevel: 'warn',
+    restart: { maxFailures: 3, windowMs: 60_000, backoffMs: [100, 100, 100] },
+  });
+  const events: { sessionId: string; event: WorkerPoolEvent }[] = [];
+  supervisor.subscribe((sessionId, event) => events.push({ sessionId, event }));
+  return { supervisor, events };
+}
+
+const clipRequest = () => playRequest(`${server.url}/clip`, { durationSeconds: CLIP_SECONDS });
+
+describe('the worker supervisor', () => {
+  test('leases one streaming account per session and says so when all are busy', async () => {
+    const { supervisor } = createSupervisor(['streamer-token-only-one']);
+    try {
+      await supervisor.open(sessionFor('1'));
+      await assert.rejects(supervisor.open(sessionFor('2')), (error: unknown) => {
+        assert.ok(error instanceof NoStreamerAvailableError);
+        assert.match(error.message, /All 1 streaming account is busy/);
+        return true;
+      });
+      await supervisor.close('1');
+      await supervisor.open(sessionFor('2'));
+      assert.equal((await supervisor.status('2'))?.workerStatus, 'ready');
+      assert.equal(await supervisor.status('1'), null);
+    } finally {
+      await supervisor.shutdown();
+    }
+  });
+
+  test('restarts a killed worker at its position, restores pause, and gives up after repeated failures', async () => {
+    const { supervisor, events } = createSupervisor();
+    try {
+      await supervisor.open(sessionFor('1'));
+      await supervisor.play('1', clipRequest());
+      await waitFor(
+        '3 s of playback',
+        async () => ((await supervisor.status('1'))?.positionSeconds ?? 0) >= 3,
+      );
+
+      // 1. A crash while playing: back within seconds, within 2 s of where it was.
+      const firstPid = supervisor.processId('1')!;
+      const orphanCandidate = childProcesses(firstPid).find((child) =>
+        child.argv.some((arg) => arg.includes('ffmpeg')),
+      );
+      const positionAtKill = (await supervisor.status('1'))!.positionSeconds;
+      process.kill(firstPid, 'SIGKILL');
+      await waitFor('a restart notice', () => events.some(({ event }) => event.type === 'worker-restarting'));
+      const resumed = await waitFor('the restarted worker playing', async () => {
+        if (supervisor.processId('1') === firstPid) return undefined;
+        const status = await supervisor.status('1').catch(() => null);
+        return status?.workerStatus === 'ready' && status.playbackState === 'playing' ? status : undefined;
+      });
+      assert.ok(
+        Math.abs(resumed.positionSeconds - positionAtKill) <= 2,
+        `resumed at ${resumed.positionSeconds} s, killed at ${positionAtKill} s`,
+      );
+      assert.equal(resumed.queueEntryId, 1);
+      assert.ok(orphanCandidate, 'the worker was running ffmpeg');
+      await waitFor('the killed worker’s ffmpeg gone', () => !isRunning(orphanCandidate.pid), 10_000);
+
+      // 2. Paused, then the worker hangs (no heartbeats): restarted paused at the held position.
+      const paused = await supervisor.control('1', { action: 'pause' });
+      const secondPid = supervisor.processId('1')!;
+      process.kill(secondPid, 'SIGSTOP');
+      const restored = await waitFor(
+        'the hung worker replaced',
+        async () => {
+          if (supervisor.processId('1') === secondPid) return undefined;
+          const status = await supervisor.status('1').catch(() => null);
+          return status?.workerStatus === 'ready' && status.playbackState === 'paused' ? status : undefined;
+        },
+        20_000,
+      );
+      assert.ok(Math.abs(restored.positionSeconds - paused.positionSeconds) < 0.1);
+      assert.ok(!isRunning(secondPid), 'the hung worker was killed');
+
+      // 3. A third failure within the window: the pool gives up and says why.
+      process.kill(supervisor.processId('1')!, 'SIGKILL');
+      const failed = await waitFor('worker-failed', () =>
+        events.find(({ event }) => event.type === 'worker-failed'),
+      );
+      assert.equal(failed.sessionId, '1');
+      assert.match(failed.event.type === 'worker-failed' ? failed.event.reason : '', /killed by SIGKILL/);
+      assert.equal(await supervisor.status('1'), null);
+      assert.deepEqual(
+        events
+          .filter(({ event }) => event.type === 'worker-restarting')
+          .map(({ event }) => event.type === 'worker-restarting' && event.attempt),
+        [1, 2],
+      );
+    } finally {
+      await supervisor.shutdown();
+    }
+  });
+
+  test('leaves no worker and no ffmpeg running when the bot is killed with SIGKILL', async () => {
+    const bot = spawn(
+      process.execPath,
+      [fileURLToPath(new URL('./support/bot-process.ts', import.meta.url))],
+      {
+        env: { ...process.env, TEST_MEDIA_URL: `${server.url}/clip`, TEST_MEDIA_API_KEY: server.apiKey },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    try {
+      const [line] = (await once(bot.stdout!, 'data')) as [Buffer];
+      const { workerPid } = JSON.parse(line.toString()) as { workerPid: number };
+      const ffmpeg = await waitFor('ffmpeg running', () =>
+        childProcesses(workerPid).find((child) => child.argv.some((arg) => arg.includes('ffmpeg'))),
+      );
+      bot.kill('SIGKILL');
+      await waitFor('the worker gone', () => !isRunning(workerPid), 10_000);
+      await waitFor('ffmpeg gone', () => !isRunning(ffmpeg.pid), 10_000);
+    } finally {
+      bot.kill('SIGKILL');
+    }
+  });
+});

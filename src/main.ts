@@ -169,7 +169,10 @@ function reportFatal(error: unknown): void {
     console.error(error.message);
     return;
   }
-  createLogger({ pretty: false }).fatal({ err: error }, error instanceof Error ? error.message : 'fatal error');
+  createLogger({ pretty: false }).fatal(
+    { err: error },
+    error instanceof Error ? error.message : 'fatal error',
+  );
 }
 
 const code = await main(process.argv.slice(2));

@@ -1,9 +1,9 @@
 // The worker's side of the contract (src/worker/contract.ts) on node:http: a handful of routes do not
 // need a framework. Bearer token in constant time before any body is read, bodies validated with the
 // contract schemas, errors as {error: {code, message, field?}}, never a stack trace.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { z } from 'zod';
+import { bearerCredential, digestMatches, tokenDigest } from '../bearer-token.ts';
 import { type Logger, redactText } from '../logger.ts';
 import { openApiDocument } from '../openapi.ts';
 import {
@@ -38,11 +38,6 @@ class HttpError extends Error {
 }
 
 /** Compares fixed-length digests, so neither the token's content nor its length leaks through timing. */
-export function tokenMatches(presented: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(presented), digest(expected));
-}
-
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -193,7 +188,8 @@ export interface ContractServerOptions {
 }
 
 export function createContractServer(options: ContractServerOptions): http.Server {
-  const { token, host, logger } = options;
+  const { host, logger } = options;
+  const expectedToken = tokenDigest(options.token);
   let openApi: unknown = null;
 
   const session = (id: string) => {
@@ -219,8 +215,7 @@ export function createContractServer(options: ContractServerOptions): http.Serve
       sendJson(res, 200, openApi);
       return;
     }
-    const presented = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (!tokenMatches(presented, token)) {
+    if (!digestMatches(bearerCredential(req.headers.authorization), expectedToken)) {
       throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
     }
     if (path === '/sessions') {

@@ -21,7 +21,7 @@ import { type SimChannel, type SimRole, type SimUser, SimWorld, type WorldOption
 export type { GatewayFrame } from './gateway.ts';
 export type { GatewayClientHandle, GatewayOpHandler } from './gateway-hooks.ts';
 export type { InjectedInteraction, InteractionContext, OptionInput } from './interactions.ts';
-export type { StoredMessage } from './messages.ts';
+export { embedText, type StoredMessage } from './messages.ts';
 export type { RestCall, RestHandler, RestRequest, RestResponse } from './rest.ts';
 export type { SimChannel, SimRole, SimUser } from './world.ts';
 export { allPermissions, permissionBits } from './world.ts';

@@ -233,3 +233,17 @@ export function modalProblems(data: unknown): string[] {
   if (rows.length === 0 || rows.length > 5) problems.push('data.components: must hold 1 to 5 rows');
   return problems;
 }
+
+/** The embed text a user reads: title, description and fields, one string. */
+export function embedText(message: APIMessage): string {
+  return message.embeds
+    .flatMap((embed) => [
+      embed.author?.name,
+      embed.title,
+      embed.description,
+      ...(embed.fields ?? []).flatMap((field) => [field.name, field.value]),
+      embed.footer?.text,
+    ])
+    .filter((part) => part !== undefined)
+    .join('\n');
+}

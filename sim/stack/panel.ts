@@ -1,7 +1,7 @@
 // Reading the now-playing panel the way a person in the channel does: the title, the state line,
 // the progress bar, "up next", and which buttons can be pressed (with the custom ids a click sends).
 import type { APIMessage } from 'discord-api-types/v10';
-import type { DiscordSim } from '../discord/index.ts';
+import { type DiscordSim, embedText } from '../discord/index.ts';
 
 export interface PanelView {
   messageId: string;
@@ -22,20 +22,6 @@ interface ButtonLike {
   label?: string;
   custom_id?: string;
   disabled?: boolean;
-}
-
-/** Every embed's author, title, description, fields and footer, one line each. */
-export function embedText(message: APIMessage): string {
-  return message.embeds
-    .flatMap((embed) => [
-      embed.author?.name,
-      embed.title,
-      embed.description,
-      ...(embed.fields ?? []).flatMap((field) => [field.name, field.value]),
-      embed.footer?.text,
-    ])
-    .filter((part) => part !== undefined)
-    .join('\n');
 }
 
 export function readPanel(message: APIMessage): PanelView {

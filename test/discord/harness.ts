@@ -165,19 +165,7 @@ export async function openDiscordDoor(
   return door;
 }
 
-/** The embed text a user reads: title, description and fields, one string. */
-export function embedText(message: APIMessage): string {
-  return message.embeds
-    .flatMap((embed) => [
-      embed.author?.name,
-      embed.title,
-      embed.description,
-      ...(embed.fields ?? []).flatMap((field) => [field.name, field.value]),
-      embed.footer?.text,
-    ])
-    .filter((part) => part !== undefined)
-    .join('\n');
-}
+export { embedText } from '../../sim/discord/index.ts';
 
 /** Labels of the enabled buttons, in order. */
 export function enabledButtons(message: APIMessage): string[] {

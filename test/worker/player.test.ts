@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { mediaBrowserAuthorization } from '../../src/jellyfin/auth-header.ts';
 import { createLogger } from '../../src/logger.ts';
-import type { CapturedFrame, CaptureSink } from '../../src/worker/capture-sink.ts';
+import type { CapturedFrame, CaptureSink, CaptureSinkOptions } from '../../src/worker/capture-sink.ts';
 import type { PlayRequest, WorkerEvent } from '../../src/worker/contract.ts';
 import { SourceProxy } from '../../src/worker/media/source-proxy.ts';
 import { streamEncoding } from '../../src/worker/media/stream-encoding.ts';
@@ -60,10 +60,11 @@ interface Harness {
   ended(): Promise<Extract<WorkerEvent, { type: 'ended' }>>;
 }
 
-async function openSession(): Promise<Harness> {
+async function openSession(sinkOptions?: CaptureSinkOptions): Promise<Harness> {
   const { session, sink } = await openCaptureSession(
     { proxy, encoding: streamEncoding('720p30'), playbackRate: 3 },
     logger,
+    sinkOptions,
   );
   const events: WorkerEvent[] = [];
   session.subscribe((event) => events.push(event));
@@ -76,6 +77,16 @@ async function openSession(): Promise<Harness> {
         events.find((e): e is Extract<WorkerEvent, { type: 'ended' }> => e.type === 'ended'),
       ),
   };
+}
+
+/** Whether an Annex B access unit holds a NAL unit of this type (7 SPS, 8 PPS). */
+function hasNal(accessUnit: Buffer, type: number): boolean {
+  for (let i = 0; i + 3 < accessUnit.length; i++) {
+    if (accessUnit[i] === 0 && accessUnit[i + 1] === 0 && accessUnit[i + 2] === 1) {
+      if ((accessUnit[i + 3]! & 0x1f) === type) return true;
+    }
+  }
+  return false;
 }
 
 function ofKind(frames: CapturedFrame[], kind: CapturedFrame['kind']): CapturedFrame[] {
@@ -158,35 +169,68 @@ describe('the player', () => {
     await harness.session.close('test over');
   });
 
-  test('pause sends nothing and holds the position; resume continues from there', async () => {
-    const harness = await openSession();
-    play(harness, '/copyable');
-    await waitFor('1.5 s of playback', () => harness.session.status().positionSeconds >= 1.5);
-    const paused = harness.session.control({ action: 'pause' });
-    assert.equal(paused.playbackState, 'paused');
-    const framesAtPause = harness.sink.frames.length;
-    const heldPosition = harness.session.status().positionSeconds;
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    assert.equal(harness.sink.frames.length, framesAtPause, 'no frames while paused');
-    assert.equal(harness.session.status().positionSeconds, heldPosition);
-    assert.throws(() => harness.session.control({ action: 'pause' }), PlaybackConflictError);
+  for (const path of ['/copyable', '/bframes']) {
+    test(`pause holds the position; resume shows a keyframe at the held position (${path})`, async () => {
+      const harness = await openSession({ keepData: true });
+      play(harness, path);
+      await waitFor('1.5 s of playback', () => harness.session.status().positionSeconds >= 1.5);
+      const paused = harness.session.control({ action: 'pause' });
+      assert.equal(paused.playbackState, 'paused');
+      const framesAtPause = harness.sink.frames.length;
+      const heldPosition = harness.session.status().positionSeconds;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(harness.sink.frames.length, framesAtPause, 'no frames while paused');
+      assert.equal(harness.session.status().positionSeconds, heldPosition);
+      assert.throws(() => harness.session.control({ action: 'pause' }), PlaybackConflictError);
 
-    const lastAudioBefore = ofKind(harness.sink.frames, 'audio').at(-1)!.ptsMs;
-    assert.equal(harness.session.control({ action: 'resume' }).playbackState, 'playing');
-    assert.throws(() => harness.session.control({ action: 'resume' }), PlaybackConflictError);
-    const ended = await harness.ended();
-    assert.equal(ended.reason, 'finished');
-    const firstAudioAfter = harness.sink.frames.slice(framesAtPause).find((frame) => frame.kind === 'audio')!;
-    assert.equal(firstAudioAfter.ptsMs - lastAudioBefore, 20, 'audio continues with the next packet');
-    // Nothing was dropped or repeated across the pause.
-    assertWithinPercent(ofKind(harness.sink.frames, 'video').length, CLIP_SECONDS * FPS, 2, 'video');
-    assertStrictlyIncreasing(ofKind(harness.sink.frames, 'audio'), 'audio');
-    assert.deepEqual(
-      harness.sink.pauses.map((p) => p.paused),
-      [true, false],
-    );
-    await harness.session.close('test over');
-  });
+      const lastPtsBefore = Math.max(...harness.sink.frames.map((frame) => frame.ptsMs));
+      assert.equal(harness.session.control({ action: 'resume' }).playbackState, 'playing');
+      assert.throws(() => harness.session.control({ action: 'resume' }), PlaybackConflictError);
+      const firstVideo = await waitFor('a video frame after resume', () =>
+        harness.sink.frames.slice(framesAtPause).find((frame) => frame.kind === 'video'),
+      );
+      // The transport drops video after a pause until an IDR: anything else is a frozen picture.
+      assert.equal(firstVideo.keyframe, true, 'the first video frame after resume is a keyframe');
+      assert.ok(
+        firstVideo.data && hasNal(firstVideo.data, 7) && hasNal(firstVideo.data, 8),
+        'with SPS and PPS',
+      );
+      const resumedAt = harness.session.status().positionSeconds;
+      if (path === '/bframes') {
+        assert.ok(
+          Math.abs(resumedAt - heldPosition) <= 0.5,
+          `resumed at ${resumedAt} s, held ${heldPosition} s`,
+        );
+      } else {
+        // Copy mode can only start at the source keyframe at or before the held position.
+        assert.ok(
+          copyableKeyframes.some((time) => Math.abs(time - resumedAt) < 0.1 && time <= heldPosition + 0.1),
+          `resumed at ${resumedAt} s, no source keyframe there before ${heldPosition} s`,
+        );
+      }
+      const ended = await harness.ended();
+      assert.equal(ended.reason, 'finished');
+      const after = harness.sink.frames.slice(framesAtPause);
+      assert.ok(
+        after.every((frame) => frame.ptsMs > lastPtsBefore),
+        'sink timestamps continue after the pause',
+      );
+      assertStrictlyIncreasing(ofKind(harness.sink.frames, 'video'), 'video');
+      assertStrictlyIncreasing(ofKind(harness.sink.frames, 'audio'), 'audio');
+      assertAligned(after);
+      assertWithinPercent(
+        ofKind(after, 'video').length,
+        (CLIP_SECONDS - resumedAt) * FPS,
+        5,
+        'video after resume',
+      );
+      assert.deepEqual(
+        harness.sink.pauses.map((p) => p.paused),
+        [true, false],
+      );
+      await harness.session.close('test over');
+    });
+  }
 
   for (const path of ['/copyable', '/bframes']) {
     test(`seek to the middle lands within 0.5 s on a keyframe and keeps the timeline continuous (${path})`, async () => {

@@ -159,9 +159,23 @@ export class ItemPlayer {
     this.#startSegment(this.#pendingPositionMs);
   }
 
+  /**
+   * Holds the position and, right away, restarts ffmpeg there (the seek path) so the queue fills
+   * from a keyframe while paused. The transport needs an IDR with SPS/PPS after every pause
+   * (golive-protocol.md §8.5): continuing the held ffmpeg would resume mid-GOP, and viewers would
+   * watch a frozen picture until the next keyframe, up to a whole GOP. No pause is short enough to
+   * escape that, so there is no fast path; restarting at pause rather than at resume means the
+   * keyframe is already queued when resume comes, so the picture returns as fast as before, and a
+   * long pause still costs nothing but one idle ffmpeg held by backpressure. Copy mode can only
+   * start at the source keyframe at or before the held position, as a seek does.
+   */
   pause(): void {
-    if (this.#pacer) this.#pacer.pause();
-    else this.#pausedBeforeStart = true;
+    if (!this.#pacer) {
+      this.#pausedBeforeStart = true;
+      return;
+    }
+    this.#pacer.pause();
+    this.#restartAt(this.#pacer.positionMs);
   }
 
   resume(): void {
@@ -175,8 +189,13 @@ export class ItemPlayer {
       this.#pendingPositionMs = positionMs;
       return;
     }
+    this.#restartAt(positionMs);
+  }
+
+  /** Drops what is queued and runs a new ffmpeg from `positionMs`; its first video is a keyframe. */
+  #restartAt(positionMs: number): void {
     this.#segment?.kill();
-    this.#pacer.startSegment(positionMs);
+    this.#pacer!.startSegment(positionMs);
     this.#newestPushed = { video: Number.NEGATIVE_INFINITY, audio: Number.NEGATIVE_INFINITY };
     this.#startSegment(positionMs);
   }

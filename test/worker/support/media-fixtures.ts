@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../src/logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../../src/media/ffmpeg-binary.ts';
-import { CaptureSink } from '../../../src/worker/capture-sink.ts';
+import { CaptureSink, type CaptureSinkOptions } from '../../../src/worker/capture-sink.ts';
 import type { PlayRequest } from '../../../src/worker/contract.ts';
 import { type SessionPlayerDeps, WorkerSession } from '../../../src/worker/worker-session.ts';
 
@@ -207,8 +207,9 @@ export function isRunning(pid: number): boolean {
 export async function openCaptureSession(
   deps: Omit<SessionPlayerDeps, 'ffmpegPath' | 'ffprobePath'>,
   logger: Logger,
+  sinkOptions: CaptureSinkOptions = {},
 ): Promise<{ session: WorkerSession; sink: CaptureSink }> {
-  const sink = new CaptureSink();
+  const sink = new CaptureSink(sinkOptions);
   const session = new WorkerSession(
     { sessionId: '7', guildId: '10', voiceChannelId: '20', textChannelId: '30' },
     sink,

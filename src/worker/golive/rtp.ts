@@ -102,7 +102,7 @@ export function payloadsOf(nals: readonly Buffer[], prefix: Buffer): Buffer[] {
   const payloads: Buffer[] = [];
   let run: Buffer[] = [];
   const flushRun = (): void => {
-    if (run.length === 1) payloads.push(Buffer.concat([prefix, run[0]!]));
+    if (run.length === 1) payloads.push(prefixed(prefix, run[0]!));
     else if (run.length > 1) payloads.push(stapA(run, prefix));
     run = [];
   };
@@ -117,6 +117,13 @@ export function payloadsOf(nals: readonly Buffer[], prefix: Buffer): Buffer[] {
   }
   flushRun();
   return payloads;
+}
+
+function prefixed(prefix: Buffer, nal: Buffer): Buffer {
+  const payload = Buffer.allocUnsafe(prefix.length + nal.length);
+  prefix.copy(payload, 0);
+  nal.copy(payload, prefix.length);
+  return payload;
 }
 
 function stapASize(nals: readonly Buffer[]): number {

@@ -26,18 +26,19 @@ export class TransportCipher {
     return this.#counter;
   }
 
+  /** The datagram is sized once; header, ciphertext, tag and nonce are copied into it in order. */
   seal(packet: RtpPacket): Buffer {
     this.#counter = (this.#counter + 1) >>> 0;
     this.#nonce.writeUInt32BE(this.#counter, 0);
+    const { header, body } = packet;
     const cipher = createCipheriv('aes-256-gcm', this.#key, this.#nonce);
-    cipher.setAAD(packet.header);
-    const encrypted = cipher.update(packet.body);
+    cipher.setAAD(header);
+    const out = Buffer.allocUnsafe(header.length + body.length + TAG_BYTES + NONCE_SUFFIX_BYTES);
+    let at = header.copy(out, 0);
+    at += cipher.update(body).copy(out, at);
     cipher.final();
-    const out = Buffer.allocUnsafe(packet.header.length + encrypted.length + TAG_BYTES + NONCE_SUFFIX_BYTES);
-    packet.header.copy(out, 0);
-    encrypted.copy(out, packet.header.length);
-    cipher.getAuthTag().copy(out, packet.header.length + encrypted.length);
-    out.writeUInt32BE(this.#counter, out.length - NONCE_SUFFIX_BYTES);
+    at += cipher.getAuthTag().copy(out, at);
+    out.writeUInt32BE(this.#counter, at);
     return out;
   }
 }

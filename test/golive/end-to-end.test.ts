@@ -105,6 +105,9 @@ describe('Go Live through the simulator', () => {
   test('a 10 s clip arrives decodable, in sync and DAVE-encrypted, and stop leaves nothing connected', async () => {
     const { voice, gateway, sink, fatal } = await goLive('quality');
     await sink.beginItem({ title: 'Test pattern', posterUrl }, video);
+    // Frames offered before the DAVE group is ready are (rightly) dropped; on a loaded machine the
+    // group can take seconds to form, so the clip starts once it has.
+    await until('the DAVE group to be ready', () => sink.stats().daveReady);
     await playClip(sink, clip);
     const reports = voice.senderReports();
     await until('the preview upload', () => gateway.previews.length > 0);
@@ -115,7 +118,7 @@ describe('Go Live through the simulator', () => {
     const viewer = voice.viewer;
     const counters = viewer.counters();
     assert.deepEqual(fatal, []);
-    // Frames before the viewer's DAVE group is ready are held back; the rest of the clip arrives.
+    // The clip is paced in real time; a frame or two may still fall into the group's first commit.
     assert.ok(
       viewer.videoFramesReceived >= clip.video.length * 0.8,
       `video frames received: ${JSON.stringify(counters)}`,

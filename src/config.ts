@@ -58,6 +58,7 @@ const botShape = {
   API_TOKENS: csv,
   STREAM_PROFILE: z.enum(profileNames).default('720p30'),
   STREAM_MAX_BITRATE_KBPS: z.coerce.number().int().min(200).max(20_000).optional(),
+  /** Read where ffmpeg is resolved (src/media/ffmpeg-binary.ts); validated here so a typo shows at start. */
   FFMPEG_PATH: z.string().min(1).optional(),
 };
 
@@ -164,12 +165,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       ...profile,
       bitrateKbps: Math.min(profile.bitrateKbps, parsed.STREAM_MAX_BITRATE_KBPS ?? Number.POSITIVE_INFINITY),
     },
-    ffmpegPath: parsed.FFMPEG_PATH,
   };
 }
-
-export type AppConfig = ReturnType<typeof loadConfig>;
-export type StreamSettings = AppConfig['stream'];
 
 /** Loads `.env` from the working directory into process.env when present; real env vars win. */
 export function loadDotEnv(path = '.env'): void {

@@ -1,19 +1,128 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { generateP256Keypair } from '@snazzah/davey';
+import { describe, type TestContext, test } from 'node:test';
+import { generateP256Keypair, type MediaType } from '@snazzah/davey';
+import { DaveGroup, type DaveMember } from '../../sim/discord/voice/dave-group.ts';
+import { DivergenceLog } from '../../sim/discord/voice/divergences.ts';
+import { ViewerDaveMember } from '../../sim/discord/voice/viewer-member.ts';
+import { VoiceOp } from '../../sim/discord/voice/voice-opcodes.ts';
 import { createLogger } from '../../src/logger.ts';
 import { DaveChannel, DaveOp } from '../../src/worker/golive/dave.ts';
+import { waitFor } from '../sim-voice/voice-test-client.ts';
 
 const log = createLogger({ level: 'silent' });
+const USER_ID = '800000000000000001';
+const VIEWER_ID = '800000000000000002';
+const GROUP_ID = '900000000000000000';
+const AUDIO = 0 as MediaType;
+const OPUS = Buffer.from('fc0102030405060708090a0b0c0d0e0f', 'hex');
+
+interface Sent {
+  op: number;
+  d?: unknown;
+  payload?: Buffer;
+}
 
 function channel() {
-  const sent: Array<{ op: number; d?: unknown; payload?: Buffer }> = [];
+  const sent: Sent[] = [];
   const dave = new DaveChannel(
-    { userId: '800000000000000001', groupId: '900000000000000000', keyPair: generateP256Keypair() },
+    { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
     { sendJson: (op, d) => sent.push({ op, d }), sendBinary: (op, payload) => sent.push({ op, payload }) },
     log,
   );
   return { dave, sent };
+}
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The client's DaveChannel wired to the simulator's DAVE group (the server's side) and its viewer
+ * (a real davey member); every hop happens on a later tick, as over a socket.
+ */
+async function inSimulatedGroup(t: TestContext) {
+  const divergences = new DivergenceLog();
+  const group = await DaveGroup.create(GROUP_ID, divergences, 'stream', 'client');
+  const viewer = new ViewerDaveMember(VIEWER_ID, group, divergences, 'stream');
+  const sent: Sent[] = [];
+  const checking = new Set<Promise<void>>();
+  const dave: DaveChannel = new DaveChannel(
+    { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
+    {
+      sendJson(op, d) {
+        sent.push({ op, d });
+        const transitionId = (d as { transition_id: number }).transition_id;
+        setImmediate(() => {
+          if (op === DaveOp.readyForTransition) group.onReadyForTransition(USER_ID, transitionId);
+          if (op === DaveOp.invalidCommitWelcome) group.onInvalidCommitWelcome(USER_ID, transitionId);
+        });
+      },
+      sendBinary(op, payload) {
+        sent.push({ op, payload });
+        setImmediate(() => {
+          if (op === DaveOp.commitWelcome) group.onCommitWelcome(USER_ID, payload);
+          if (op !== DaveOp.keyPackage) return;
+          const check = group.onKeyPackage(USER_ID, payload);
+          checking.add(check);
+          void check.finally(() => checking.delete(check));
+        });
+      },
+    },
+    log,
+  );
+  const client: DaveMember = {
+    userId: USER_ID,
+    remote: true,
+    sendJson(op, data) {
+      const d = data as {
+        user_ids: string[];
+        user_id: string;
+        transition_id: number;
+        protocol_version: number;
+        epoch: number;
+      };
+      setImmediate(() => {
+        if (op === VoiceOp.ClientsConnect) dave.onClientsConnect(d.user_ids);
+        if (op === VoiceOp.ClientDisconnect) dave.onClientDisconnect(d.user_id);
+        if (op === VoiceOp.DavePrepareTransition)
+          dave.onPrepareTransition(d.transition_id, d.protocol_version);
+        if (op === VoiceOp.DaveExecuteTransition) dave.onExecuteTransition(d.transition_id);
+        if (op === VoiceOp.DavePrepareEpoch) dave.onPrepareEpoch(d.epoch, d.protocol_version);
+      });
+    },
+    sendBinary: (op, payload) => setImmediate(() => dave.onBinary(op, payload)),
+  };
+  group.connect(client);
+  t.after(() => group.close());
+  const inOneGroup = () =>
+    waitFor('the client and the viewer in one group', () => dave.ready && viewer.ready);
+  return {
+    dave,
+    viewer,
+    divergences: divergences.list,
+    sent,
+    keyPackages: () => sent.filter((message) => message.op === DaveOp.keyPackage),
+    /** Op 25, as the server sends it after SESSION_DESCRIPTION. */
+    sendExternalSender: () => group.sendExternalSender(client),
+    /** Resolves once the server has taken in every key package sent so far. */
+    async keyPackagesTaken(): Promise<void> {
+      await nextTick();
+      await Promise.all(checking);
+    },
+    /** One audio frame the client wraps, as the viewer decrypts it. */
+    viewerDecrypts(opus: Buffer): Buffer {
+      const wrapped = dave.encryptAudio(opus);
+      assert.equal(wrapped.kind, 'send', 'the client wraps the frame');
+      return viewer.decrypt(USER_ID, AUDIO, (wrapped as { data: Buffer }).data);
+    },
+    group,
+    inOneGroup,
+    /** The usual join: the viewer is there, SESSION_DESCRIPTION v1, op 25, and the group forms. */
+    async formGroup(): Promise<void> {
+      viewer.join();
+      dave.onSessionDescription(1);
+      group.sendExternalSender(client);
+      await inOneGroup();
+    },
+  };
 }
 
 describe('DaveChannel', () => {
@@ -63,5 +172,129 @@ describe('DaveChannel', () => {
     assert.deepEqual(sent.at(-1), { op: DaveOp.readyForTransition, d: { transition_id: 5 } });
     dave.onExecuteTransition(5);
     assert.equal(dave.active, false, 'downgraded: frames leave without DAVE');
+  });
+
+  test('a commit or welcome too short to name its transition is logged and ignored, never thrown', () => {
+    const { dave, sent } = channel();
+    dave.onSessionDescription(1);
+    assert.doesNotThrow(() => dave.onBinary(DaveOp.announceCommitTransition, Buffer.from([7])));
+    assert.doesNotThrow(() => dave.onBinary(DaveOp.welcome, Buffer.alloc(0)));
+    assert.deepEqual(
+      sent.map((message) => message.op),
+      [DaveOp.keyPackage],
+      'no op 31 (there is no transition id to name) and no new key package',
+    );
+  });
+
+  test('a DAVE version this client cannot speak, or none at all, never turns DAVE off nor throws', () => {
+    const { dave, sent } = channel();
+    dave.onSessionDescription(2);
+    dave.onPrepareEpoch(1, Number(undefined));
+    dave.onPrepareTransition(3, Number('x'));
+    dave.onExecuteTransition(3);
+    dave.onPrepareEpoch(1, 2);
+    assert.equal(dave.active, true, 'still a DAVE connection');
+    assert.equal(dave.protocolVersion, 1);
+    assert.deepEqual(dave.encryptAudio(OPUS), { kind: 'drop', reason: 'not-ready' }, 'nothing in clear');
+    assert.deepEqual(
+      sent.map((message) => message.op),
+      [DaveOp.keyPackage],
+      'malformed messages re-initialise nothing',
+    );
+  });
+});
+
+describe('DaveChannel in the simulated DAVE group', () => {
+  test('SESSION_DESCRIPTION v1 then op 24 epoch 1: one key package each, the group forms on the second', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    sim.dave.onSessionDescription(1);
+    sim.sendExternalSender();
+    await nextTick();
+    // The server re-creates the group before anyone joined: brief 6.3, protocol "Key Packages".
+    sim.dave.onPrepareEpoch(1, 1);
+    await sim.keyPackagesTaken();
+    const [first, second, ...more] = sim.keyPackages();
+    assert.equal(more.length, 0, 'exactly one key package per (re)initialisation');
+    assert.ok(first?.payload && second?.payload && !first.payload.equals(second.payload), 'a new one');
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'drop', reason: 'not-ready' });
+
+    sim.viewer.join();
+    await sim.inOneGroup();
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.equal(sim.keyPackages().length, 2, 'the group formed on the second key package: no recovery');
+    assert.deepEqual(
+      sim.sent.filter((m) => m.op === DaveOp.invalidCommitWelcome),
+      [],
+    );
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('the last viewer leaving resets the group: one new key package, nothing in clear, and a rejoin works', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    await sim.formGroup();
+    const before = sim.keyPackages().length;
+
+    sim.viewer.leave();
+    await waitFor('the sole-member reset', () => !sim.dave.ready);
+    await sim.keyPackagesTaken();
+    assert.equal(sim.keyPackages().length, before + 1);
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'drop', reason: 'not-ready' });
+
+    sim.viewer.rejoin();
+    await sim.inOneGroup();
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.equal(sim.keyPackages().length, before + 1);
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('a commit that cannot be processed gets one op 31 and one key package, and the client rejoins', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    await sim.formGroup();
+    const before = sim.sent.length;
+
+    sim.group.sendBrokenCommit();
+    await nextTick(); // op 29 delivered: answered at once
+    assert.equal(sim.dave.ready, false, 'the session was re-initialised');
+    await waitFor('the rejoin through a welcome', () => sim.dave.ready);
+    const recovery = sim.sent.slice(before).map((message) => message.op);
+    assert.deepEqual(recovery.slice(0, 2), [DaveOp.invalidCommitWelcome, DaveOp.keyPackage]);
+    assert.equal(recovery.filter((op) => op === DaveOp.keyPackage).length, 1);
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('downgrade: frames go out in clear once executed; the upgrade re-forms the group with one key package', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    await sim.formGroup();
+
+    sim.group.downgrade();
+    await waitFor('the downgrade executed', () => !sim.dave.active);
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'send', data: OPUS });
+    const before = sim.keyPackages().length;
+
+    sim.group.upgrade();
+    await nextTick(); // op 24 and op 21 delivered; the new group needs several more hops
+    assert.equal(sim.dave.active, true, 'a DAVE connection again');
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'drop', reason: 'not-ready' }, 'nothing in clear');
+    await sim.inOneGroup();
+    assert.equal(sim.keyPackages().length, before + 1);
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('an upgrade (op 24) on a connection that began without DAVE uses the op 25 that came meanwhile', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    sim.dave.onSessionDescription(0);
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'send', data: OPUS });
+    sim.sendExternalSender();
+    await nextTick();
+    sim.dave.onPrepareEpoch(1, 1);
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'drop', reason: 'not-ready' }, 'nothing in clear');
+    await sim.keyPackagesTaken();
+    sim.viewer.join();
+    await sim.inOneGroup();
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.equal(sim.keyPackages().length, 1);
+    assert.deepEqual(sim.divergences, []);
   });
 });

@@ -37,6 +37,11 @@ const DOWNGRADE_PASSTHROUGH_SECONDS = 24;
 /** Seconds a decryptor keeps accepting clear frames after an upgrade. */
 const UPGRADE_PASSTHROUGH_SECONDS = 10;
 
+/** A version this client can act on: 0 (no DAVE) up to the one davey speaks. Anything else is malformed. */
+function isKnownVersion(version: number): boolean {
+  return Number.isInteger(version) && version >= 0 && version <= DAVE_VERSION;
+}
+
 export interface DaveOutbox {
   sendJson(op: number, d: unknown): void;
   sendBinary(op: number, payload: Buffer): void;
@@ -70,10 +75,9 @@ export class DaveChannel {
   #session: DAVESession | null = null;
   readonly #pendingTransitions = new Map<number, number>();
   #downgraded = false;
-  #reinitializing = false;
   /** Users the gateway told us are on this connection (ops 11 and 13). */
   readonly #recognized = new Set<string>();
-  /** Binary DAVE frames that came before op 4 created the session (§10 item 2). */
+  /** Binary DAVE frames that came before a session existed: before op 4 (§10 item 2), or before an upgrade. */
   #early: Array<{ op: number; payload: Buffer }> = [];
   readonly counters: DaveCounters = {
     encrypted: 0,
@@ -108,14 +112,15 @@ export class DaveChannel {
   }
 
   /** SESSION_DESCRIPTION's `dave_protocol_version`. */
-  onSessionDescription(version: number): void {
+  onSessionDescription(chosen: number): void {
+    // A version davey cannot run still means the server wants E2EE: stay a DAVE connection so nothing
+    // leaves in clear (frames wait for a group that cannot form), and say so.
+    const version = isKnownVersion(chosen) ? chosen : DAVE_VERSION;
+    if (version !== chosen)
+      this.#log.error({ chosen }, 'voice server chose a DAVE version this client cannot speak');
     this.#protocolVersion = version;
-    if (version > 0) {
-      this.#startSession();
-      const early = this.#early;
-      this.#early = [];
-      for (const frame of early) this.onBinary(frame.op, frame.payload);
-    } else if (this.#session) {
+    if (version > 0) this.#startSession();
+    else if (this.#session) {
       this.#session.reset();
       this.#session.setPassthroughMode(true, DOWNGRADE_PASSTHROUGH_SECONDS);
     }
@@ -130,6 +135,14 @@ export class DaveChannel {
   }
 
   onPrepareTransition(transitionId: number, protocolVersion: number): void {
+    if (!isKnownVersion(protocolVersion)) {
+      // Executing it would set the version to garbage, which reads as "no DAVE": frames in clear.
+      this.#log.warn(
+        { transitionId, protocolVersion },
+        'DAVE prepare transition with an unusable version, ignored',
+      );
+      return;
+    }
     this.#pendingTransitions.set(transitionId, protocolVersion);
     this.#log.info({ transitionId, protocolVersion }, 'DAVE prepare transition');
     if (transitionId === 0) {
@@ -163,6 +176,13 @@ export class DaveChannel {
   onPrepareEpoch(epoch: number, protocolVersion: number): void {
     this.#log.info({ epoch, protocolVersion }, 'DAVE prepare epoch');
     if (epoch !== 1) return;
+    if (!isKnownVersion(protocolVersion) || protocolVersion === 0) {
+      // A new MLS group needs a real version; re-initialising on a malformed one would throw or drop DAVE.
+      this.#log.warn({ epoch, protocolVersion }, 'DAVE new group with an unusable version, ignored');
+      return;
+    }
+    // Every epoch-1 announcement means a reset and a new key package, even right after SESSION_DESCRIPTION
+    // (protocol "Key Packages", "Sole member reset"): the new one replaces the one the server held.
     this.#protocolVersion = protocolVersion;
     this.#startSession();
   }
@@ -235,6 +255,13 @@ export class DaveChannel {
 
   #onCommitOrWelcome(kind: 'commit' | 'welcome', payload: Buffer): void {
     const session = this.#session!;
+    if (payload.length < 2) {
+      this.#log.warn(
+        { kind, bytes: payload.length },
+        `DAVE ${kind} too short to carry a transition id, ignored`,
+      );
+      return;
+    }
     const transitionId = payload.readUInt16BE(0);
     const body = payload.subarray(2);
     const wasActive = session.ready;
@@ -245,12 +272,8 @@ export class DaveChannel {
       this.#log.warn({ err: error, transitionId, kind }, `DAVE ${kind} could not be processed`);
       // A joiner may see the commit before its welcome; the welcome will settle it (§6.4).
       if (kind === 'commit' && !wasActive) return;
-      if (!this.#reinitializing) {
-        this.#reinitializing = true;
-        this.#outbox.sendJson(DaveOp.invalidCommitWelcome, { transition_id: transitionId });
-        this.#startSession();
-        this.#reinitializing = false;
-      }
+      this.#outbox.sendJson(DaveOp.invalidCommitWelcome, { transition_id: transitionId });
+      this.#startSession();
       return;
     }
     this.#log.info({ transitionId, kind, epoch: this.epoch }, `DAVE ${kind} processed`);
@@ -259,13 +282,20 @@ export class DaveChannel {
     this.#outbox.sendJson(DaveOp.readyForTransition, { transition_id: transitionId });
   }
 
-  /** Creates or re-creates the session and announces a fresh key package. */
+  /**
+   * Creates or re-creates the session and announces its one key package. The protocol asks for this on
+   * SESSION_DESCRIPTION with a version, on op 24 epoch 1 and after op 31; nowhere else.
+   */
   #startSession(): void {
     const { userId, groupId, keyPair } = this.#identity;
     const version = this.#protocolVersion || DAVE_VERSION;
     if (this.#session) this.#session.reinit(version, userId, groupId, keyPair);
     else this.#session = new DAVESession(version, userId, groupId, keyPair);
     this.#outbox.sendBinary(DaveOp.keyPackage, this.#session.getSerializedKeyPackage());
+    // Frames that came while there was no session (op 25 before op 4, or before an upgrade's op 24).
+    const early = this.#early;
+    this.#early = [];
+    for (const frame of early) this.onBinary(frame.op, frame.payload);
   }
 
   #attempt<T>(what: string, action: () => T): T | undefined {

@@ -81,6 +81,8 @@ export class DaveGroup {
   #downgraded = false;
   /** Transitions whose op 29 carried a deliberately broken commit: the client must answer op 31. */
   readonly #brokenCommits = new Map<number, NodeJS.Timeout>();
+  /** Fault injection: the next key package from a client is dropped, so that client never joins. */
+  #loseNextKeyPackage = false;
 
   private constructor(
     channelId: string,
@@ -157,6 +159,10 @@ export class DaveGroup {
   }
 
   async onKeyPackage(userId: string, payload: Buffer): Promise<void> {
+    if (this.#loseNextKeyPackage && this.#members.get(userId)?.remote) {
+      this.#loseNextKeyPackage = false;
+      return;
+    }
     try {
       this.#keyPackages.set(userId, await this.#sender.checkKeyPackage(userId, payload));
     } catch (error) {
@@ -252,6 +258,10 @@ export class DaveGroup {
     if (!this.#downgraded) return;
     this.#downgraded = false;
     this.#resetGroup();
+  }
+
+  loseNextKeyPackage(): void {
+    this.#loseNextKeyPackage = true;
   }
 
   /** Announces a commit that no member can process (op 29): the client must answer op 31 and re-initialise. */

@@ -20,6 +20,7 @@
 //   voice.faults.deleteStream(userId); voice.faults.kick(userId);
 //   voice.faults.viewerLeavesStreams(); voice.faults.viewerJoinsStreams();  // DAVE reset, then Add + commit
 //   voice.faults.daveDowngrade('stream'); voice.faults.daveUpgrade('stream'); voice.faults.daveBrokenCommit('stream');
+//   voice.faults.daveLoseNextKeyPackage('stream'); voice.faults.invalidateMainSession(userId);  // 4014 on both
 //   assert.deepEqual(voice.divergences, []);  // every deviation from the protocol brief, one line per kind
 //   await voice.stop();
 //
@@ -101,10 +102,15 @@ export interface VoiceSimFaults {
   restoreStream(userId: string, streamKey: string): void;
   kick(userId: string): void;
   viewerLeavesStreams(): void;
-  viewerJoinsStreams(): void;
+  /** `connectMs`: how long after STREAM_UPDATE lists the viewer its DAVE Add starts (default 0). */
+  viewerJoinsStreams(connectMs?: number): void;
   daveDowngrade(kind: ConnectionKind): void;
   daveUpgrade(kind: ConnectionKind): void;
   daveBrokenCommit(kind: ConnectionKind): void;
+  /** The SFU loses the client's next DAVE key package on `kind`: it is never added to that group. */
+  daveLoseNextKeyPackage(kind: ConnectionKind): void;
+  /** A new main gateway session (READY after a re-IDENTIFY) for `userId`: both voice connections get 4014. */
+  invalidateMainSession(userId: string): number;
 }
 
 export interface VoiceSim {
@@ -168,10 +174,12 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
       restoreStream: (userId, streamKey) => simulator.restoreStream(userId, streamKey),
       kick: (userId) => simulator.kick(userId),
       viewerLeavesStreams: () => simulator.viewerLeavesStreams(),
-      viewerJoinsStreams: () => simulator.viewerJoinsStreams(),
+      viewerJoinsStreams: (connectMs) => simulator.viewerJoinsStreams(connectMs),
       daveDowngrade: (kind) => simulator.daveDowngrade(kind),
       daveUpgrade: (kind) => simulator.daveUpgrade(kind),
       daveBrokenCommit: (kind) => simulator.daveBrokenCommit(kind),
+      daveLoseNextKeyPackage: (kind) => simulator.daveLoseNextKeyPackage(kind),
+      invalidateMainSession: (userId) => simulator.invalidateMainSession(userId),
     },
     divergences: log.list,
     divergenceCounts: () => log.counts(),

@@ -303,11 +303,16 @@ export class VoiceSimulator implements VoiceServerContext {
     const stream = this.#ownStream(client, streamKey, 22)?.stream;
     if (!stream) return;
     stream.credential.stream?.pause.set(paused, Date.now());
+    this.#sendStreamUpdate(client, stream);
+  }
+
+  /** STREAM_UPDATE: who watches (the viewer, unless it left) and whether the stream is paused. */
+  #sendStreamUpdate(client: GatewayClientHandle, stream: StreamState): void {
     this.#send(client, 'STREAM_UPDATE', {
       stream_key: stream.streamKey,
       region: 'sim',
-      viewer_ids: [this.settings.viewerUserId],
-      paused,
+      viewer_ids: stream.credential.media.viewer?.watching === false ? [] : [this.settings.viewerUserId],
+      paused: stream.credential.stream?.pause.paused ?? false,
     });
   }
 
@@ -407,14 +412,45 @@ export class VoiceSimulator implements VoiceServerContext {
     );
   }
 
-  /** The viewer stops watching every live stream: the streamer is left alone (sole-member reset, brief 6.4). */
-  viewerLeavesStreams(): void {
-    for (const state of this.#users.values()) state.stream?.credential.media.viewer?.leave();
+  /**
+   * The user's main gateway session was replaced (a new READY after a re-IDENTIFY): like Discord, the
+   * voice servers close both of its voice connections with 4014 and forget its voice state and stream,
+   * so the client must join and go live again (brief 8.2 item 5). Returns how many were closed.
+   */
+  invalidateMainSession(userId: string): number {
+    const state = this.#users.get(userId);
+    if (!state) return 0;
+    this.#users.delete(userId);
+    state.credential.live = false;
+    if (state.stream) state.stream.credential.live = false;
+    const sessions = this.sessionsOf(userId).filter((session) => session.connected);
+    for (const session of sessions) session.destroy(VoiceClose.Disconnected, 'main gateway session dropped');
+    return sessions.length;
   }
 
-  /** The viewer watches again: a new Add, commit and transition on each stream (brief 6.4). */
-  viewerJoinsStreams(): void {
-    for (const state of this.#users.values()) state.stream?.credential.media.viewer?.rejoin();
+  /** The viewer stops watching every live stream: the streamer is left alone (sole-member reset, brief 6.4). */
+  viewerLeavesStreams(): void {
+    for (const state of this.#users.values()) {
+      if (!state.stream) continue;
+      state.stream.credential.media.viewer?.leave();
+      this.#sendStreamUpdate(state.client, state.stream);
+    }
+  }
+
+  /**
+   * The viewer watches again: STREAM_UPDATE lists it, and `connectMs` later (its client connecting to
+   * the stream server) a new Add, commit and transition on each stream (brief 6.4).
+   */
+  viewerJoinsStreams(connectMs = 0): void {
+    for (const state of this.#users.values()) {
+      const stream = state.stream;
+      const viewer = stream?.credential.media.viewer;
+      if (!stream || !viewer) continue;
+      // STREAM_UPDATE lists a watcher at once; its client reaches the stream server `connectMs` later.
+      viewer.watching = true;
+      this.#sendStreamUpdate(state.client, stream);
+      this.#later(connectMs, () => viewer.rejoin());
+    }
   }
 
   /** DAVE downgrade to version 0 on the `kind` connections' groups (brief 6.3: op 21 v0 → op 23 → op 22). */
@@ -430,6 +466,11 @@ export class VoiceSimulator implements VoiceServerContext {
   /** An op 29 whose commit no client can process: the client must send op 31 and re-initialise. */
   daveBrokenCommit(kind: ConnectionKind): void {
     for (const group of this.#groups(kind)) group.sendBrokenCommit();
+  }
+
+  /** The SFU loses the next op 26 key package on the `kind` groups: that client is never added (brief 8.2 item 10). */
+  daveLoseNextKeyPackage(kind: ConnectionKind): void {
+    for (const group of this.#groups(kind)) group.loseNextKeyPackage();
   }
 
   #groups(kind: ConnectionKind): DaveGroup[] {

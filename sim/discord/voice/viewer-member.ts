@@ -15,6 +15,8 @@ export class ViewerDaveMember implements DaveMember {
   readonly #label: string;
   readonly #session: DAVESession;
   readonly #recognized = new Set<string>();
+  /** False after `leave` until it watches again: STREAM_UPDATE lists no viewer then. */
+  watching = true;
 
   constructor(userId: string, group: DaveGroup, log: DivergenceLog, label: string) {
     this.userId = userId;
@@ -33,11 +35,13 @@ export class ViewerDaveMember implements DaveMember {
 
   /** Leaves the group, as a watcher closing the stream does. */
   leave(): void {
+    this.watching = false;
     this.#group.disconnect(this);
   }
 
   /** Comes back with a fresh MLS state (the external sender stays set). */
   rejoin(): void {
+    this.watching = true;
     this.#group.connect(this);
     this.resetLocal();
   }

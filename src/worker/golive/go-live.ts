@@ -38,11 +38,16 @@ const CONNECTION_READY_TIMEOUT_MS = 15_000;
 const DISCONNECT_EXPLANATION_MS = 5_000;
 /** After a STREAM_DELETE, how long to wait for a voice state that says we were removed. */
 const STREAM_END_EXPLANATION_MS = 1_000;
-const WATCHDOG_INTERVAL_MS = 2_000;
-/** Frames offered but none leaving for this long is a stall. */
-const STALL_MS = 10_000;
-/** Viewers present but the DAVE group not ready for this long is a stall too. */
-const DAVE_STALL_MS = 30_000;
+/** How often the watchdog looks and how long a stall may last before it reconnects (§8.2 item 10). */
+export interface WatchdogTimings {
+  intervalMs: number;
+  /** Frames offered but none leaving for this long is a stall. */
+  stallMs: number;
+  /** Viewers present but the DAVE group not ready for this long is a stall too. */
+  daveStallMs: number;
+}
+
+const DEFAULT_WATCHDOG: WatchdogTimings = { intervalMs: 2_000, stallMs: 10_000, daveStallMs: 30_000 };
 const STATS_LOG_INTERVAL_MS = 60_000;
 const PREVIEW_INTERVAL_MS = 300_000;
 /** Pause between the stream connection's stop ops and op 19 on the main gateway. */
@@ -60,6 +65,8 @@ export interface GoLiveSessionOptions {
   /** ws:// to the voice servers (the simulator); wss:// otherwise. */
   insecure: boolean;
   log: Logger;
+  /** Production uses the defaults; tests shorten them instead of waiting half a minute. */
+  watchdog?: Partial<WatchdogTimings>;
 }
 
 /** Where the Go Live is in its life; the connections have their own, finer states. */
@@ -94,6 +101,7 @@ export class GoLiveSession {
   readonly #insecure: boolean;
   readonly #log: Logger;
   readonly #streamKey: string;
+  readonly #watchdogTimings: WatchdogTimings;
   /** One identity key for both connections and every reinit (brief §6.2). */
   readonly #keyPair: SigningKeyPair = generateP256Keypair();
   readonly #preparer = new H264Preparer();
@@ -121,7 +129,11 @@ export class GoLiveSession {
   #lastPtsMs = 0;
   #ptsOffsetMs = 0;
   #lastOfferedAt = 0;
-  #liveSince = 0;
+  /** The stream connection the watchdog clocks below belong to; a new connection starts them afresh. */
+  #watchedStream: VoiceConnection | null = null;
+  /** Since when this connection should be sending (live, unpaused, frames offered, DAVE ready). */
+  #sendExpectedSince: number | null = null;
+  /** Since when viewers have been waiting for this connection's DAVE group. */
   #daveWaitingSince: number | null = null;
   #lastStatsLogAt = 0;
   readonly #waiters = new Set<() => void>();
@@ -152,6 +164,7 @@ export class GoLiveSession {
     this.#insecure = options.insecure;
     this.#log = options.log.child({ component: 'golive' });
     this.#streamKey = guildStreamKey(options.guildId, options.voiceChannelId, options.gateway.userId);
+    this.#watchdogTimings = { ...DEFAULT_WATCHDOG, ...options.watchdog };
   }
 
   get phase(): GoLivePhase {
@@ -177,8 +190,7 @@ export class GoLiveSession {
     }
     if (this.#phase !== 'starting') throw new Error('the Go Live was closed while it was starting');
     this.#phase = 'live';
-    this.#liveSince = performance.now();
-    this.#watchdog = setInterval(() => this.#checkWatchdog(), WATCHDOG_INTERVAL_MS);
+    this.#watchdog = setInterval(() => this.#checkWatchdog(), this.#watchdogTimings.intervalMs);
     this.#watchdog.unref();
     this.#log.info({ streamKey: this.#streamKey }, 'Go Live is up');
   }
@@ -679,22 +691,32 @@ export class GoLiveSession {
       this.#lastStatsLogAt = now;
       this.#log.info({ stats: this.stats() }, 'Go Live stats');
     }
-    if (this.#pendingRecoveries.size > 0 || this.#paused) return;
     const stream = this.#stream;
-    if (!stream) return;
-    if (stream.dave.active && !stream.dave.ready) {
+    const replaced = stream !== this.#watchedStream;
+    this.#watchedStream = stream;
+    const { intervalMs, stallMs, daveStallMs } = this.#watchdogTimings;
+    // The stall clocks run only while sending is expected on this very connection: never across a
+    // reconnect, a pause, a gap between items or a wait for DAVE, nor while nobody watches.
+    const idle = this.#pendingRecoveries.size > 0 || this.#paused || !stream;
+    const daveWaiting = !idle && stream.dave.active && !stream.dave.ready;
+    const offering = now - this.#lastOfferedAt <= intervalMs * 2;
+    if (replaced || idle || daveWaiting || !offering) this.#sendExpectedSince = null;
+    if (replaced || !daveWaiting || this.#viewers === 0) this.#daveWaitingSince = null;
+    if (idle) return;
+    if (daveWaiting) {
       // Alone in a DAVE session nothing may leave; with viewers it must not last.
+      if (this.#viewers === 0) return;
       this.#daveWaitingSince ??= now;
-      if (this.#viewers > 0 && now - this.#daveWaitingSince > DAVE_STALL_MS) {
+      if (now - this.#daveWaitingSince > daveStallMs) {
         this.#daveWaitingSince = null;
         this.#recover('stream', 'watchdog: viewers present but the DAVE group never became ready');
       }
       return;
     }
-    this.#daveWaitingSince = null;
-    if (now - this.#lastOfferedAt > WATCHDOG_INTERVAL_MS * 2) return;
-    const lastSent = Math.max(stream.udpCounters?.lastSendAt ?? 0, this.#liveSince);
-    if (now - lastSent > STALL_MS) {
+    if (!offering) return;
+    this.#sendExpectedSince ??= now;
+    const lastSent = Math.max(stream.udpCounters?.lastSendAt ?? 0, this.#sendExpectedSince);
+    if (now - lastSent > stallMs) {
       this.#recover(
         'stream',
         `watchdog: frames offered but none left for ${Math.round((now - lastSent) / 1000)} s`,

@@ -1,11 +1,11 @@
 // The production MediaSink: frames from the player go out as a Go Live stream with DAVE.
 import { type Logger, registerSecrets } from '../../logger.ts';
 import type { MediaSink } from '../media-sink.ts';
-import { GoLiveSession, type GoLiveStats } from './go-live.ts';
+import { GoLiveSession, type GoLiveStats, type WatchdogTimings } from './go-live.ts';
 import type { MainGateway } from './main-gateway.ts';
 import { connectSelfbotGateway } from './selfbot-gateway.ts';
 
-export type { GoLiveStats } from './go-live.ts';
+export type { GoLiveStats, WatchdogTimings } from './go-live.ts';
 export type { MainGateway } from './main-gateway.ts';
 
 export interface GoLiveSinkOptions {
@@ -20,6 +20,8 @@ export interface GoLiveSinkOptions {
   mainGateway?: MainGateway;
   /** ws:// instead of wss:// for the voice servers; defaults to "an apiBase was given". */
   plainWebSocket?: boolean;
+  /** Shorter watchdog timings for tests; production leaves it unset (2 s checks, 10 s / 30 s stalls). */
+  watchdog?: Partial<WatchdogTimings>;
 }
 
 export interface GoLiveSink extends MediaSink {
@@ -56,6 +58,7 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
         voiceChannelId: options.voiceChannelId,
         insecure: options.plainWebSocket ?? options.apiBase !== undefined,
         log,
+        watchdog: options.watchdog,
       });
       session.onFatal((error) => {
         void release();

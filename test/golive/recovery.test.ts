@@ -1,0 +1,252 @@
+// How a live Go Live gets itself back (brief §8.2 items 5 and 10), against the simulator's voice
+// side: the watchdog reconnecting a stream that stopped sending, and the full restart after the
+// streaming account's main gateway session was replaced. Each test checks what the viewer sees.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startVoiceSim, type VoiceSim } from '../../sim/discord/voice/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createGoLiveSink, type GoLiveSink, type WatchdogTimings } from '../../src/worker/golive/index.ts';
+import { MainOp } from '../../src/worker/golive/main-gateway.ts';
+import { waitFor } from '../sim-voice/voice-test-client.ts';
+import { type Clip, type ClipSpec, loadClip, playClip } from './clip.ts';
+import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
+
+const USER_ID = '800000000000000011';
+const GUILD_ID = '700000000000000011';
+const VOICE_CHANNEL_ID = '700000000000000012';
+const spec: ClipSpec = { seconds: 6, width: 320, height: 180, fps: 30, videoKbps: 400 };
+const video = { width: spec.width, height: spec.height, fps: spec.fps, maxBitrateKbps: 800 };
+/** Short enough that a stall is noticed within a test, long enough for a keyframe (1 s) on a busy CI box. */
+const fastWatchdog: WatchdogTimings = { intervalMs: 200, stallMs: 2_500, daveStallMs: 2_000 };
+
+let clip: Clip;
+let dir: string;
+
+before(() => {
+  clip = loadClip(spec);
+  dir = mkdtempSync(join(tmpdir(), 'golive-recovery-'));
+});
+
+after(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface LogLine {
+  level: number;
+  msg: string;
+  reason?: string;
+  kind?: string;
+}
+
+interface Harness {
+  voice: VoiceSim;
+  gateway: SimMainGateway;
+  sink: GoLiveSink;
+  fatal: Error[];
+  logs: LogLine[];
+  /** Video frames the simulator's viewer has received so far. */
+  received(): number;
+  /** Stops playing, closes the sink, waits until nothing is connected and stops the simulator. */
+  end(reason: string): Promise<void>;
+}
+
+/** Goes live and plays the clip in a loop (the timeline carries on) until `end`. */
+async function goLiveAndPlay(name: string, watchdog?: WatchdogTimings): Promise<Harness> {
+  const voice = await startVoiceSim({ outputDir: join(dir, name) });
+  const gateway = simMainGateway(voice, USER_ID);
+  const logs: LogLine[] = [];
+  const logger = createLogger({
+    level: 'info',
+    pretty: false,
+    destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
+  });
+  const sink = createGoLiveSink({
+    token: 'unused-with-an-injected-gateway',
+    guildId: GUILD_ID,
+    voiceChannelId: VOICE_CHANNEL_ID,
+    logger,
+    mainGateway: gateway,
+    plainWebSocket: true,
+    watchdog,
+  });
+  const fatal: Error[] = [];
+  sink.onFatal((error) => fatal.push(error));
+  try {
+    await sink.open(video);
+  } catch (error) {
+    await voice.stop();
+    throw error;
+  }
+  const playing = new AbortController();
+  const playback = (async () => {
+    const loopMs = spec.seconds * 1000;
+    for (let loop = 0; !playing.signal.aborted; loop += 1) {
+      // Cut at the loop length: the encoder's last Opus packet starts where the next loop begins.
+      const timelineOffsetMs = loop * loopMs;
+      await playClip(sink, clip, { signal: playing.signal, toMs: loopMs, timelineOffsetMs });
+    }
+  })();
+  return {
+    voice,
+    gateway,
+    sink,
+    fatal,
+    logs,
+    received: () => voice.viewer.videoFramesReceived,
+    end: async (reason) => {
+      playing.abort();
+      await playback;
+      await sink.close(reason);
+      await until('every connection to close', () => voice.connectedSessions().length === 0);
+      await voice.stop();
+    },
+  };
+}
+
+/** Generous: a loaded 2-core CI machine forms DAVE groups and reconnects slowly. */
+async function until(what: string, condition: () => boolean): Promise<void> {
+  await waitFor(what, condition, 15_000);
+}
+
+/** Waits until the viewer has `frames` more video frames than it has now (1 s of video is 30). */
+async function moreFrames(run: Harness, what: string, frames: number): Promise<void> {
+  const from = run.received();
+  await until(what, () => run.received() >= from + frames);
+}
+
+function recoveryReasons(run: Harness): string[] {
+  return run.logs.filter((line) => line.msg === 'Go Live recovering').map((line) => line.reason ?? '');
+}
+
+function opsSince(gateway: SimMainGateway, index: number): number[] {
+  return gateway.sent.slice(index).map((message) => message.op);
+}
+
+/**
+ * Goes live, runs `scenario` while the clip plays and ends the Go Live; then the viewer must have
+ * seen nothing fatal, nothing it could not decrypt and nothing the brief forbids.
+ */
+async function live(
+  name: string,
+  watchdog: WatchdogTimings | undefined,
+  scenario: (run: Harness) => Promise<void>,
+): Promise<void> {
+  const run = await goLiveAndPlay(name, watchdog);
+  try {
+    await moreFrames(run, 'first frames', 30);
+    await scenario(run);
+  } finally {
+    await run.end('stopped');
+  }
+  assert.deepEqual(run.fatal, []);
+  assert.equal(run.voice.viewer.counters().daveDecryptFailed, 0);
+  assert.deepEqual(run.voice.divergences, []);
+}
+
+/** Media flows for a while (longer than the stall window) and the watchdog never stepped in. */
+async function assertNoRecovery(run: Harness, what: string): Promise<void> {
+  await moreFrames(run, what, 30);
+  await moreFrames(run, 'frames to keep flowing', 90);
+  assert.deepEqual(recoveryReasons(run), []);
+  assert.equal(run.sink.stats().recoveries, 0);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('Go Live recovery', () => {
+  test('the watchdog reconnects a stream whose DAVE group never takes it back, and frames flow again', () =>
+    live('dave-stall', fastWatchdog, async (run) => {
+      const { voice, gateway, sink } = run;
+      const stalled = voice.sessions('stream').find((session) => session.connected)!;
+      const opsBefore = gateway.sent.length;
+      // The commit is broken, so the client re-initialises (op 31) and offers a new key package,
+      // which the SFU loses: the client is in a DAVE session it will never be added to, with a viewer.
+      voice.faults.daveLoseNextKeyPackage('stream');
+      voice.faults.daveBrokenCommit('stream');
+      await until('the watchdog to recover', () => sink.stats().recoveries === 1);
+      await until('a fresh stream connection', () =>
+        voice.sessions('stream').some((session) => session !== stalled && session.connected),
+      );
+      await moreFrames(run, 'frames on the fresh stream connection', 30);
+      // Longer than the stall window: a new connection's first keyframe is no stall.
+      await moreFrames(run, 'frames to keep flowing', 120);
+      assert.deepEqual(recoveryReasons(run), [
+        'watchdog: viewers present but the DAVE group never became ready',
+      ]);
+      assert.equal(sink.stats().recoveries, 1);
+      assert.ok(stalled.destroyed, 'the stalled stream connection was left');
+      assert.deepEqual(opsSince(gateway, opsBefore), [MainOp.streamPing], 'a fresh connect via op 21');
+    }));
+
+  test('a viewer arriving after the streamer was alone longer than the DAVE stall window is no stall', () =>
+    live('alone', fastWatchdog, async (run) => {
+      const { voice, sink } = run;
+      // Alone in its DAVE session the client may send nothing (sole-member reset), and need not.
+      voice.faults.viewerLeavesStreams();
+      await until('the client alone and waiting', () => {
+        const stats = sink.stats();
+        return stats.viewers === 0 && !stats.daveReady;
+      });
+      await sleep(fastWatchdog.daveStallMs + 1_000);
+      // A watcher is listed (STREAM_UPDATE) before its client reaches the stream server and the
+      // DAVE group adds it; that moment is no stall, however long the streamer was alone before.
+      voice.faults.viewerJoinsStreams(600);
+      await until('the viewer counted', () => sink.stats().viewers === 1);
+      await assertNoRecovery(run, 'frames for the returning viewer');
+    }));
+
+  test('a pause longer than the stall window is not a stall', () =>
+    live('long-pause', fastWatchdog, async (run) => {
+      const { voice, sink } = run;
+      sink.setPaused(true);
+      await until('the simulator to see the pause', () => voice.isPaused(USER_ID));
+      // The player keeps offering frames while paused; none may leave, and that is no stall.
+      await sleep(fastWatchdog.stallMs + 1_000);
+      sink.setPaused(false);
+      await assertNoRecovery(run, 'frames after the pause');
+    }));
+
+  for (const order of ['READY before the 4014s', '4014s before READY'] as const) {
+    const name = `session-reset-${order.startsWith('READY') ? 'ready-first' : 'closes-first'}`;
+    // Production watchdog timings: the restart must not look like a stall to them either.
+    test(`a new main gateway session (${order}) rejoins and goes live again`, () =>
+      live(name, undefined, async (run) => {
+        const { voice, gateway, sink } = run;
+        const before = voice.sessions().filter((session) => session.connected);
+        assert.equal(before.length, 2);
+        const opsBefore = gateway.sent.length;
+        const ready = { v: 9, session_id: 'main-session-2', user: { id: USER_ID }, guilds: [] };
+        if (order === 'READY before the 4014s') {
+          gateway.inject('READY', ready);
+          await until('the session to read READY', () =>
+            run.logs.some((line) => line.msg.startsWith('main gateway started a new session')),
+          );
+          assert.equal(voice.faults.invalidateMainSession(USER_ID), 2);
+        } else {
+          assert.equal(voice.faults.invalidateMainSession(USER_ID), 2);
+          await until(
+            'the client to see both 4014s',
+            () => run.logs.filter((line) => line.msg === 'voice websocket closed').length >= 2,
+          );
+          gateway.inject('READY', ready);
+        }
+        await until('both connections back', () => {
+          const now = voice.sessions().filter((session) => session.connected);
+          return now.length === 2 && now.every((session) => !before.includes(session));
+        });
+        await moreFrames(run, 'frames after the restart', 30);
+        await moreFrames(run, 'frames to keep flowing', 90);
+        assert.deepEqual(
+          opsSince(gateway, opsBefore),
+          [MainOp.voiceStateUpdate, MainOp.streamCreate, MainOp.streamSetPaused],
+          'one join (op 4) and one go-live (op 18, op 22): no op 19 for the dropped stream, no loop',
+        );
+        assert.deepEqual(recoveryReasons(run), ['main gateway session was reset']);
+        assert.equal(sink.stats().recoveries, 1);
+        assert.equal(sink.stats().phase, 'live');
+      }));
+  }
+});

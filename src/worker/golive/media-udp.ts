@@ -12,6 +12,11 @@ const KEEPALIVE_INTERVAL_MS = 5_000;
  */
 const PACING_BYTES_PER_MS = 3_125;
 const PACING_BUCKET_BYTES = 16 * 1024;
+/**
+ * A drain that has to wait sleeps until this much more than the next datagram can go: a few
+ * packets per wake-up instead of one, still well inside the bucket's burst.
+ */
+const PACING_WAKE_BATCH_BYTES = 6 * 1024;
 /** A queue this long means the socket cannot keep up; older media is worthless by then. */
 const MAX_QUEUED_PACKETS = 4_000;
 
@@ -41,7 +46,7 @@ export interface UdpCounters {
   bytesSent: number;
   packetsDropped: number;
   sendErrors: number;
-  /** performance.now() of the last media datagram handed to the kernel. */
+  /** performance.now() of the last drain that handed media datagrams to the kernel. */
   lastSendAt: number;
 }
 
@@ -152,6 +157,7 @@ export class MediaUdp {
       this.#tokens + (now - this.#refilledAt) * PACING_BYTES_PER_MS,
     );
     this.#refilledAt = now;
+    const sentBefore = this.counters.packetsSent;
     while (this.#head < this.#queue.length && !this.#closed) {
       const datagram = this.#queue[this.#head]!;
       if (datagram.length > this.#tokens) break;
@@ -159,14 +165,16 @@ export class MediaUdp {
       this.#head += 1;
       this.#write(datagram, true);
     }
+    if (this.counters.packetsSent !== sentBefore) this.counters.lastSendAt = now;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
     const next = this.#queue[this.#head];
     if (next && !this.#closed) {
-      // Sleep until the bucket holds the next datagram, not a fixed tick: fewer wake-ups.
-      setTimeout(() => this.#drain(), Math.max(1, (next.length - this.#tokens) / PACING_BYTES_PER_MS));
+      // Sleep until the bucket holds the next few datagrams, not a fixed tick: fewer wake-ups.
+      const wanted = Math.min(PACING_BUCKET_BYTES, next.length + PACING_WAKE_BATCH_BYTES);
+      setTimeout(() => this.#drain(), Math.max(1, (wanted - this.#tokens) / PACING_BYTES_PER_MS));
     } else this.#draining = false;
   }
 
@@ -180,6 +188,5 @@ export class MediaUdp {
     if (!media) return;
     this.counters.packetsSent += 1;
     this.counters.bytesSent += datagram.length;
-    this.counters.lastSendAt = performance.now();
   }
 }

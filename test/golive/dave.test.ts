@@ -282,6 +282,45 @@ describe('DaveChannel in the simulated DAVE group', () => {
     assert.deepEqual(sim.divergences, []);
   });
 
+  test('downgrade and upgrade: ready, active and epoch say what the wire carries', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    await sim.formGroup();
+    const formed = sim.dave.epoch;
+    assert.ok(formed !== null && formed >= 1, 'a group with an epoch');
+
+    sim.group.downgrade();
+    await nextTick(); // op 21 delivered and answered; op 22 not yet
+    assert.deepEqual(
+      { active: sim.dave.active, ready: sim.dave.ready, epoch: sim.dave.epoch },
+      { active: true, ready: true, epoch: formed },
+      'until the downgrade executes, the group still wraps every frame',
+    );
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+
+    await waitFor('the downgrade executed', () => !sim.dave.active);
+    assert.deepEqual(
+      { active: sim.dave.active, ready: sim.dave.ready, epoch: sim.dave.epoch },
+      { active: false, ready: false, epoch: null },
+      'frames leave in clear: no DAVE group is in use',
+    );
+    assert.deepEqual(sim.dave.encryptAudio(OPUS), { kind: 'send', data: OPUS });
+
+    sim.group.upgrade();
+    await nextTick(); // op 24 delivered: a new group is being formed
+    assert.deepEqual(
+      { active: sim.dave.active, ready: sim.dave.ready },
+      { active: true, ready: false },
+      'a DAVE connection again, waiting for its new group',
+    );
+    await sim.inOneGroup();
+    assert.deepEqual(
+      { active: sim.dave.active, ready: sim.dave.ready, epochKnown: sim.dave.epoch !== null },
+      { active: true, ready: true, epochKnown: true },
+    );
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.deepEqual(sim.divergences, []);
+  });
+
   test('an upgrade (op 24) on a connection that began without DAVE uses the op 25 that came meanwhile', async (t) => {
     const sim = await inSimulatedGroup(t);
     sim.dave.onSessionDescription(0);

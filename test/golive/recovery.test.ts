@@ -1,6 +1,7 @@
 // How a live Go Live gets itself back (brief §8.2 items 5 and 10), against the simulator's voice
-// side: the watchdog reconnecting a stream that stopped sending, and the full restart after the
-// streaming account's main gateway session was replaced. Each test checks what the viewer sees.
+// side: the watchdog reconnecting a stream that stopped sending, the full restart after the
+// streaming account's main gateway session was replaced, and a kick after a session reset that
+// dropped nothing staying fatal. Each test checks what the viewer (or the supervisor) sees.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ interface LogLine {
   msg: string;
   reason?: string;
   kind?: string;
+  code?: number;
 }
 
 interface Harness {
@@ -208,6 +210,48 @@ describe('Go Live recovery', () => {
       sink.setPaused(false);
       await assertNoRecovery(run, 'frames after the pause');
     }));
+
+  test('a kick after a READY that brought no 4014s ends the Go Live with its reason and no rejoin', async () => {
+    const run = await goLiveAndPlay('reset-then-kick');
+    const { voice, gateway, sink, fatal } = run;
+    try {
+      await moreFrames(run, 'first frames', 30);
+      gateway.inject('READY', { v: 9, session_id: 'main-session-2', user: { id: USER_ID }, guilds: [] });
+      // The voice servers keep both connections this time: the READY explains no later 4014.
+      await until('the READY to pass without a 4014', () =>
+        run.logs.some((line) => line.msg.startsWith('no 4014 within')),
+      );
+      await moreFrames(run, 'frames on the same connections', 30);
+      const opsBefore = gateway.sent.length;
+      // The voice server drops us with 4014 and the main gateway says why a moment later: a kick.
+      assert.equal(voice.faults.closeConnection('voice', 4014), 1);
+      await until('the client to see the 4014', () =>
+        run.logs.some((line) => line.msg === 'voice websocket closed' && line.code === 4014),
+      );
+      gateway.inject('VOICE_STATE_UPDATE', {
+        user_id: USER_ID,
+        guild_id: GUILD_ID,
+        channel_id: null,
+        session_id: 'main-session-1',
+      });
+      await until('the fatal report', () => fatal.length > 0);
+      await until('nothing connected', () => voice.connectedSessions().length === 0);
+      assert.equal(
+        fatal[0]?.message,
+        'the streaming account was disconnected from the voice channel (kicked or the channel went away)',
+      );
+      assert.deepEqual(
+        opsSince(gateway, opsBefore),
+        [MainOp.streamDelete],
+        'only op 19 for the stream we still had: no rejoin (op 4), no new stream (op 18)',
+      );
+      assert.deepEqual(recoveryReasons(run), []);
+      assert.equal(sink.stats().phase, 'closed');
+    } finally {
+      await run.end('kicked');
+    }
+    assert.deepEqual(voice.divergences, []);
+  });
 
   for (const order of ['READY before the 4014s', '4014s before READY'] as const) {
     const name = `session-reset-${order.startsWith('READY') ? 'ready-first' : 'closes-first'}`;

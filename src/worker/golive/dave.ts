@@ -102,11 +102,16 @@ export class DaveChannel {
     return this.#protocolVersion > 0;
   }
 
+  /**
+   * True when frames leave wrapped by a formed group. After an executed downgrade davey still holds
+   * the old group, but nothing uses it: the connection is in clear, so neither ready nor an epoch.
+   */
   get ready(): boolean {
-    return this.#session?.ready ?? false;
+    return this.active && (this.#session?.ready ?? false);
   }
 
   get epoch(): number | null {
+    if (!this.active) return null;
     const epoch = this.#session?.epoch;
     return epoch === null || epoch === undefined ? null : Number(epoch);
   }

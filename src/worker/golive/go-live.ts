@@ -34,7 +34,10 @@ const STREAM_PING_TIMEOUT_MS = 5_000;
 /** An outage (STREAM_DELETE unavailable) may last this long before we give up. */
 const STREAM_OUTAGE_TIMEOUT_MS = 60_000;
 const CONNECTION_READY_TIMEOUT_MS = 15_000;
-/** After a 4014, how long to wait for the main gateway to explain it (move, kick, delete). */
+/**
+ * After a 4014, how long to wait for the main gateway to explain it (move, kick, delete, READY); and
+ * the other way round, how long after READY a 4014 is still taken for the session reset (§8.2 item 5).
+ */
 const DISCONNECT_EXPLANATION_MS = 5_000;
 /** After a STREAM_DELETE, how long to wait for a voice state that says we were removed. */
 const STREAM_END_EXPLANATION_MS = 1_000;
@@ -114,7 +117,11 @@ export class GoLiveSession {
   #streamCreate: StreamCreate | null = null;
   #streamServer: StreamServerUpdate | null = null;
   #streamDelete: StreamDelete | null = null;
-  #mainSessionReset = false;
+  /**
+   * Open for DISCONNECT_EXPLANATION_MS after READY: a 4014 within it is the voice servers dropping the
+   * old session. A later one is not; it goes by the close-code policy (a kick must stay fatal).
+   */
+  #mainSessionResetWindow: NodeJS.Timeout | null = null;
   /** In a voice channel as far as we know: op 4 joined, and no voice state has shown us out since. */
   #inVoice = false;
   /** op 18 sent and no final STREAM_DELETE since. */
@@ -289,7 +296,7 @@ export class GoLiveSession {
   async #establish(): Promise<void> {
     this.#voiceState = null;
     this.#voiceServer = null;
-    this.#mainSessionReset = false;
+    this.#closeMainSessionResetWindow();
     this.#sendVoiceState(this.#voiceChannelId);
     await this.#waitFor('VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE', VOICE_CREDENTIALS_TIMEOUT_MS, () =>
       this.#voiceState?.channel_id === this.#voiceChannelId && this.#voiceServer?.endpoint ? true : undefined,
@@ -483,10 +490,26 @@ export class GoLiveSession {
         }
         return;
       case 'main-session-reset':
-        this.#mainSessionReset = true;
+        this.#openMainSessionResetWindow();
         this.#log.warn('main gateway started a new session; the voice servers will drop both connections');
         return;
     }
+  }
+
+  #openMainSessionResetWindow(): void {
+    this.#closeMainSessionResetWindow();
+    this.#mainSessionResetWindow = setTimeout(() => {
+      this.#mainSessionResetWindow = null;
+      this.#log.warn(
+        `no 4014 within ${DISCONNECT_EXPLANATION_MS / 1000} s of the new main gateway session; the connections carry on`,
+      );
+    }, DISCONNECT_EXPLANATION_MS);
+    this.#mainSessionResetWindow.unref();
+  }
+
+  #closeMainSessionResetWindow(): void {
+    if (this.#mainSessionResetWindow) clearTimeout(this.#mainSessionResetWindow);
+    this.#mainSessionResetWindow = null;
   }
 
   /** Resolves when `check` returns a value; rejects when it throws, on timeout, or on close. */
@@ -546,7 +569,7 @@ export class GoLiveSession {
   /** A 4014 alone says nothing: the main gateway tells whether it was a move, a kick or a reset. */
   #explainDisconnect(kind: ConnectionKind, connection: VoiceConnection, code: number): void {
     const explanation = this.#waitFor('an explanation of the disconnect', DISCONNECT_EXPLANATION_MS, () => {
-      if (this.#mainSessionReset) return 'restart' as const;
+      if (this.#mainSessionResetWindow) return 'restart' as const;
       const server = kind === 'voice' ? this.#voiceServer : this.#streamServer;
       if (server?.endpoint && differs(connection, server.endpoint, server.token)) return 'moved' as const;
       if (kind === 'stream' && this.#streamDelete?.unavailable) return 'outage' as const;
@@ -780,6 +803,7 @@ export class GoLiveSession {
     this.#lifetime.abort();
     if (this.#watchdog) clearInterval(this.#watchdog);
     if (this.#previewTimer) clearTimeout(this.#previewTimer);
+    this.#closeMainSessionResetWindow();
     this.#unsubscribe?.();
     this.#unsubscribe = null;
     // The other side reads the voice websocket and the main gateway separately; a moment after our

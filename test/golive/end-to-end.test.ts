@@ -15,6 +15,7 @@ import { resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
 import { createGoLiveSink, type GoLiveSink } from '../../src/worker/golive/index.ts';
 import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { type Clip, type ClipSpec, loadClip, playClip, posterPng } from './clip.ts';
+import { endGoLive } from './harness.ts';
 import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
 import { avOffsetsMs, decodeAudio, frameHashes, frameLumas } from './viewer-analysis.ts';
 
@@ -83,12 +84,12 @@ async function goLive(name: string, options: Omit<VoiceSimOptions, 'outputDir'> 
     play: (options = {}) => {
       playback = playClip(sink, clip, { ...options, signal: playing.signal });
     },
-    end: async (reason) => {
-      playing.abort();
-      await playback;
-      await sink.close(reason);
-      await until('every connection to close', () => voice.connectedSessions().length === 0);
-      await voice.stop();
+    end: (reason) => {
+      const stopPlaying = async (): Promise<void> => {
+        playing.abort();
+        await playback;
+      };
+      return endGoLive({ voice, sink, stopPlaying }, reason);
     },
   };
 }

@@ -13,6 +13,7 @@ import { createGoLiveSink, type GoLiveSink, type WatchdogTimings } from '../../s
 import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
 import { type Clip, type ClipSpec, loadClip, playClip } from './clip.ts';
+import { endGoLive } from './harness.ts';
 import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
 
 const USER_ID = '800000000000000011';
@@ -98,12 +99,12 @@ async function goLiveAndPlay(name: string, watchdog?: WatchdogTimings): Promise<
     fatal,
     logs,
     received: () => voice.viewer.videoFramesReceived,
-    end: async (reason) => {
-      playing.abort();
-      await playback;
-      await sink.close(reason);
-      await until('every connection to close', () => voice.connectedSessions().length === 0);
-      await voice.stop();
+    end: (reason) => {
+      const stopPlaying = async (): Promise<void> => {
+        playing.abort();
+        await playback;
+      };
+      return endGoLive({ voice, sink, stopPlaying }, reason);
     },
   };
 }

@@ -158,6 +158,33 @@ describe('DaveChannel', () => {
     );
   });
 
+  test('a flood of DAVE frames before any session keeps the first 32 and says it dropped the rest', () => {
+    const lines: Array<{ msg: string }> = [];
+    const logger = createLogger({
+      level: 'warn',
+      pretty: false,
+      destination: { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) },
+    });
+    const sent: Sent[] = [];
+    const dave = new DaveChannel(
+      { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
+      { sendJson: (op, d) => sent.push({ op, d }), sendBinary: (op, payload) => sent.push({ op, payload }) },
+      logger,
+    );
+    for (let i = 0; i < 500; i += 1) dave.onBinary(DaveOp.proposals, Buffer.from([0, i & 0xff]));
+    assert.deepEqual(
+      lines.map((line) => line.msg),
+      ['DAVE frames before any session; dropping the rest'],
+    );
+    dave.onSessionDescription(1);
+    const replayed = lines.filter((line) => line.msg === 'DAVE could not process proposals');
+    assert.equal(replayed.length, 32, 'only the kept frames are replayed into the new session');
+    assert.deepEqual(
+      sent.map((message) => message.op),
+      [DaveOp.keyPackage],
+    );
+  });
+
   test('a sole-member reset (op 24 epoch 1) announces a fresh key package; transition 0 executes at once', () => {
     const { dave, sent } = channel();
     dave.onSessionDescription(1);

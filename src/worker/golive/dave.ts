@@ -36,6 +36,8 @@ const H264 = 4;
 const DOWNGRADE_PASSTHROUGH_SECONDS = 24;
 /** Seconds a decryptor keeps accepting clear frames after an upgrade. */
 const UPGRADE_PASSTHROUGH_SECONDS = 10;
+/** Binary DAVE frames kept for a session that does not exist yet (op 25, proposals): a join needs a few. */
+const MAX_EARLY_FRAMES = 32;
 
 /** A version this client can act on: 0 (no DAVE) up to the one davey speaks. Anything else is malformed. */
 function isKnownVersion(version: number): boolean {
@@ -79,6 +81,7 @@ export class DaveChannel {
   readonly #recognized = new Set<string>();
   /** Binary DAVE frames that came before a session existed: before op 4 (§10 item 2), or before an upgrade. */
   #early: Array<{ op: number; payload: Buffer }> = [];
+  #earlyDropped = 0;
   readonly counters: DaveCounters = {
     encrypted: 0,
     droppedNotReady: 0,
@@ -196,7 +199,12 @@ export class DaveChannel {
   onBinary(op: number, payload: Buffer): void {
     const session = this.#session;
     if (!session) {
-      this.#early.push({ op, payload });
+      // A server that keeps sending DAVE frames to a connection without a session is broken; what
+      // a join needs (op 25 and the first proposals) comes first, so the rest is dropped, not kept.
+      if (this.#early.length < MAX_EARLY_FRAMES) this.#early.push({ op, payload });
+      else if (this.#earlyDropped++ === 0) {
+        this.#log.warn({ op, kept: MAX_EARLY_FRAMES }, 'DAVE frames before any session; dropping the rest');
+      }
       return;
     }
     switch (op) {
@@ -300,6 +308,7 @@ export class DaveChannel {
     // Frames that came while there was no session (op 25 before op 4, or before an upgrade's op 24).
     const early = this.#early;
     this.#early = [];
+    this.#earlyDropped = 0;
     for (const frame of early) this.onBinary(frame.op, frame.payload);
   }
 

@@ -6,6 +6,11 @@
 // acceptable commit (op 28) wins, op 29 goes to the members from before the commit and op 30 to the
 // joiners, and once every remote member said op 23 the transition executes (op 22). Rounds run one at
 // a time; changes that arrive meanwhile wait for the next round.
+//
+// Each user's MLS state has a generation that moves on whenever its client starts over (a new key
+// package, op 31, a new connection). A commit or welcome is only sent to a member whose state it was
+// built for: one that started over since would fail it, so it is removed and re-added from its
+// fresh key package instead (protocol "Recovery from Invalid Commit or Welcome").
 
 import {
   type CheckedKeyPackage,
@@ -32,10 +37,18 @@ export interface DaveMember {
 /** Which member's commit wins when several commit the same proposals (brief 6.4: the first valid). */
 export type CommitterPolicy = 'client' | 'viewer' | 'first';
 
+/** A validated op 26, and the generation of the user's MLS state that created it. */
+interface CachedKeyPackage {
+  readonly checked: CheckedKeyPackage;
+  readonly generation: number;
+}
+
 interface PendingProposal {
   readonly kind: 'add' | 'remove';
   readonly userId: string;
   readonly leaf?: number;
+  /** The key package an Add carries: the joiner's welcome is encrypted to it. */
+  readonly keyPackage?: CachedKeyPackage;
 }
 
 interface Round {
@@ -43,9 +56,28 @@ interface Round {
   readonly proposals: Map<string, PendingProposal>;
   /** ProposalRefs (hex) each recipient was sent: its commit must cite exactly these. */
   readonly byRecipient: Map<string, Set<string>>;
+  /** Each recipient's generation when it was sent them: one that started over since cannot commit. */
+  readonly recipientGenerations: Map<string, number>;
   /** Commits held back by the committer policy, used if the preferred committer stays silent. */
   readonly heldCommits: { userId: string; parsed: ParsedCommitWelcome }[];
   readonly timer: NodeJS.Timeout;
+}
+
+/** One announced transition (op 29/30, or op 21 for a downgrade), kept to judge late op 23 and op 31. */
+interface Transition {
+  /** Who was sent it, with the generation of the MLS state it was built for. */
+  readonly recipients: Map<string, number>;
+  /** Remote recipients whose op 23 is still outstanding. */
+  readonly waiting: Set<string>;
+  readonly confirmed: Set<string>;
+  timer: NodeJS.Timeout | null;
+}
+
+export interface DaveGroupWaits {
+  /** How long a round waits for an acceptable op 28. */
+  readonly commitWaitMs: number;
+  /** How long a transition waits for every op 23 before it executes anyway. */
+  readonly readyWaitMs: number;
 }
 
 /** ts-mls decoders may throw on arbitrary client bytes; either way the client sent something undecodable. */
@@ -55,9 +87,10 @@ function undecodable(what: string, error: unknown): string {
     : `${what} could not be decoded: ${(error as Error).message}`;
 }
 
-const COMMIT_WAIT_MS = 5000;
-const READY_FOR_TRANSITION_WAIT_MS = 10_000;
+const DEFAULT_WAITS: DaveGroupWaits = { commitWaitMs: 5000, readyWaitMs: 10_000 };
 const DAVE_PROTOCOL_VERSION = 1;
+/** Transitions remembered for late op 23/op 31 (ids are u16, so this is far from wrapping). */
+const REMEMBERED_TRANSITIONS = 256;
 
 export class DaveGroup {
   readonly channelId: string;
@@ -65,15 +98,21 @@ export class DaveGroup {
   readonly #log: DivergenceLog;
   readonly #label: string;
   readonly #policy: CommitterPolicy;
+  readonly #waits: DaveGroupWaits;
   readonly #members = new Map<string, DaveMember>();
-  readonly #keyPackages = new Map<string, CheckedKeyPackage>();
+  /** The latest key package of each pending member (protocol: one at a time, replaceable). */
+  readonly #keyPackages = new Map<string, CachedKeyPackage>();
+  /** Generation of each user's MLS state: bumped whenever its client starts over. */
+  readonly #generations = new Map<string, number>();
+  /** Generation of the state each group member was added with; behind #generations once it started over. */
+  readonly #memberGenerations = new Map<string, number>();
   /** Leaf index → user id (null = blank leaf), as the members' ratchet trees have it. */
   #leaves: (string | null)[] = [];
   #epoch = 0n;
   #established = false;
   #round: Round | null = null;
   #transitionId = 0;
-  readonly #awaitingReady = new Map<number, { users: Set<string>; timer: NodeJS.Timeout }>();
+  readonly #transitions = new Map<number, Transition>();
   /** When each member confirmed (op 23) the transition that made it part of the group. */
   readonly #readySince = new Map<string, number>();
   #closed = false;
@@ -90,12 +129,14 @@ export class DaveGroup {
     log: DivergenceLog,
     label: string,
     policy: CommitterPolicy,
+    waits: DaveGroupWaits,
   ) {
     this.channelId = channelId;
     this.#sender = sender;
     this.#log = log;
     this.#label = label;
     this.#policy = policy;
+    this.#waits = waits;
   }
 
   static async create(
@@ -103,8 +144,10 @@ export class DaveGroup {
     log: DivergenceLog,
     label: string,
     policy: CommitterPolicy,
+    waits: DaveGroupWaits = DEFAULT_WAITS,
   ): Promise<DaveGroup> {
-    return new DaveGroup(channelId, await DaveExternalSender.create(channelId), log, label, policy);
+    const sender = await DaveExternalSender.create(channelId);
+    return new DaveGroup(channelId, sender, log, label, policy, waits);
   }
 
   get epoch(): bigint {
@@ -133,8 +176,9 @@ export class DaveGroup {
   /** A member connected: tell everyone about everyone (op 11), which the clients' Add checks need. */
   connect(member: DaveMember): void {
     const previous = this.#members.get(member.userId);
-    if (previous && previous !== member) this.#keyPackages.delete(member.userId);
     this.#members.set(member.userId, member);
+    // A new connection of the same user has a fresh MLS state and will send its own key package.
+    if (previous && previous !== member) this.#returnToPending(member.userId);
     const others = [...this.#members.keys()].filter((id) => id !== member.userId);
     if (others.length > 0) member.sendJson(VoiceOp.ClientsConnect, { user_ids: others });
     for (const other of this.#members.values()) {
@@ -151,10 +195,9 @@ export class DaveGroup {
   disconnect(member: DaveMember): void {
     if (this.#members.get(member.userId) !== member) return;
     this.#members.delete(member.userId);
-    this.#keyPackages.delete(member.userId);
-    this.#readySince.delete(member.userId);
     for (const other of this.#members.values())
       other.sendJson(VoiceOp.ClientDisconnect, { user_id: member.userId });
+    this.#returnToPending(member.userId); // it answers nothing any more: no transition waits for it
     this.#pump();
   }
 
@@ -163,13 +206,19 @@ export class DaveGroup {
       this.#loseNextKeyPackage = false;
       return;
     }
+    // The client started over when it sent this: count it now, before the (asynchronous) checks, so
+    // an op 31 or commit that follows it on the wire is judged against the new state.
+    const generation = this.#returnToPending(userId);
+    let checked: CheckedKeyPackage;
     try {
-      this.#keyPackages.set(userId, await this.#sender.checkKeyPackage(userId, payload));
+      checked = await this.#sender.checkKeyPackage(userId, payload);
     } catch (error) {
       this.#log.record(`${this.#label}:dave-key-package`, undecodable('op 26', error));
       return;
     }
-    this.#readySince.delete(userId);
+    // A later op 26 or op 31 made this one stale while it was being checked.
+    if (this.#closed || this.#generations.get(userId) !== generation) return;
+    this.#keyPackages.set(userId, { checked, generation });
     this.#pump();
   }
 
@@ -190,12 +239,7 @@ export class DaveGroup {
     }
     const member = this.#members.get(userId);
     if (!member) return;
-    const preferred =
-      this.#policy === 'first' || (this.#policy === 'client' ? member.remote : !member.remote);
-    const preferredCanCommit = [...round.byRecipient.keys()].some(
-      (id) => this.#members.get(id)?.remote === (this.#policy === 'client'),
-    );
-    if (!preferred && preferredCanCommit) {
+    if (!this.#isPreferred(member) && this.#preferredCanCommit(round)) {
       round.heldCommits.push({ userId, parsed });
       return;
     }
@@ -203,7 +247,7 @@ export class DaveGroup {
   }
 
   onReadyForTransition(userId: string, transitionId: unknown): void {
-    const waiting = typeof transitionId === 'number' ? this.#awaitingReady.get(transitionId) : undefined;
+    const transition = typeof transitionId === 'number' ? this.#transitions.get(transitionId) : undefined;
     if (typeof transitionId === 'number' && this.#brokenCommits.has(transitionId)) {
       this.#log.record(
         `${this.#label}:dave-broken-commit`,
@@ -211,31 +255,41 @@ export class DaveGroup {
       );
       return;
     }
-    if (!waiting?.users.has(userId)) {
+    // Sent to it, but no longer waited for: dropped by a reset (the op 23 crossed the op 24 on the
+    // wire), already executed after the timeout (recorded then), or the member started over since.
+    const late = transition?.recipients.has(userId) && !transition.confirmed.has(userId);
+    if (late && !transition?.waiting.has(userId)) return;
+    if (!transition?.waiting.has(userId)) {
       this.#log.record(
         `${this.#label}:dave-op23`,
         `op 23 transition_id ${JSON.stringify(transitionId)} answers no transition announced to ${userId}`,
       );
       return;
     }
-    waiting.users.delete(userId);
+    transition.waiting.delete(userId);
+    transition.confirmed.add(userId);
     this.#readySince.set(userId, Date.now());
-    if (waiting.users.size === 0) this.#execute(transitionId as number);
+    if (transition.waiting.size === 0) this.#execute(transitionId as number);
   }
 
+  /**
+   * Op 31: the client could not process a commit or welcome and starts over. Protocol "Recovery from
+   * Invalid Commit or Welcome": the member goes back to pending and is re-added from the key package
+   * that follows (one commit removes the stale leaf and adds the new one). That is legitimate when
+   * the client had started over since the message was built for it; for a message built for its
+   * current state, or one it never got or already confirmed, it is recorded.
+   */
   onInvalidCommitWelcome(userId: string, transitionId: unknown): void {
     const broken = typeof transitionId === 'number' ? this.#brokenCommits.get(transitionId) : undefined;
     if (broken) {
       clearTimeout(broken);
       this.#brokenCommits.delete(transitionId as number);
-      this.#readySince.delete(userId);
-      return; // the right answer; the client now re-initialises and sends a new key package
+    } else {
+      const problem = this.#invalidCommitWelcomeProblem(userId, transitionId);
+      if (problem) this.#log.record(`${this.#label}:dave-op31`, problem);
     }
-    this.#log.record(
-      `${this.#label}:dave-op31`,
-      `${userId} rejected the commit/welcome of transition ${JSON.stringify(transitionId)} (op 31); the server's messages were valid`,
-    );
-    this.#readySince.delete(userId);
+    this.#returnToPending(userId);
+    this.#pump();
   }
 
   /** Brief 6.3: op 21 with protocol_version 0, op 23 from everyone, op 22; then media goes unwrapped. */
@@ -244,13 +298,12 @@ export class DaveGroup {
     this.#downgraded = true;
     const transitionId = this.#nextTransitionId();
     const remote = this.members().filter((id) => this.#members.get(id)?.remote);
-    this.#awaitReady(transitionId, new Set(remote));
+    this.#announce(transitionId, remote);
     for (const id of remote) {
       this.#members
         .get(id)
         ?.sendJson(VoiceOp.DavePrepareTransition, { transition_id: transitionId, protocol_version: 0 });
     }
-    if (remote.length === 0) this.#execute(transitionId);
   }
 
   /** Back to DAVE after a downgrade: op 24 epoch 1, every member re-initialises, a new group forms. */
@@ -274,9 +327,9 @@ export class DaveGroup {
         if (!this.#brokenCommits.delete(transitionId)) return;
         this.#log.record(
           `${this.#label}:dave-broken-commit`,
-          `no op 31 within ${READY_FOR_TRANSITION_WAIT_MS} ms for the invalid commit of transition ${transitionId}`,
+          `no op 31 within ${this.#waits.readyWaitMs} ms for the invalid commit of transition ${transitionId}`,
         );
-      }, READY_FOR_TRANSITION_WAIT_MS).unref(),
+      }, this.#waits.readyWaitMs).unref(),
     );
     for (const id of this.members()) {
       const member = this.#members.get(id);
@@ -288,9 +341,96 @@ export class DaveGroup {
     this.#closed = true;
     for (const timer of this.#brokenCommits.values()) clearTimeout(timer);
     if (this.#round) clearTimeout(this.#round.timer);
-    for (const waiting of this.#awaitingReady.values()) clearTimeout(waiting.timer);
+    for (const transition of this.#transitions.values()) if (transition.timer) clearTimeout(transition.timer);
     this.#round = null;
-    this.#awaitingReady.clear();
+    this.#transitions.clear();
+  }
+
+  #invalidCommitWelcomeProblem(userId: string, transitionId: unknown): string | null {
+    const transition = typeof transitionId === 'number' ? this.#transitions.get(transitionId) : undefined;
+    const builtFor = transition?.recipients.get(userId);
+    const id = JSON.stringify(transitionId);
+    if (builtFor === undefined)
+      return `op 31 transition_id ${id} names no commit or welcome sent to ${userId}`;
+    if (transition?.confirmed.has(userId))
+      return `${userId} rejected (op 31) transition ${id} after confirming it (op 23)`;
+    if ((this.#generations.get(userId) ?? 0) === builtFor) {
+      return `${userId} rejected the commit/welcome of transition ${id} (op 31), built for the MLS state it still had (no new key package before it); the server's messages were valid`;
+    }
+    return null;
+  }
+
+  /** The user's client starts over with a fresh MLS state: returns the new generation. */
+  #startOver(userId: string): number {
+    const generation = (this.#generations.get(userId) ?? 0) + 1;
+    this.#generations.set(userId, generation);
+    this.#keyPackages.delete(userId);
+    this.#readySince.delete(userId);
+    return generation;
+  }
+
+  /** Whether the user's MLS state is still the one it was added to the group with. */
+  #isCurrentMember(userId: string): boolean {
+    const added = this.#memberGenerations.get(userId);
+    return added !== undefined && added === this.#generations.get(userId);
+  }
+
+  /**
+   * The member is pending again (it started over, or left): nothing waits for its op 23 or its commit
+   * any more. Its stale leaf is removed when its new key package arrives, or when it is gone.
+   */
+  #returnToPending(userId: string): number {
+    const generation = this.#startOver(userId);
+    for (const [transitionId, transition] of this.#transitions) {
+      if (transition.waiting.delete(userId) && transition.waiting.size === 0) this.#execute(transitionId);
+    }
+    this.#settleRound();
+    return generation;
+  }
+
+  /** A round whose preferred committers all dropped out takes a held commit, or, with none, is dropped. */
+  #settleRound(): void {
+    const round = this.#round;
+    if (!round) return;
+    const held = round.heldCommits[0];
+    if (held && !this.#preferredCanCommit(round)) this.#accept(round, held.userId, held.parsed);
+    else if (!held && ![...round.recipientGenerations.keys()].some((id) => this.#canCommit(round, id)))
+      this.#dropRound(round);
+  }
+
+  /** A recipient that is still connected with the MLS state it was sent the proposals in. */
+  #canCommit(round: Round, userId: string): boolean {
+    return (
+      this.#members.has(userId) && round.recipientGenerations.get(userId) === this.#generations.get(userId)
+    );
+  }
+
+  #isPreferred(member: DaveMember): boolean {
+    return this.#policy === 'first' || (this.#policy === 'client' ? member.remote : !member.remote);
+  }
+
+  #preferredCanCommit(round: Round): boolean {
+    return [...round.recipientGenerations.keys()].some((id) => {
+      const member = this.#members.get(id);
+      return member !== undefined && this.#isPreferred(member) && this.#canCommit(round, id);
+    });
+  }
+
+  /**
+   * Gives up on a round: its proposals are revoked (op 27 revoke) for the recipients that may still
+   * hold them, so the next round proposes afresh at the same epoch (protocol "Proposal Handling").
+   */
+  #dropRound(round: Round): void {
+    clearTimeout(round.timer);
+    if (this.#round === round) this.#round = null;
+    for (const [recipient, refs] of round.byRecipient) {
+      if (refs.size === 0 || !this.#canCommit(round, recipient)) continue;
+      const body = Buffer.concat([...refs].map((ref) => mlsVector(Buffer.from(ref, 'hex'))));
+      this.#members
+        .get(recipient)
+        ?.sendBinary(VoiceOp.DaveProposals, Buffer.concat([Buffer.from([1]), mlsVector(body)]));
+    }
+    this.#pump();
   }
 
   #commitProblem(round: Round, userId: string, parsed: ParsedCommitWelcome): string | null {
@@ -321,9 +461,11 @@ export class DaveGroup {
       return;
     }
     const inGroup = this.members();
+    // Gone for good, or started over and ready to be re-added (the same commit removes and adds it).
     const leavers = inGroup.filter((id) => !this.#members.has(id) || this.#keyPackages.has(id));
     const joiners = [...this.#keyPackages.keys()].filter((id) => this.#members.has(id));
-    const stayers = inGroup.filter((id) => !leavers.includes(id));
+    // A member that started over and has no new key package yet can neither commit nor be re-added.
+    const stayers = inGroup.filter((id) => !leavers.includes(id) && this.#isCurrentMember(id));
     if (stayers.length === 0) {
       this.#resetGroup();
       return;
@@ -341,28 +483,30 @@ export class DaveGroup {
     const proposals = new Map<string, PendingProposal>();
     const byRecipient = new Map<string, Set<string>>();
     const messages = new Map<string, SignedProposal[]>();
-    this.#round = this.#newRound(0n, proposals, byRecipient);
+    const round = this.#newRound(0n, proposals, byRecipient, pending);
+    this.#round = round;
     for (const recipient of pending) {
       const signed: SignedProposal[] = [];
       for (const joiner of pending) {
         if (joiner === recipient) continue;
         const keyPackage = this.#keyPackages.get(joiner);
         if (!keyPackage) continue;
-        const proposal = await this.#sender.signAdd(keyPackage.keyPackage, 0n);
-        proposals.set(proposal.ref.toString('hex'), { kind: 'add', userId: joiner });
+        const proposal = await this.#sender.signAdd(keyPackage.checked.keyPackage, 0n);
+        proposals.set(proposal.ref.toString('hex'), { kind: 'add', userId: joiner, keyPackage });
         signed.push(proposal);
       }
       byRecipient.set(recipient, new Set(signed.map((p) => p.ref.toString('hex'))));
       messages.set(recipient, signed);
     }
-    this.#sendProposals(messages);
+    this.#sendProposals(round, messages);
   }
 
   async #startChangeRound(stayers: string[], leavers: string[], joiners: string[]): Promise<void> {
     const proposals = new Map<string, PendingProposal>();
     const byRecipient = new Map<string, Set<string>>();
     const epoch = this.#epoch;
-    this.#round = this.#newRound(epoch, proposals, byRecipient);
+    const round = this.#newRound(epoch, proposals, byRecipient, stayers);
+    this.#round = round;
     const signed: SignedProposal[] = [];
     for (const leaver of leavers) {
       const leaf = this.#leaves.indexOf(leaver);
@@ -373,8 +517,8 @@ export class DaveGroup {
     for (const joiner of joiners) {
       const keyPackage = this.#keyPackages.get(joiner);
       if (!keyPackage) continue;
-      const proposal = await this.#sender.signAdd(keyPackage.keyPackage, epoch);
-      proposals.set(proposal.ref.toString('hex'), { kind: 'add', userId: joiner });
+      const proposal = await this.#sender.signAdd(keyPackage.checked.keyPackage, epoch);
+      proposals.set(proposal.ref.toString('hex'), { kind: 'add', userId: joiner, keyPackage });
       signed.push(proposal);
     }
     const refs = new Set(signed.map((p) => p.ref.toString('hex')));
@@ -383,22 +527,29 @@ export class DaveGroup {
       byRecipient.set(stayer, refs);
       messages.set(stayer, signed);
     }
-    this.#sendProposals(messages);
+    this.#sendProposals(round, messages);
   }
 
-  #newRound(epoch: bigint, proposals: Round['proposals'], byRecipient: Round['byRecipient']): Round {
+  #newRound(
+    epoch: bigint,
+    proposals: Round['proposals'],
+    byRecipient: Round['byRecipient'],
+    recipients: string[],
+  ): Round {
     const round: Round = {
       epoch,
       proposals,
       byRecipient,
+      recipientGenerations: new Map(recipients.map((id) => [id, this.#generations.get(id) ?? 0])),
       heldCommits: [],
-      timer: setTimeout(() => this.#onCommitTimeout(round), COMMIT_WAIT_MS).unref(),
+      timer: setTimeout(() => this.#onCommitTimeout(round), this.#waits.commitWaitMs).unref(),
     };
     return round;
   }
 
-  #sendProposals(messages: Map<string, SignedProposal[]>): void {
-    if (this.#closed) return;
+  /** Sends each recipient its op 27, unless the round was given up while the proposals were signed. */
+  #sendProposals(round: Round, messages: Map<string, SignedProposal[]>): void {
+    if (this.#closed || this.#round !== round) return;
     for (const [recipient, signed] of messages) {
       if (signed.length === 0) continue;
       const body = Buffer.concat(signed.map((p) => p.message));
@@ -409,15 +560,22 @@ export class DaveGroup {
     }
   }
 
+  /** No acceptable commit in time: a held one wins, or the round is revoked and proposed again. */
   #onCommitTimeout(round: Round): void {
     if (this.#round !== round) return;
-    const silent = [...round.byRecipient.keys()].filter((id) => this.#members.get(id)?.remote);
-    this.#log.record(
-      `${this.#label}:dave-no-commit`,
-      `no acceptable op 28 from ${silent.join(', ') || 'any member'} within ${COMMIT_WAIT_MS} ms of op 27`,
+    // Only a client that is still there with the state it was sent the proposals in owed a commit.
+    const silent = [...round.recipientGenerations.keys()].filter(
+      (id) => this.#members.get(id)?.remote && this.#canCommit(round, id),
     );
+    if (silent.length > 0) {
+      this.#log.record(
+        `${this.#label}:dave-no-commit`,
+        `no acceptable op 28 from ${silent.join(', ')} within ${this.#waits.commitWaitMs} ms of op 27`,
+      );
+    }
     const held = round.heldCommits[0];
     if (held) this.#accept(round, held.userId, held.parsed);
+    else this.#dropRound(round);
   }
 
   #accept(round: Round, committer: string, parsed: ParsedCommitWelcome): void {
@@ -426,29 +584,41 @@ export class DaveGroup {
     const applied = [...(round.byRecipient.get(committer) ?? [])].map((ref) => round.proposals.get(ref)!);
     const before = this.#established ? this.members() : [committer];
     const removed = new Set(applied.filter((p) => p.kind === 'remove').map((p) => p.userId));
-    const joiners = applied.filter((p) => p.kind === 'add').map((p) => p.userId);
+    const adds = applied.filter((p) => p.kind === 'add');
     if (!this.#established) {
+      // The committer's own group was made with the key package the others were sent Adds for.
+      const own = [...round.proposals.values()].find((p) => p.userId === committer)?.keyPackage;
       this.#leaves = [committer];
-      this.#keyPackages.delete(committer);
+      this.#memberGenerations.set(committer, round.recipientGenerations.get(committer) ?? 0);
+      if (own) this.#consumeKeyPackage(committer, own);
     }
     // RFC 9420 12.3: removes first, then adds fill the leftmost blank leaf.
-    for (const p of applied) if (p.kind === 'remove' && p.leaf !== undefined) this.#leaves[p.leaf] = null;
-    for (const joiner of joiners) {
+    for (const p of applied) {
+      if (p.kind !== 'remove' || p.leaf === undefined) continue;
+      this.#leaves[p.leaf] = null;
+      this.#memberGenerations.delete(p.userId);
+    }
+    for (const { userId, keyPackage } of adds) {
       const blank = this.#leaves.indexOf(null);
-      if (blank >= 0) this.#leaves[blank] = joiner;
-      else this.#leaves.push(joiner);
-      this.#keyPackages.delete(joiner);
-      this.#readySince.delete(joiner);
+      if (blank >= 0) this.#leaves[blank] = userId;
+      else this.#leaves.push(userId);
+      if (keyPackage) {
+        this.#memberGenerations.set(userId, keyPackage.generation);
+        this.#consumeKeyPackage(userId, keyPackage);
+      }
     }
     while (this.#leaves.length > 0 && this.#leaves.at(-1) === null) this.#leaves.pop();
     this.#epoch = parsed.epoch + 1n;
     this.#established = true;
     const transitionId = this.#nextTransitionId();
-    const remoteInGroup = new Set(this.members().filter((id) => this.#members.get(id)?.remote));
-    this.#awaitReady(transitionId, remoteInGroup);
     // op 29 only to members from before the commit; op 30 only to the joiners (harness section 5).
-    for (const id of before) {
-      if (removed.has(id)) continue;
+    // Neither goes to a member that started over since it was built: it would fail it (op 31).
+    const committed = before.filter((id) => !removed.has(id) && this.#isCurrentMember(id));
+    const welcomed = parsed.welcome
+      ? adds.map((p) => p.userId).filter((id) => this.#isCurrentMember(id))
+      : [];
+    this.#announce(transitionId, [...committed, ...welcomed]);
+    for (const id of committed) {
       this.#members
         .get(id)
         ?.sendBinary(
@@ -456,15 +626,20 @@ export class DaveGroup {
           Buffer.concat([u16be(transitionId), parsed.commit]),
         );
     }
-    for (const id of joiners) {
-      if (parsed.welcome)
-        this.#members
-          .get(id)
-          ?.sendBinary(VoiceOp.DaveWelcome, Buffer.concat([u16be(transitionId), parsed.welcome]));
+    for (const id of welcomed) {
+      this.#members
+        .get(id)
+        ?.sendBinary(VoiceOp.DaveWelcome, Buffer.concat([u16be(transitionId), parsed.welcome!]));
     }
-    for (const id of this.members()) if (!this.#members.get(id)?.remote) this.#readySince.set(id, Date.now());
-    if (remoteInGroup.size === 0) this.#execute(transitionId);
+    for (const id of [...committed, ...welcomed]) {
+      if (this.#members.get(id)?.remote === false) this.#readySince.set(id, Date.now());
+    }
     this.#pump();
+  }
+
+  /** Protocol "Key Packages": the server drops a key package once a welcome was made for it, not a newer one. */
+  #consumeKeyPackage(userId: string, used: CachedKeyPackage): void {
+    if (this.#keyPackages.get(userId) === used) this.#keyPackages.delete(userId);
   }
 
   /** A simulator fault, not the client's: recorded so the test fails with it instead of crashing. */
@@ -478,37 +653,70 @@ export class DaveGroup {
     return this.#transitionId;
   }
 
-  #awaitReady(transitionId: number, users: Set<string>): void {
-    this.#awaitingReady.set(transitionId, {
-      users,
-      timer: setTimeout(() => this.#onReadyTimeout(transitionId), READY_FOR_TRANSITION_WAIT_MS).unref(),
-    });
+  /**
+   * Records a transition sent to `recipients` and waits for the remote ones' op 23 (executing at once
+   * when there are none).
+   */
+  #announce(transitionId: number, recipients: string[]): void {
+    const waiting = new Set(recipients.filter((id) => this.#members.get(id)?.remote));
+    const transition: Transition = {
+      recipients: new Map(recipients.map((id) => [id, this.#generations.get(id) ?? 0])),
+      waiting,
+      confirmed: new Set(),
+      timer: null,
+    };
+    this.#transitions.delete(transitionId);
+    this.#transitions.set(transitionId, transition);
+    for (const old of this.#transitions.keys()) {
+      if (this.#transitions.size <= REMEMBERED_TRANSITIONS) break;
+      this.#transitions.delete(old);
+    }
+    if (waiting.size === 0) {
+      this.#execute(transitionId);
+      return;
+    }
+    transition.timer = setTimeout(() => this.#onReadyTimeout(transitionId), this.#waits.readyWaitMs).unref();
   }
 
+  /** Protocol "Commit Handling": the transition executes once all are ready "or after a timeout". */
   #onReadyTimeout(transitionId: number): void {
-    const waiting = this.#awaitingReady.get(transitionId);
-    if (!waiting || waiting.users.size === 0) return;
+    const transition = this.#transitions.get(transitionId);
+    if (!transition || transition.waiting.size === 0) return;
     this.#log.record(
       `${this.#label}:dave-no-op23`,
-      `${[...waiting.users].join(', ')} sent no op 23 for transition ${transitionId} within ${READY_FOR_TRANSITION_WAIT_MS} ms`,
+      `${[...transition.waiting].join(', ')} sent no op 23 for transition ${transitionId} within ${this.#waits.readyWaitMs} ms`,
     );
+    transition.waiting.clear();
+    this.#execute(transitionId);
   }
 
   #execute(transitionId: number): void {
-    const waiting = this.#awaitingReady.get(transitionId);
-    if (waiting) clearTimeout(waiting.timer);
-    this.#awaitingReady.delete(transitionId);
+    const transition = this.#transitions.get(transitionId);
+    if (transition?.timer) clearTimeout(transition.timer);
+    if (transition) transition.timer = null;
     for (const id of this.members()) {
       const member = this.#members.get(id);
-      if (member?.remote) member.sendJson(VoiceOp.DaveExecuteTransition, { transition_id: transitionId });
+      if (member?.remote && this.#isCurrentMember(id))
+        member.sendJson(VoiceOp.DaveExecuteTransition, { transition_id: transitionId });
     }
   }
 
-  /** Sole-member reset (brief 6.4): the group is dropped; whoever is left starts a new one. */
+  /**
+   * Sole-member reset (brief 6.4): the group is dropped, with any round and transition in flight;
+   * whoever is left starts a new one.
+   */
   #resetGroup(): void {
+    if (this.#round) clearTimeout(this.#round.timer);
+    this.#round = null;
+    for (const transition of this.#transitions.values()) {
+      if (transition.timer) clearTimeout(transition.timer);
+      transition.timer = null;
+      transition.waiting.clear();
+    }
     this.#established = false;
     this.#epoch = 0n;
     this.#leaves = [];
+    this.#memberGenerations.clear();
     this.#readySince.clear();
     for (const member of this.#members.values()) {
       this.#keyPackages.delete(member.userId);

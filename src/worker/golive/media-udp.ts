@@ -183,7 +183,9 @@ export class MediaUdp {
     try {
       this.#socket.send(datagram);
     } catch {
+      // Not sent: counting it would hide a dead socket from the watchdog's frames-stall check.
       this.counters.sendErrors += 1;
+      return;
     }
     if (!media) return;
     this.counters.packetsSent += 1;

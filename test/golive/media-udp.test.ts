@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
+import { ipDiscoveryAnswer } from '../../sim/discord/voice/voice-server.ts';
 import { ipDiscoveryRequest, MediaUdp, parseIpDiscoveryResponse } from '../../src/worker/golive/media-udp.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
 
@@ -16,12 +17,7 @@ before(async () => {
   server = createSocket('udp4');
   server.on('message', (message, remote) => {
     if (message.length === 74 && message.readUInt16BE(0) === 1) {
-      const answer = Buffer.alloc(74);
-      answer.writeUInt16BE(2, 0);
-      answer.writeUInt16BE(70, 2);
-      message.copy(answer, 4, 4, 8);
-      answer.write(remote.address, 8, 'ascii');
-      answer.writeUInt16BE(remote.port, 72);
+      const answer = ipDiscoveryAnswer(message.readUInt32BE(4), remote.address, remote.port);
       server.send(answer, remote.port, remote.address);
       return;
     }

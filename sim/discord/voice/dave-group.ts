@@ -360,15 +360,6 @@ export class DaveGroup {
     return null;
   }
 
-  /** The user's client starts over with a fresh MLS state: returns the new generation. */
-  #startOver(userId: string): number {
-    const generation = (this.#generations.get(userId) ?? 0) + 1;
-    this.#generations.set(userId, generation);
-    this.#keyPackages.delete(userId);
-    this.#readySince.delete(userId);
-    return generation;
-  }
-
   /** Whether the user's MLS state is still the one it was added to the group with. */
   #isCurrentMember(userId: string): boolean {
     const added = this.#memberGenerations.get(userId);
@@ -378,9 +369,13 @@ export class DaveGroup {
   /**
    * The member is pending again (it started over, or left): nothing waits for its op 23 or its commit
    * any more. Its stale leaf is removed when its new key package arrives, or when it is gone.
+   * Returns the generation of its fresh MLS state.
    */
   #returnToPending(userId: string): number {
-    const generation = this.#startOver(userId);
+    const generation = (this.#generations.get(userId) ?? 0) + 1;
+    this.#generations.set(userId, generation);
+    this.#keyPackages.delete(userId);
+    this.#readySince.delete(userId);
     for (const [transitionId, transition] of this.#transitions) {
       if (transition.waiting.delete(userId) && transition.waiting.size === 0) this.#execute(transitionId);
     }

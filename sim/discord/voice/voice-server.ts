@@ -147,12 +147,17 @@ export class VoiceServer {
     this.forgetAddress(session);
     this.#byAddress.set(address, session);
     session.onDiscovered(remote.address, remote.port);
-    const answer = Buffer.alloc(DISCOVERY_BYTES);
-    answer.writeUInt16BE(2, 0);
-    answer.writeUInt16BE(70, 2);
-    answer.writeUInt32BE(ssrc, 4);
-    answer.write(remote.address, 8, 'ascii');
-    answer.writeUInt16BE(remote.port, 72);
-    this.#udp.send(answer, remote.port, remote.address);
+    this.#udp.send(ipDiscoveryAnswer(ssrc, remote.address, remote.port), remote.port, remote.address);
   }
+}
+
+/** Brief 3.1's answer: type 2, length 70, the SSRC, the address as NUL-padded ASCII, the port. */
+export function ipDiscoveryAnswer(ssrc: number, address: string, port: number): Buffer {
+  const answer = Buffer.alloc(DISCOVERY_BYTES);
+  answer.writeUInt16BE(2, 0);
+  answer.writeUInt16BE(70, 2);
+  answer.writeUInt32BE(ssrc, 4);
+  answer.write(address, 8, 'ascii');
+  answer.writeUInt16BE(port, 72);
+  return answer;
 }

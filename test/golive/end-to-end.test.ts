@@ -9,14 +9,14 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startVoiceSim, type VoiceSim, type VoiceSimOptions } from '../../sim/discord/voice/index.ts';
+import type { VoiceSim, VoiceSimOptions } from '../../sim/discord/voice/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
-import { createGoLiveSink, type GoLiveSink } from '../../src/worker/golive/index.ts';
+import type { GoLiveSink } from '../../src/worker/golive/index.ts';
 import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { type Clip, type ClipSpec, loadClip, playClip, posterPng } from './clip.ts';
-import { endGoLive } from './harness.ts';
-import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
+import { endGoLive, openGoLive } from './harness.ts';
+import type { SimMainGateway } from './sim-gateway.ts';
 import { avOffsetsMs, decodeAudio, frameHashes, frameLumas } from './viewer-analysis.ts';
 
 const USER_ID = '800000000000000001';
@@ -24,6 +24,7 @@ const GUILD_ID = '700000000000000001';
 const VOICE_CHANNEL_ID = '700000000000000002';
 const spec: ClipSpec = { seconds: 10, width: 640, height: 360, fps: 30, videoKbps: 1200 };
 const video = { width: spec.width, height: spec.height, fps: spec.fps, maxBitrateKbps: 2000 };
+const ids = { userId: USER_ID, guildId: GUILD_ID, voiceChannelId: VOICE_CHANNEL_ID };
 const log = createLogger({ level: process.env.GOLIVE_TEST_LOG ?? 'silent', pretty: false });
 
 let clip: Clip;
@@ -61,19 +62,12 @@ interface Harness {
 }
 
 async function goLive(name: string, options: Omit<VoiceSimOptions, 'outputDir'> = {}): Promise<Harness> {
-  const voice = await startVoiceSim({ ...options, outputDir: join(dir, name) });
-  const gateway = simMainGateway(voice, USER_ID);
-  const sink = createGoLiveSink({
-    token: 'unused-with-an-injected-gateway',
-    guildId: GUILD_ID,
-    voiceChannelId: VOICE_CHANNEL_ID,
+  const { voice, gateway, sink, fatal } = await openGoLive({
+    sim: { ...options, outputDir: join(dir, name) },
+    ids,
     logger: log,
-    mainGateway: gateway,
-    plainWebSocket: true,
+    video,
   });
-  const fatal: Error[] = [];
-  sink.onFatal((error) => fatal.push(error));
-  await sink.open(video);
   const playing = new AbortController();
   let playback: Promise<void> = Promise.resolve();
   return {

@@ -1,8 +1,49 @@
-// What every Go Live test against the simulator does last: stop the player, close the sink (the
-// stop sequence), and only then stop the simulator, once it has seen every connection go.
-import type { VoiceSim } from '../../sim/discord/voice/index.ts';
-import type { GoLiveSink } from '../../src/worker/golive/index.ts';
+// The start and the end every Go Live test against the simulator shares: a simulator, an in-test
+// main gateway wired to it and a real Go Live sink opened on them; and, last, the player stopped,
+// the sink closed (the stop sequence) and the simulator stopped once it has seen every connection go.
+import { startVoiceSim, type VoiceSim, type VoiceSimOptions } from '../../sim/discord/voice/index.ts';
+import type { Logger } from '../../src/logger.ts';
+import { createGoLiveSink, type GoLiveSink, type WatchdogTimings } from '../../src/worker/golive/index.ts';
+import type { StreamVideoParameters } from '../../src/worker/media-sink.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
+import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
+
+export interface OpenGoLive {
+  voice: VoiceSim;
+  gateway: SimMainGateway;
+  sink: GoLiveSink;
+  /** Every fatal error the sink reported, in order. */
+  fatal: Error[];
+}
+
+export async function openGoLive(options: {
+  sim: VoiceSimOptions;
+  ids: { userId: string; guildId: string; voiceChannelId: string };
+  logger: Logger;
+  video: StreamVideoParameters;
+  watchdog?: Partial<WatchdogTimings>;
+}): Promise<OpenGoLive> {
+  const voice = await startVoiceSim(options.sim);
+  const gateway = simMainGateway(voice, options.ids.userId);
+  const sink = createGoLiveSink({
+    token: 'unused-with-an-injected-gateway',
+    guildId: options.ids.guildId,
+    voiceChannelId: options.ids.voiceChannelId,
+    logger: options.logger,
+    mainGateway: gateway,
+    plainWebSocket: true,
+    watchdog: options.watchdog,
+  });
+  const fatal: Error[] = [];
+  sink.onFatal((error) => fatal.push(error));
+  try {
+    await sink.open(options.video);
+  } catch (error) {
+    await voice.stop();
+    throw error;
+  }
+  return { voice, gateway, sink, fatal };
+}
 
 export async function endGoLive(
   run: { voice: VoiceSim; sink: GoLiveSink; stopPlaying: () => Promise<void> },

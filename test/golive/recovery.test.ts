@@ -7,14 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startVoiceSim, type VoiceSim } from '../../sim/discord/voice/index.ts';
+import type { VoiceSim } from '../../sim/discord/voice/index.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createGoLiveSink, type GoLiveSink, type WatchdogTimings } from '../../src/worker/golive/index.ts';
+import type { GoLiveSink, WatchdogTimings } from '../../src/worker/golive/index.ts';
 import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
 import { type Clip, type ClipSpec, loadClip, playClip } from './clip.ts';
-import { endGoLive } from './harness.ts';
-import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
+import { endGoLive, openGoLive } from './harness.ts';
+import type { SimMainGateway } from './sim-gateway.ts';
 
 const USER_ID = '800000000000000011';
 const GUILD_ID = '700000000000000011';
@@ -58,31 +58,19 @@ interface Harness {
 
 /** Goes live and plays the clip in a loop (the timeline carries on) until `end`. */
 async function goLiveAndPlay(name: string, watchdog?: WatchdogTimings): Promise<Harness> {
-  const voice = await startVoiceSim({ outputDir: join(dir, name) });
-  const gateway = simMainGateway(voice, USER_ID);
   const logs: LogLine[] = [];
   const logger = createLogger({
     level: 'info',
     pretty: false,
     destination: { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) },
   });
-  const sink = createGoLiveSink({
-    token: 'unused-with-an-injected-gateway',
-    guildId: GUILD_ID,
-    voiceChannelId: VOICE_CHANNEL_ID,
+  const { voice, gateway, sink, fatal } = await openGoLive({
+    sim: { outputDir: join(dir, name) },
+    ids: { userId: USER_ID, guildId: GUILD_ID, voiceChannelId: VOICE_CHANNEL_ID },
     logger,
-    mainGateway: gateway,
-    plainWebSocket: true,
+    video,
     watchdog,
   });
-  const fatal: Error[] = [];
-  sink.onFatal((error) => fatal.push(error));
-  try {
-    await sink.open(video);
-  } catch (error) {
-    await voice.stop();
-    throw error;
-  }
   const playing = new AbortController();
   const playback = (async () => {
     const loopMs = spec.seconds * 1000;

@@ -5,7 +5,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import { ipDiscoveryAnswer } from '../../sim/discord/voice/voice-server.ts';
-import { ipDiscoveryRequest, MediaUdp, parseIpDiscoveryResponse } from '../../src/worker/golive/media-udp.ts';
+import {
+  type Datagram,
+  ipDiscoveryRequest,
+  MediaUdp,
+  parseIpDiscoveryResponse,
+} from '../../src/worker/golive/media-udp.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
 
 /** A UDP server that answers IP discovery the way the voice server does and records the rest. */
@@ -30,10 +35,11 @@ before(async () => {
 
 after(() => server.close());
 
-function datagram(index: number, size = 1200): Buffer {
+/** Sent in two parts, as sealed packets are: the receiver must see them joined, in order. */
+function datagram(index: number, size = 1200): Datagram {
   const bytes = Buffer.alloc(size);
   bytes.writeUInt32BE(index, 0);
-  return bytes;
+  return [bytes.subarray(0, 2), bytes.subarray(2)];
 }
 
 describe('MediaUdp', () => {

@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { joinAnnexB, NalType, nalType } from '../../src/worker/golive/h264.ts';
+import type { Datagram } from '../../src/worker/golive/media-udp.ts';
 import {
   H264Packetizer,
   MAX_PAYLOAD_BYTES,
   OpusPacketizer,
   PayloadType,
+  type RtpPacket,
   rtpTimestamp,
   senderReport,
 } from '../../src/worker/golive/rtp.ts';
@@ -16,6 +18,15 @@ function nal(type: number, length: number, fill = 0x11): Buffer {
   const out = Buffer.alloc(length, fill);
   out[0] = 0x60 | type;
   return out;
+}
+
+/** Every packet of a frame, each body copied out before the packetizer reuses its buffer. */
+function packetsOf(packetizer: H264Packetizer, accessUnit: Buffer, ptsMs: number): RtpPacket[] {
+  const packets: RtpPacket[] = [];
+  packetizer.packetize(accessUnit, ptsMs, (packet) =>
+    packets.push({ ...packet, body: Buffer.from(packet.body) }),
+  );
+  return packets;
 }
 
 /** A receiver's reassembly (RFC 6184): payloads back into NAL units. */
@@ -41,7 +52,8 @@ function depacketize(payloads: readonly Buffer[]): Buffer[] {
 }
 
 /** The rtpsize receive rule: header = 12 + 4·CC (+4 with X); the rest is ciphertext, tag, nonce. */
-function open(key: Buffer, datagram: Buffer): { header: Buffer; plaintext: Buffer; nonce: number } {
+function open(key: Buffer, parts: Datagram): { header: Buffer; plaintext: Buffer; nonce: number } {
+  const datagram = Buffer.concat(parts);
   const cc = datagram[0]! & 0x0f;
   const headerBytes = 12 + 4 * cc + (datagram[0]! & 0x10 ? 4 : 0);
   const nonceAt = datagram.length - NONCE_SUFFIX_BYTES;
@@ -65,7 +77,7 @@ describe('H264Packetizer', () => {
       nal(NalType.sei, 40),
       nal(NalType.idr, 5000, 0x22),
     ];
-    const packets = new H264Packetizer(0x1234).packetize(joinAnnexB(nals), 40);
+    const packets = packetsOf(new H264Packetizer(0x1234), joinAnnexB(nals), 40);
     const payloads = packets.map((p) => p.body.subarray(4));
     assert.equal(payloads[0]![0]! & 0x1f, NalType.stapA, 'small NALs share one STAP-A packet');
     assert.ok(payloads.slice(1).every((p) => (p[0]! & 0x1f) === NalType.fuA));
@@ -75,7 +87,7 @@ describe('H264Packetizer', () => {
 
   test('marker only on the last packet, one timestamp per frame, consecutive sequence numbers', () => {
     const packetizer = new H264Packetizer(7);
-    const packets = packetizer.packetize(joinAnnexB([nal(NalType.idr, 3000)]), 1000);
+    const packets = packetsOf(packetizer, joinAnnexB([nal(NalType.idr, 3000)]), 1000);
     assert.deepEqual(
       packets.map((p) => p.header[1]! >> 7),
       [0, 0, 1],
@@ -96,7 +108,7 @@ describe('H264Packetizer', () => {
 
   test('a single small NAL goes out as it is', () => {
     const slice = nal(1, 300);
-    const [packet] = new H264Packetizer(1).packetize(joinAnnexB([slice]), 0);
+    const [packet] = packetsOf(new H264Packetizer(1), joinAnnexB([slice]), 0);
     assert.deepEqual(packet!.body.subarray(4), slice);
   });
 
@@ -125,10 +137,10 @@ describe('TransportCipher (aead_aes256_gcm_rtpsize)', () => {
 
   test('video: header and extension preamble in clear, extension data and payload encrypted', () => {
     const cipher = new TransportCipher([...key]);
-    const packet = new H264Packetizer(5).packetize(joinAnnexB([nal(1, 100)]), 0)[0]!;
+    const packet = packetsOf(new H264Packetizer(5), joinAnnexB([nal(1, 100)]), 0)[0]!;
     const datagram = cipher.seal(packet);
-    assert.equal(datagram.length, 16 + packet.body.length + 16 + 4);
-    assert.deepEqual(datagram.subarray(0, 16), packet.header);
+    assert.equal(Buffer.concat(datagram).length, 16 + packet.body.length + 16 + 4);
+    assert.deepEqual(datagram[0], packet.header);
     const opened = open(key, datagram);
     assert.deepEqual(opened.plaintext, packet.body);
     assert.equal(opened.nonce, 1);
@@ -139,18 +151,33 @@ describe('TransportCipher (aead_aes256_gcm_rtpsize)', () => {
     const audio = new OpusPacketizer(1);
     const nonces = [
       open(key, cipher.seal(audio.packetize(Buffer.from([1, 2, 3]), 0))).nonce,
-      open(key, cipher.seal(new H264Packetizer(2).packetize(joinAnnexB([nal(1, 10)]), 0)[0]!)).nonce,
+      open(key, cipher.seal(packetsOf(new H264Packetizer(2), joinAnnexB([nal(1, 10)]), 0)[0]!)).nonce,
     ];
-    const report = cipher.seal(senderReport(1, Date.now(), 1234, 1, 3));
+    const report = Buffer.concat(cipher.seal(senderReport(1, Date.now(), 1234, 1, 3)));
     assert.equal(report.length, 8 + 20 + 16 + 4);
     assert.equal(report.readUInt32BE(report.length - 4), 3);
     assert.deepEqual(nonces, [1, 2]);
   });
 
   test('a tampered header fails authentication', () => {
-    const datagram = new TransportCipher(key).seal(new OpusPacketizer(1).packetize(Buffer.from([9, 9]), 0));
+    const datagram = Buffer.concat(
+      new TransportCipher(key).seal(new OpusPacketizer(1).packetize(Buffer.from([9, 9]), 0)),
+    );
     datagram[2] = (datagram[2] ?? 0) ^ 1;
-    assert.throws(() => open(key, datagram));
+    assert.throws(() => open(key, [datagram]));
+  });
+
+  test('a frame sealed packet by packet as it is packetized decrypts and reassembles whole', () => {
+    const nals = [nal(NalType.sps, 20), nal(NalType.pps, 6), nal(NalType.idr, 4000, 0x33), nal(1, 900, 0x44)];
+    const cipher = new TransportCipher(key);
+    const datagrams: Datagram[] = [];
+    new H264Packetizer(9).packetize(joinAnnexB(nals), 0, (packet) => datagrams.push(cipher.seal(packet)));
+    const opened = datagrams.map((datagram) => open(key, datagram));
+    assert.deepEqual(
+      opened.map((o) => o.nonce),
+      opened.map((_, index) => index + 1),
+    );
+    assert.deepEqual(depacketize(opened.map((o) => o.plaintext.subarray(4))), nals);
   });
 
   test('refuses a key that is not 32 bytes', () => {
@@ -173,6 +200,6 @@ describe('senderReport', () => {
 
 test('NAL types of a keyframe survive packetization in order', () => {
   const nals = [nal(NalType.sps, 10), nal(NalType.pps, 4), nal(NalType.idr, 2500)];
-  const payloads = new H264Packetizer(3).packetize(joinAnnexB(nals), 0).map((p) => p.body.subarray(4));
+  const payloads = packetsOf(new H264Packetizer(3), joinAnnexB(nals), 0).map((p) => p.body.subarray(4));
   assert.deepEqual(depacketize(payloads).map(nalType), [NalType.sps, NalType.pps, NalType.idr]);
 });

@@ -20,6 +20,18 @@ const PACING_WAKE_BATCH_BYTES = 6 * 1024;
 /** A queue this long means the socket cannot keep up; older media is worthless by then. */
 const MAX_QUEUED_PACKETS = 4_000;
 
+/**
+ * One datagram as the parts it is sent from, in order; the kernel gathers them into one packet
+ * (sendmsg), so a sealed packet is never copied into a joined buffer.
+ */
+export type Datagram = readonly Buffer[];
+
+function datagramBytes(datagram: Datagram): number {
+  let bytes = 0;
+  for (const part of datagram) bytes += part.length;
+  return bytes;
+}
+
 export interface DiscoveredAddress {
   address: string;
   port: number;
@@ -52,7 +64,7 @@ export interface UdpCounters {
 
 export class MediaUdp {
   readonly #socket: Socket;
-  #queue: Buffer[] = [];
+  #queue: Datagram[] = [];
   #head = 0;
   #draining = false;
   #tokens = PACING_BUCKET_BYTES;
@@ -83,7 +95,7 @@ export class MediaUdp {
     await this.#connected;
     return new Promise((resolve, reject) => {
       const request = ipDiscoveryRequest(ssrc);
-      const send = (): void => this.#write(request, false);
+      const send = (): void => this.#write([request], false);
       const retry = setInterval(send, DISCOVERY_RETRY_MS);
       const timeout = setTimeout(
         () => finish(new Error('UDP IP discovery got no answer within 5 s')),
@@ -115,13 +127,13 @@ export class MediaUdp {
       const packet = Buffer.alloc(8);
       packet.writeUInt32LE(this.#keepaliveCounter, 0);
       this.#keepaliveCounter = (this.#keepaliveCounter + 1) >>> 0;
-      this.#write(packet, false);
+      this.#write([packet], false);
     }, KEEPALIVE_INTERVAL_MS);
     this.#keepalive.unref();
   }
 
   /** Queues already-encrypted datagrams; they leave in order, a burst per event-loop turn. */
-  enqueue(datagrams: readonly Buffer[]): void {
+  enqueue(datagrams: readonly Datagram[]): void {
     if (this.#closed) return;
     for (const datagram of datagrams) this.#queue.push(datagram);
     const excess = this.queued - MAX_QUEUED_PACKETS;
@@ -160,8 +172,9 @@ export class MediaUdp {
     const sentBefore = this.counters.packetsSent;
     while (this.#head < this.#queue.length && !this.#closed) {
       const datagram = this.#queue[this.#head]!;
-      if (datagram.length > this.#tokens) break;
-      this.#tokens -= datagram.length;
+      const bytes = datagramBytes(datagram);
+      if (bytes > this.#tokens) break;
+      this.#tokens -= bytes;
       this.#head += 1;
       this.#write(datagram, true);
     }
@@ -173,12 +186,12 @@ export class MediaUdp {
     const next = this.#queue[this.#head];
     if (next && !this.#closed) {
       // Sleep until the bucket holds the next few datagrams, not a fixed tick: fewer wake-ups.
-      const wanted = Math.min(PACING_BUCKET_BYTES, next.length + PACING_WAKE_BATCH_BYTES);
+      const wanted = Math.min(PACING_BUCKET_BYTES, datagramBytes(next) + PACING_WAKE_BATCH_BYTES);
       setTimeout(() => this.#drain(), Math.max(1, (wanted - this.#tokens) / PACING_BYTES_PER_MS));
     } else this.#draining = false;
   }
 
-  #write(datagram: Buffer, media: boolean): void {
+  #write(datagram: Datagram, media: boolean): void {
     if (this.#closed) return;
     try {
       this.#socket.send(datagram);
@@ -189,6 +202,6 @@ export class MediaUdp {
     }
     if (!media) return;
     this.counters.packetsSent += 1;
-    this.counters.bytesSent += datagram.length;
+    this.counters.bytesSent += datagramBytes(datagram);
   }
 }

@@ -78,93 +78,105 @@ export class OpusPacketizer extends Packetizer {
 
 /** RFC 6184 packetization-mode 1: single NAL units, STAP-A for runs of small NALs, FU-A for big ones. */
 export class H264Packetizer extends Packetizer {
+  /**
+   * Every payload of a frame is built here in turn: a body lives only until it is encrypted, so one
+   * buffer serves them all and a 1 MB/s stream allocates no plaintext copies (fewer full GCs).
+   */
+  readonly #scratch = Buffer.allocUnsafe(PLAYOUT_DELAY_ELEMENT.length + 2 + MAX_PAYLOAD_BYTES);
+
   constructor(ssrc: number) {
     super(ssrc, PayloadType.h264);
   }
 
-  /** `accessUnit` is the (DAVE-wrapped) Annex B frame; its NAL bytes are never altered. */
-  packetize(accessUnit: Buffer, ptsMs: number): RtpPacket[] {
+  /**
+   * Hands the packets of `accessUnit` (the DAVE-wrapped Annex B frame; its NAL bytes are never
+   * altered) to `emit` in order. A packet's body is overwritten by the next one, so `emit` must be
+   * done with it (seal it) before it returns.
+   */
+  packetize(accessUnit: Buffer, ptsMs: number, emit: (packet: RtpPacket) => void): void {
     const timestamp = rtpTimestamp(this.timestampBase, ptsMs, ClockRate.video);
-    const bodies = payloadsOf(splitAnnexB(accessUnit), PLAYOUT_DELAY_ELEMENT);
-    return bodies.map((body, index) => {
-      const marker = index === bodies.length - 1;
-      this.count(body.length - PLAYOUT_DELAY_ELEMENT.length);
-      return { header: this.header(timestamp, marker, true), body, marker };
-    });
+    const groups = payloadGroups(splitAnnexB(accessUnit));
+    let left = groups.reduce((sum, group) => sum + payloadCount(group), 0);
+    for (const group of groups) {
+      writePayloads(group, PLAYOUT_DELAY_ELEMENT, this.#scratch, (body) => {
+        left -= 1;
+        const marker = left === 0;
+        this.count(body.length - PLAYOUT_DELAY_ELEMENT.length);
+        emit({ header: this.header(timestamp, marker, true), body, marker });
+      });
+    }
   }
 }
 
-/**
- * The RTP payloads for the NAL units of one access unit, in order, each behind `prefix` (the
- * extension data), built in place so a packet's body is allocated once.
- */
-export function payloadsOf(nals: readonly Buffer[], prefix: Buffer): Buffer[] {
-  const payloads: Buffer[] = [];
+/** NAL units that travel together: one big NAL cut into FU-A fragments, or a run of small ones. */
+type PayloadGroup = { kind: 'fuA'; nal: Buffer } | { kind: 'run'; nals: Buffer[] };
+
+/** The access unit's NAL units grouped into payloads: a run of one is a single NAL packet. */
+function payloadGroups(nals: readonly Buffer[]): PayloadGroup[] {
+  const groups: PayloadGroup[] = [];
   let run: Buffer[] = [];
-  const flushRun = (): void => {
-    if (run.length === 1) payloads.push(prefixed(prefix, run[0]!));
-    else if (run.length > 1) payloads.push(stapA(run, prefix));
+  // The run's size as a STAP-A: its header byte, then a 2-byte size before each NAL.
+  let stapBytes = 1;
+  const closeRun = (): void => {
+    if (run.length > 0) groups.push({ kind: 'run', nals: run });
     run = [];
+    stapBytes = 1;
   };
   for (const nal of nals) {
     if (nal.length > MAX_PAYLOAD_BYTES) {
-      flushRun();
-      payloads.push(...fuA(nal, prefix));
+      closeRun();
+      groups.push({ kind: 'fuA', nal });
       continue;
     }
-    if (stapASize([...run, nal]) > MAX_PAYLOAD_BYTES) flushRun();
+    if (run.length > 0 && stapBytes + 2 + nal.length > MAX_PAYLOAD_BYTES) closeRun();
     run.push(nal);
+    stapBytes += 2 + nal.length;
   }
-  flushRun();
-  return payloads;
+  closeRun();
+  return groups;
 }
 
-function prefixed(prefix: Buffer, nal: Buffer): Buffer {
-  const payload = Buffer.allocUnsafe(prefix.length + nal.length);
-  prefix.copy(payload, 0);
-  nal.copy(payload, prefix.length);
-  return payload;
+function payloadCount(group: PayloadGroup): number {
+  return group.kind === 'run' ? 1 : Math.ceil((group.nal.length - 1) / MAX_PAYLOAD_BYTES);
 }
 
-function stapASize(nals: readonly Buffer[]): number {
-  if (nals.length === 1) return nals[0]!.length;
-  return 1 + nals.reduce((sum, nal) => sum + 2 + nal.length, 0);
-}
-
-function stapA(nals: readonly Buffer[], prefix: Buffer): Buffer {
-  let forbidden = 0;
-  let nri = 0;
-  const parts: Buffer[] = [prefix, Buffer.alloc(1)];
-  for (const nal of nals) {
-    const headerByte = nal[0] ?? 0;
-    forbidden |= headerByte & 0x80;
-    nri = Math.max(nri, headerByte & 0x60);
-    const size = Buffer.allocUnsafe(2);
-    size.writeUInt16BE(nal.length, 0);
-    parts.push(size, nal);
+/** Writes each payload of `group` behind `prefix` (the extension data) into `scratch`, in order. */
+function writePayloads(
+  group: PayloadGroup,
+  prefix: Buffer,
+  scratch: Buffer,
+  each: (payload: Buffer) => void,
+): void {
+  let at = prefix.copy(scratch, 0);
+  if (group.kind === 'run' && group.nals.length === 1) {
+    at += group.nals[0]!.copy(scratch, at);
+    each(scratch.subarray(0, at));
+  } else if (group.kind === 'run') {
+    const stapAt = at;
+    let forbidden = 0;
+    let nri = 0;
+    at += 1;
+    for (const nal of group.nals) {
+      const headerByte = nal[0] ?? 0;
+      forbidden |= headerByte & 0x80;
+      nri = Math.max(nri, headerByte & 0x60);
+      at = scratch.writeUInt16BE(nal.length, at);
+      at += nal.copy(scratch, at);
+    }
+    scratch[stapAt] = forbidden | nri | NalType.stapA;
+    each(scratch.subarray(0, at));
+  } else {
+    const { nal } = group;
+    scratch[at] = ((nal[0] ?? 0) & 0xe0) | NalType.fuA;
+    const type = nalType(nal);
+    for (let offset = 1; offset < nal.length; offset += MAX_PAYLOAD_BYTES) {
+      const start = offset === 1 ? 0x80 : 0;
+      const end = offset + MAX_PAYLOAD_BYTES >= nal.length ? 0x40 : 0;
+      scratch[at + 1] = start | end | type;
+      const copied = nal.copy(scratch, at + 2, offset, offset + MAX_PAYLOAD_BYTES);
+      each(scratch.subarray(0, at + 2 + copied));
+    }
   }
-  parts[1]![0] = forbidden | nri | NalType.stapA;
-  return Buffer.concat(parts);
-}
-
-function fuA(nal: Buffer, prefix: Buffer): Buffer[] {
-  const headerByte = nal[0] ?? 0;
-  const indicator = (headerByte & 0xe0) | NalType.fuA;
-  const type = nalType(nal);
-  const chunks: Buffer[] = [];
-  const body = nal.subarray(1);
-  for (let offset = 0; offset < body.length; offset += MAX_PAYLOAD_BYTES) {
-    const chunk = body.subarray(offset, offset + MAX_PAYLOAD_BYTES);
-    const start = offset === 0 ? 0x80 : 0;
-    const end = offset + MAX_PAYLOAD_BYTES >= body.length ? 0x40 : 0;
-    const packet = Buffer.allocUnsafe(prefix.length + 2 + chunk.length);
-    prefix.copy(packet, 0);
-    packet[prefix.length] = indicator;
-    packet[prefix.length + 1] = start | end | type;
-    chunk.copy(packet, prefix.length + 2);
-    chunks.push(packet);
-  }
-  return chunks;
 }
 
 /** Seconds between 1900-01-01 (NTP epoch) and 1970-01-01 (Unix epoch). */

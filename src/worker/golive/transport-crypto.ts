@@ -2,6 +2,7 @@
 // encrypted, then the 16-byte tag and the 4-byte nonce counter go on the end. One counter per
 // connection, shared by audio, video and RTCP: a repeated nonce would break GCM.
 import { createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import type { Datagram } from './media-udp.ts';
 import type { RtpPacket } from './rtp.ts';
 
 export const TRANSPORT_MODE = 'aead_aes256_gcm_rtpsize';
@@ -26,19 +27,20 @@ export class TransportCipher {
     return this.#counter;
   }
 
-  /** The datagram is sized once; header, ciphertext, tag and nonce are copied into it in order. */
-  seal(packet: RtpPacket): Buffer {
+  /**
+   * The datagram as its parts in wire order: header, ciphertext, tag, nonce suffix. The socket
+   * gathers them (sendmsg), so nothing is copied into a joined buffer: at 900 packets a second
+   * every avoided allocation is fewer full GCs.
+   */
+  seal(packet: RtpPacket): Datagram {
     this.#counter = (this.#counter + 1) >>> 0;
     this.#nonce.writeUInt32BE(this.#counter, 0);
-    const { header, body } = packet;
     const cipher = createCipheriv('aes-256-gcm', this.#key, this.#nonce);
-    cipher.setAAD(header);
-    const out = Buffer.allocUnsafe(header.length + body.length + TAG_BYTES + NONCE_SUFFIX_BYTES);
-    let at = header.copy(out, 0);
-    at += cipher.update(body).copy(out, at);
+    cipher.setAAD(packet.header);
+    const ciphertext = cipher.update(packet.body);
     cipher.final();
-    at += cipher.getAuthTag().copy(out, at);
-    out.writeUInt32BE(this.#counter, at);
-    return out;
+    const suffix = Buffer.allocUnsafe(NONCE_SUFFIX_BYTES);
+    suffix.writeUInt32BE(this.#counter, 0);
+    return [packet.header, ciphertext, cipher.getAuthTag(), suffix];
   }
 }

@@ -8,7 +8,7 @@ import type { SigningKeyPair } from '@snazzah/davey';
 import type { Logger } from '../../logger.ts';
 import { type CloseDecision, decideOnClose } from './close-codes.ts';
 import { DAVE_VERSION, DaveChannel, DaveOp } from './dave.ts';
-import { type DiscoveredAddress, MediaUdp } from './media-udp.ts';
+import { type Datagram, type DiscoveredAddress, MediaUdp } from './media-udp.ts';
 import {
   ClockRate,
   H264Packetizer,
@@ -229,8 +229,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     }
     this.#needsKeyframe = false;
     const { media, udp } = state;
-    const packets = media.video.packetize(wrapped.data, ptsMs);
-    const datagrams = packets.map((packet) => media.cipher.seal(packet));
+    const datagrams: Datagram[] = [];
+    media.video.packetize(wrapped.data, ptsMs, (packet) => datagrams.push(media.cipher.seal(packet)));
     if (ptsMs - media.lastReportPts.video >= SENDER_REPORT_INTERVAL_MS) {
       media.lastReportPts.video = ptsMs;
       datagrams.push(media.cipher.seal(this.#report(media.video, ptsMs, ClockRate.video)));

@@ -41,9 +41,11 @@ export async function run(options: BenchOptions): Promise<void> {
   });
   const playing = new AbortController();
   const playback = (async () => {
-    // The clip again and again on one timeline, as a long film would run.
-    for (let offset = 0; !playing.signal.aborted; offset += spec.seconds * 1000)
-      await playClip(sink, clip, { timelineOffsetMs: offset, signal: playing.signal });
+    // The clip again and again on one timeline, as a long film would run; cut at the loop length,
+    // where the encoder's last Opus packet would overlap the next loop's first.
+    const loopMs = spec.seconds * 1000;
+    for (let offset = 0; !playing.signal.aborted; offset += loopMs)
+      await playClip(sink, clip, { toMs: loopMs, timelineOffsetMs: offset, signal: playing.signal });
   })();
   let resume: number[] = [];
   let move: number[] = [];

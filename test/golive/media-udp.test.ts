@@ -96,6 +96,29 @@ describe('MediaUdp', () => {
     }
   });
 
+  test('datagrams the far end refuses (port unreachable) are counted as errors, not as leaving', async () => {
+    const far = createSocket('udp4');
+    far.bind(0, '127.0.0.1');
+    await once(far, 'listening');
+    const udp = new MediaUdp('127.0.0.1', far.address().port);
+    const sending = setInterval(() => udp.enqueue([datagram(0)]), 20);
+    try {
+      await waitFor('a first datagram to leave', () => udp.counters.lastSendAt > 0);
+      far.close();
+      await waitFor('a refusal to be reported', () => udp.counters.sendErrors > 0);
+      const lastLeft = udp.counters.lastSendAt;
+      const sent = udp.counters.packetsSent;
+      await waitFor(
+        'more refusals',
+        () => udp.counters.sendErrors >= 5 && udp.counters.packetsSent > sent + 5,
+      );
+      assert.equal(udp.counters.lastSendAt, lastLeft, 'refused datagrams do not count as leaving');
+    } finally {
+      clearInterval(sending);
+      udp.close();
+    }
+  });
+
   test('nothing leaves after close', async () => {
     received.length = 0;
     const udp = new MediaUdp('127.0.0.1', port);

@@ -172,6 +172,29 @@ describe('Go Live recovery', () => {
       assert.deepEqual(opsSince(gateway, opsBefore), [MainOp.streamPing], 'a fresh connect via op 21');
     }));
 
+  test('the watchdog reconnects a stream whose server refuses its datagrams, and frames flow again', () =>
+    live('udp-refused', fastWatchdog, async (run) => {
+      const { voice, gateway, sink } = run;
+      const stalled = voice.sessions('stream').find((session) => session.connected)!;
+      const opsBefore = gateway.sent.length;
+      // The stream server's UDP port goes away (ICMP port unreachable) while its websocket stays
+      // up: no close code tells the client, only its own sends being refused. The port comes back
+      // later, as a restarted media server's would.
+      voice.faults.refuseUdp(fastWatchdog.stallMs + 1_500, 'stream');
+      await until('the watchdog to recover', () => sink.stats().recoveries === 1);
+      await until('a fresh stream connection', () =>
+        voice.sessions('stream').some((session) => session !== stalled && session.connected),
+      );
+      await moreFrames(run, 'frames on the fresh stream connection', 30);
+      assert.deepEqual(
+        recoveryReasons(run).map((reason) => reason.replace(/\d+ s$/, 'N s')),
+        ['watchdog: frames offered but none left for N s'],
+      );
+      assert.equal(sink.stats().recoveries, 1);
+      assert.ok(stalled.destroyed, 'the stream connection that lost its UDP was left');
+      assert.deepEqual(opsSince(gateway, opsBefore), [MainOp.streamPing], 'a fresh connect via op 21');
+    }));
+
   test('a viewer arriving after the streamer was alone longer than the DAVE stall window is no stall', () =>
     live('alone', fastWatchdog, async (run) => {
       const { voice, sink } = run;

@@ -16,7 +16,8 @@
 //   voice.senderReports(), voice.senderTimeMs(ssrc, rtp)  // RTCP SRs (NTP ↔ RTP), for the A/V offset
 //   frame.outputPosition                    // video: index in video.h264; audio: first sample in audio.ogg
 //   voice.viewer.files                      // video.h264 (Annex B), audio.ogg (Ogg Opus), video-transport-only.h264
-//   voice.faults.closeConnection('stream', 4015); voice.faults.dropUdp(2000); await voice.faults.moveServer('stream');
+//   voice.faults.closeConnection('stream', 4015); voice.faults.dropUdp(2000); voice.faults.refuseUdp(2000);
+//   await voice.faults.moveServer('stream');
 //   voice.faults.deleteStream(userId); voice.faults.kick(userId);
 //   voice.faults.viewerLeavesStreams(); voice.faults.viewerJoinsStreams();  // DAVE reset, then Add + commit
 //   voice.faults.daveDowngrade('stream'); voice.faults.daveUpgrade('stream'); voice.faults.daveBrokenCommit('stream');
@@ -97,6 +98,8 @@ export interface VoiceSimOptions {
 export interface VoiceSimFaults {
   closeConnection(kind: ConnectionKind, code: number, reason?: string): number;
   dropUdp(ms: number, kind?: ConnectionKind): void;
+  /** The UDP port closes for `ms` (ICMP port unreachable), then reopens on the same number. */
+  refuseUdp(ms: number, kind?: ConnectionKind): void;
   moveServer(kind: ConnectionKind, closeOldWith?: number): Promise<VoiceServer>;
   deleteStream(userId: string, options?: { reason?: string; unavailable?: boolean }): void;
   restoreStream(userId: string, streamKey: string): void;
@@ -169,6 +172,7 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
     faults: {
       closeConnection: (kind, code, reason) => simulator.closeConnection(kind, code, reason),
       dropUdp: (ms, kind) => simulator.dropUdp(ms, kind),
+      refuseUdp: (ms, kind) => simulator.refuseUdp(ms, kind),
       moveServer: (kind, closeOldWith) => simulator.moveServer(kind, closeOldWith),
       deleteStream: (userId, deleteOptions) => simulator.deleteStream(userId, deleteOptions),
       restoreStream: (userId, streamKey) => simulator.restoreStream(userId, streamKey),

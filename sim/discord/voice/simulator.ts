@@ -342,6 +342,11 @@ export class VoiceSimulator implements VoiceServerContext {
     for (const server of this.#currentServers(kind)) server.dropUdpFor(ms);
   }
 
+  /** Closes the UDP port of the servers of `kind` (both when omitted) for `ms`: datagrams are refused. */
+  refuseUdp(ms: number, kind?: ConnectionKind): void {
+    for (const server of this.#currentServers(kind)) server.refuseUdpFor(ms);
+  }
+
   /**
    * Moves every client's `kind` connection to a new voice server: a fresh *_SERVER_UPDATE with a new
    * endpoint and token. With `closeOldWith`, the old websocket is closed with that code at once;

@@ -33,7 +33,11 @@ export class VoiceServer {
   droppedDatagrams = 0;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #udp: Socket;
+  #udp: Socket;
+  /** The UDP port, kept so a port closed by fault injection reopens where clients expect it. */
+  #udpPort = 0;
+  /** `refusing`: the port is closed by fault injection; `stopped`: the server is gone for good. */
+  #udpState: 'open' | 'refusing' | 'stopped' = 'open';
   readonly #byAddress = new Map<string, VoiceSession>();
   /** Addresses of ended sessions, and when they ended. */
   readonly #retired = new Map<string, number>();
@@ -44,18 +48,18 @@ export class VoiceServer {
     this.context = context;
     this.#http = createServer((_req, res) => res.writeHead(426).end());
     this.#wss = new WebSocketServer({ server: this.#http });
-    this.#udp = createSocket('udp4');
+    this.#udp = this.#udpSocket();
     this.#wss.on('connection', (ws, request) => {
       const version = new URL(request.url ?? '/', 'ws://sim').searchParams.get('v');
       new VoiceSocket(this, ws, version);
     });
-    this.#udp.on('message', (datagram, remote) => this.#onDatagram(datagram, remote));
   }
 
   static async start(name: string, context: VoiceServerContext): Promise<VoiceServer> {
     const server = new VoiceServer(name, context);
     await new Promise<void>((resolve) => server.#http.listen(0, '127.0.0.1', resolve));
     await new Promise<void>((resolve) => server.#udp.bind(0, '127.0.0.1', resolve));
+    server.#udpPort = server.#udp.address().port;
     return server;
   }
 
@@ -65,7 +69,7 @@ export class VoiceServer {
   }
 
   get udpPort(): number {
-    return this.#udp.address().port;
+    return this.#udpPort;
   }
 
   /** Drops every UDP datagram (media, discovery, keepalive) for `ms`. */
@@ -73,8 +77,27 @@ export class VoiceServer {
     this.#dropUntil = Date.now() + ms;
   }
 
+  /**
+   * Closes the UDP port for `ms`, then opens it again on the same number: meanwhile the kernel
+   * answers every datagram with ICMP port unreachable, as for a media server that went away.
+   */
+  refuseUdpFor(ms: number): void {
+    if (this.#udpState !== 'open') return;
+    this.#udpState = 'refusing';
+    this.#udp.close();
+    setTimeout(() => {
+      if (this.#udpState !== 'refusing') return;
+      const socket = this.#udpSocket();
+      socket.bind(this.#udpPort, '127.0.0.1', () => {
+        if (this.#udpState !== 'refusing') return void socket.close();
+        this.#udp = socket;
+        this.#udpState = 'open';
+      });
+    }, ms).unref();
+  }
+
   sendUdp(datagram: Buffer, address: string, port: number): void {
-    this.#udp.send(datagram, port, address);
+    if (this.#udpState === 'open') this.#udp.send(datagram, port, address);
   }
 
   /** The session ended: its UDP address is no longer served (packets already in flight are forgiven). */
@@ -91,7 +114,15 @@ export class VoiceServer {
     for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-    await new Promise<void>((resolve) => this.#udp.close(resolve));
+    const wasOpen = this.#udpState === 'open';
+    this.#udpState = 'stopped';
+    if (wasOpen) await new Promise<void>((resolve) => this.#udp.close(resolve));
+  }
+
+  #udpSocket(): Socket {
+    const socket = createSocket('udp4');
+    socket.on('message', (datagram, remote) => this.#onDatagram(datagram, remote));
+    return socket;
   }
 
   #onDatagram(datagram: Buffer, remote: RemoteInfo): void {
@@ -147,7 +178,7 @@ export class VoiceServer {
     this.forgetAddress(session);
     this.#byAddress.set(address, session);
     session.onDiscovered(remote.address, remote.port);
-    this.#udp.send(ipDiscoveryAnswer(ssrc, remote.address, remote.port), remote.port, remote.address);
+    this.sendUdp(ipDiscoveryAnswer(ssrc, remote.address, remote.port), remote.address, remote.port);
   }
 }
 

@@ -17,6 +17,12 @@ const PACING_BUCKET_BYTES = 16 * 1024;
  * packets per wake-up instead of one, still well inside the bucket's burst.
  */
 const PACING_WAKE_BATCH_BYTES = 6 * 1024;
+/**
+ * Sends refused this recently (ICMP unreachable, reported as socket errors on a connected socket)
+ * mean datagrams are not getting through. Only some refusals surface (one pending error per socket,
+ * and the next send may consume it silently), so a refusal counts for a while, not for one drain.
+ */
+const REFUSAL_MEMORY_MS = 1_000;
 /** A queue this long means the socket cannot keep up; older media is worthless by then. */
 const MAX_QUEUED_PACKETS = 4_000;
 
@@ -58,7 +64,10 @@ export interface UdpCounters {
   bytesSent: number;
   packetsDropped: number;
   sendErrors: number;
-  /** performance.now() of the last drain that handed media datagrams to the kernel. */
+  /**
+   * performance.now() of the last drain that handed media datagrams to the kernel while the far
+   * end was not refusing them (no ICMP unreachable reported within the last second).
+   */
   lastSendAt: number;
 }
 
@@ -72,6 +81,8 @@ export class MediaUdp {
   #keepalive: NodeJS.Timeout | null = null;
   #keepaliveCounter = 0;
   #closed = false;
+  /** When a send was last refused (the socket is connected, so ICMP unreachable comes back). */
+  #refusedAt = Number.NEGATIVE_INFINITY;
   readonly #connected: Promise<void>;
   readonly counters: UdpCounters = {
     packetsSent: 0,
@@ -85,6 +96,7 @@ export class MediaUdp {
     this.#socket = createSocket('udp4');
     this.#socket.on('error', () => {
       this.counters.sendErrors += 1;
+      this.#refusedAt = performance.now();
     });
     // Connected: sends skip the per-datagram address handling, and only the server can answer.
     this.#connected = new Promise((resolve) => this.#socket.connect(port, ip, resolve));
@@ -178,7 +190,9 @@ export class MediaUdp {
       this.#head += 1;
       this.#write(datagram, true);
     }
-    if (this.counters.packetsSent !== sentBefore) this.counters.lastSendAt = now;
+    // Datagrams the far end keeps refusing are not leaving: the watchdog's stall clock must run.
+    if (this.counters.packetsSent !== sentBefore && now - this.#refusedAt > REFUSAL_MEMORY_MS)
+      this.counters.lastSendAt = now;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;

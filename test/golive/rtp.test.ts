@@ -106,6 +106,31 @@ describe('H264Packetizer', () => {
     }
   });
 
+  test('a NAL just over the limit is still two fragments; fragments are even and never both start and end', () => {
+    for (const length of [MAX_PAYLOAD_BYTES + 1, MAX_PAYLOAD_BYTES + 2, 2 * MAX_PAYLOAD_BYTES + 1, 5000]) {
+      const big = nal(NalType.idr, length, 0x5a);
+      const packets = packetsOf(new H264Packetizer(4), joinAnnexB([big]), 0);
+      const payloads = packets.map((p) => p.body.subarray(4));
+      const fuHeaders = payloads.map((p) => p[1]!);
+      assert.ok(payloads.length >= 2, `${length} bytes: ${payloads.length} fragment(s)`);
+      assert.ok(
+        fuHeaders.every((h) => (h & 0xc0) !== 0xc0),
+        `${length} bytes: no fragment has both S and E`,
+      );
+      assert.deepEqual(
+        fuHeaders.map((h) => h & 0xc0),
+        fuHeaders.map((_, i) => (i === 0 ? 0x80 : i === fuHeaders.length - 1 ? 0x40 : 0)),
+      );
+      assert.deepEqual(
+        packets.map((p) => p.marker),
+        packets.map((_, i) => i === packets.length - 1),
+      );
+      const sizes = payloads.map((p) => p.length);
+      assert.ok(Math.max(...sizes) <= MAX_PAYLOAD_BYTES + 2 && Math.max(...sizes) - Math.min(...sizes) <= 1);
+      assert.deepEqual(depacketize(payloads), [big]);
+    }
+  });
+
   test('a single small NAL goes out as it is', () => {
     const slice = nal(1, 300);
     const [packet] = packetsOf(new H264Packetizer(1), joinAnnexB([slice]), 0);

@@ -69,3 +69,15 @@ test('STAP-A and FU-A packets rebuild the access unit with 4-byte start codes', 
   assert.equal(unit?.complete, true);
   assert.deepEqual(problems, []);
 });
+
+test('an FU-A that is both the start and the end of its NAL is reported (RFC 6184 §5.8)', () => {
+  const problems: string[] = [];
+  const depacketizer = new H264Depacketizer((kind, detail) => problems.push(`${kind}: ${detail}`));
+  const slice = Buffer.from([0x41, 1, 2, 3, 4]);
+  const whole = Buffer.concat([
+    Buffer.from([(slice[0]! & 0xe0) | 28, 0x80 | 0x40 | typeOf(slice)]),
+    slice.subarray(1),
+  ]);
+  depacketizer.push(rtp(1, whole, true));
+  assert.deepEqual(problems, ['video-fu-a: FU-A with both S and E set (RFC 6184 §5.8 forbids it)']);
+});

@@ -120,6 +120,7 @@ export class H264Depacketizer {
     }
     const start = (fuHeader & 0x80) !== 0;
     const end = (fuHeader & 0x40) !== 0;
+    if (start && end) this.#onProblem('video-fu-a', 'FU-A with both S and E set (RFC 6184 §5.8 forbids it)');
     if (start) {
       if (this.#fragment) {
         this.#onProblem('video-fu-a', 'FU-A start while the previous NAL was still open');

@@ -137,7 +137,16 @@ function payloadGroups(nals: readonly Buffer[]): PayloadGroup[] {
 }
 
 function payloadCount(group: PayloadGroup): number {
-  return group.kind === 'run' ? 1 : Math.ceil((group.nal.length - 1) / MAX_PAYLOAD_BYTES);
+  return group.kind === 'run' ? 1 : fragmentCount(group.nal);
+}
+
+/**
+ * FU-A fragments for a NAL's body (its header byte travels in the FU header): at least two, since
+ * one fragment may not carry both the start and the end bit (RFC 6184 §5.8), as a 1201-byte NAL
+ * would otherwise. The body is cut evenly, so no fragment is a runt.
+ */
+function fragmentCount(nal: Buffer): number {
+  return Math.max(2, Math.ceil((nal.length - 1) / MAX_PAYLOAD_BYTES));
 }
 
 /** Writes each payload of `group` behind `prefix` (the extension data) into `scratch`, in order. */
@@ -169,11 +178,12 @@ function writePayloads(
     const { nal } = group;
     scratch[at] = ((nal[0] ?? 0) & 0xe0) | NalType.fuA;
     const type = nalType(nal);
-    for (let offset = 1; offset < nal.length; offset += MAX_PAYLOAD_BYTES) {
+    const fragmentBytes = Math.ceil((nal.length - 1) / fragmentCount(nal));
+    for (let offset = 1; offset < nal.length; offset += fragmentBytes) {
       const start = offset === 1 ? 0x80 : 0;
-      const end = offset + MAX_PAYLOAD_BYTES >= nal.length ? 0x40 : 0;
+      const end = offset + fragmentBytes >= nal.length ? 0x40 : 0;
       scratch[at + 1] = start | end | type;
-      const copied = nal.copy(scratch, at + 2, offset, offset + MAX_PAYLOAD_BYTES);
+      const copied = nal.copy(scratch, at + 2, offset, offset + fragmentBytes);
       each(scratch.subarray(0, at + 2 + copied));
     }
   }

@@ -6,6 +6,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import type { GatewayClientHandle } from '../sim/discord/gateway-hooks.ts';
 import { startVoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
@@ -23,7 +24,7 @@ const spec: ClipSpec = { seconds: 60, width: 1920, height: 1080, fps: 30, videoK
 type ToWorker = { type: 'dispatch'; event: string; data: unknown } | { type: 'finish' };
 type FromWorker =
   | { type: 'op'; op: number; d: unknown }
-  | { type: 'played'; stats: GoLiveStats; cpuSeconds: number; mediaSeconds: number }
+  | { type: 'played'; stats: GoLiveStats; cpuSeconds: number; mediaSeconds: number; majorGcs: number }
   | { type: 'closed' };
 
 export async function run(options: BenchOptions): Promise<void> {
@@ -74,6 +75,9 @@ export async function run(options: BenchOptions): Promise<void> {
     encryptMicrosPerFrame: round(stats.encryptMicrosPerFrame, 1),
     // The part of the transport CPU spent inside davey's frame encryption (audio and video frames):
     // what is left for our own code once the E2EE library has had its share.
+    // Full mark-compacts in the transport process while it played: the GC share of its CPU
+    // follows this count (docs/golive-open-points.md, "Garbage").
+    majorGcs: played.majorGcs,
     daveCpuSecondsPerMediaSecond: round(
       (stats.encryptMicrosPerFrame * (stats.videoFramesSent + stats.audioFramesSent)) /
         1e6 /
@@ -91,6 +95,7 @@ export async function run(options: BenchOptions): Promise<void> {
     'transport CPU-s per media-s (target ≤ 0.02)': result.transportCpuSecondsPerMediaSecond,
     'of which DAVE encryption (CPU-s per media-s)': result.daveCpuSecondsPerMediaSecond,
     'DAVE encrypt µs per frame': result.encryptMicrosPerFrame,
+    'full GCs (mark-compact) while playing': result.majorGcs,
     'simulator divergences': result.divergences,
   });
   if (voice.divergences.length > 0) console.log(voice.divergences.join('\n'));
@@ -142,15 +147,24 @@ async function runWorker(): Promise<void> {
   });
   await sink.open(video);
   await sink.beginItem({ title: 'bench', posterUrl: null }, video);
+  let majorGcs = 0;
+  const gcs = new PerformanceObserver((list) => {
+    // A 'gc' entry's detail.kind says which collector ran.
+    for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[])
+      if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcs += 1;
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await playClip(sink, clip);
   const cpu = process.cpuUsage(cpuBefore);
+  gcs.disconnect();
   post({
     type: 'played',
     stats: sink.stats(),
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     mediaSeconds: (performance.now() - started) / 1000,
+    majorGcs,
   });
   await finished;
   await sink.close('bench finished');

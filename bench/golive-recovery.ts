@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
-import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/golive/clip.ts';
+import { type ClipSpec, clipFiles, loadClip, loopClip } from '../test/golive/clip.ts';
 import { endGoLive, openGoLive } from '../test/golive/harness.ts';
 import type { BenchOptions } from './run.ts';
 
@@ -40,13 +40,7 @@ export async function run(options: BenchOptions): Promise<void> {
     video: { width: spec.width, height: spec.height, fps: spec.fps, maxBitrateKbps: 2000 },
   });
   const playing = new AbortController();
-  const playback = (async () => {
-    // The clip again and again on one timeline, as a long film would run; cut at the loop length,
-    // where the encoder's last Opus packet would overlap the next loop's first.
-    const loopMs = spec.seconds * 1000;
-    for (let offset = 0; !playing.signal.aborted; offset += loopMs)
-      await playClip(sink, clip, { toMs: loopMs, timelineOffsetMs: offset, signal: playing.signal });
-  })();
+  const playback = loopClip(sink, clip, playing.signal);
   let resume: number[] = [];
   let move: number[] = [];
   try {

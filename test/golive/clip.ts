@@ -167,3 +167,14 @@ export async function playClip(sink: MediaSink, clip: Clip, options: PlayOptions
     else sink.sendAudio({ ...item.frame, ptsMs });
   }
 }
+
+/**
+ * Plays the clip again and again on one continuous timeline, as a long film would run, until
+ * `signal` aborts. Each loop is cut at the clip's length: the encoder's last Opus packet starts
+ * where the next loop begins.
+ */
+export async function loopClip(sink: MediaSink, clip: Clip, signal: AbortSignal): Promise<void> {
+  const loopMs = clip.spec.seconds * 1000;
+  for (let timelineOffsetMs = 0; !signal.aborted; timelineOffsetMs += loopMs)
+    await playClip(sink, clip, { signal, toMs: loopMs, timelineOffsetMs });
+}

@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logger.ts';
 import type { GoLiveSink, WatchdogTimings } from '../../src/worker/golive/index.ts';
 import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
-import { type Clip, type ClipSpec, loadClip, playClip } from './clip.ts';
+import { type Clip, type ClipSpec, loadClip, loopClip } from './clip.ts';
 import { endGoLive, openGoLive } from './harness.ts';
 import type { SimMainGateway } from './sim-gateway.ts';
 
@@ -72,14 +72,7 @@ async function goLiveAndPlay(name: string, watchdog?: WatchdogTimings): Promise<
     watchdog,
   });
   const playing = new AbortController();
-  const playback = (async () => {
-    const loopMs = spec.seconds * 1000;
-    for (let loop = 0; !playing.signal.aborted; loop += 1) {
-      // Cut at the loop length: the encoder's last Opus packet starts where the next loop begins.
-      const timelineOffsetMs = loop * loopMs;
-      await playClip(sink, clip, { signal: playing.signal, toMs: loopMs, timelineOffsetMs });
-    }
-  })();
+  const playback = loopClip(sink, clip, playing.signal);
   return {
     voice,
     gateway,

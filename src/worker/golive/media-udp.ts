@@ -107,7 +107,7 @@ export class MediaUdp {
     await this.#connected;
     return new Promise((resolve, reject) => {
       const request = ipDiscoveryRequest(ssrc);
-      const send = (): void => this.#write([request], false);
+      const send = (): void => void this.#write([request]);
       const retry = setInterval(send, DISCOVERY_RETRY_MS);
       const timeout = setTimeout(
         () => finish(new Error('UDP IP discovery got no answer within 5 s')),
@@ -139,7 +139,7 @@ export class MediaUdp {
       const packet = Buffer.alloc(8);
       packet.writeUInt32LE(this.#keepaliveCounter, 0);
       this.#keepaliveCounter = (this.#keepaliveCounter + 1) >>> 0;
-      this.#write([packet], false);
+      this.#write([packet]);
     }, KEEPALIVE_INTERVAL_MS);
     this.#keepalive.unref();
   }
@@ -188,7 +188,9 @@ export class MediaUdp {
       if (bytes > this.#tokens) break;
       this.#tokens -= bytes;
       this.#head += 1;
-      this.#write(datagram, true);
+      if (!this.#write(datagram)) continue;
+      this.counters.packetsSent += 1;
+      this.counters.bytesSent += bytes;
     }
     // Datagrams the far end keeps refusing are not leaving: the watchdog's stall clock must run.
     if (this.counters.packetsSent !== sentBefore && now - this.#refusedAt > REFUSAL_MEMORY_MS)
@@ -205,17 +207,16 @@ export class MediaUdp {
     } else this.#draining = false;
   }
 
-  #write(datagram: Datagram, media: boolean): void {
-    if (this.#closed) return;
+  /** True when the kernel took it. */
+  #write(datagram: Datagram): boolean {
+    if (this.#closed) return false;
     try {
       this.#socket.send(datagram);
+      return true;
     } catch {
       // Not sent: counting it would hide a dead socket from the watchdog's frames-stall check.
       this.counters.sendErrors += 1;
-      return;
+      return false;
     }
-    if (!media) return;
-    this.counters.packetsSent += 1;
-    this.counters.bytesSent += datagramBytes(datagram);
   }
 }

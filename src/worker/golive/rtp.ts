@@ -96,15 +96,14 @@ export class H264Packetizer extends Packetizer {
   packetize(accessUnit: Buffer, ptsMs: number, emit: (packet: RtpPacket) => void): void {
     const timestamp = rtpTimestamp(this.timestampBase, ptsMs, ClockRate.video);
     const groups = payloadGroups(splitAnnexB(accessUnit));
-    let left = groups.reduce((sum, group) => sum + payloadCount(group), 0);
-    for (const group of groups) {
-      writePayloads(group, PLAYOUT_DELAY_ELEMENT, this.#scratch, (body) => {
-        left -= 1;
-        const marker = left === 0;
+    groups.forEach((group, index) => {
+      const lastGroup = index === groups.length - 1;
+      writePayloads(group, PLAYOUT_DELAY_ELEMENT, this.#scratch, (body, lastOfGroup) => {
+        const marker = lastGroup && lastOfGroup;
         this.count(body.length - PLAYOUT_DELAY_ELEMENT.length);
         emit({ header: this.header(timestamp, marker, true), body, marker });
       });
-    }
+    });
   }
 }
 
@@ -136,10 +135,6 @@ function payloadGroups(nals: readonly Buffer[]): PayloadGroup[] {
   return groups;
 }
 
-function payloadCount(group: PayloadGroup): number {
-  return group.kind === 'run' ? 1 : fragmentCount(group.nal);
-}
-
 /**
  * FU-A fragments for a NAL's body (its header byte travels in the FU header): at least two, since
  * one fragment may not carry both the start and the end bit (RFC 6184 §5.8), as a 1201-byte NAL
@@ -149,17 +144,20 @@ function fragmentCount(nal: Buffer): number {
   return Math.max(2, Math.ceil((nal.length - 1) / MAX_PAYLOAD_BYTES));
 }
 
-/** Writes each payload of `group` behind `prefix` (the extension data) into `scratch`, in order. */
+/**
+ * Writes each payload of `group` behind `prefix` (the extension data) into `scratch`, in order,
+ * saying which one is the group's last.
+ */
 function writePayloads(
   group: PayloadGroup,
   prefix: Buffer,
   scratch: Buffer,
-  each: (payload: Buffer) => void,
+  each: (payload: Buffer, last: boolean) => void,
 ): void {
   let at = prefix.copy(scratch, 0);
   if (group.kind === 'run' && group.nals.length === 1) {
     at += group.nals[0]!.copy(scratch, at);
-    each(scratch.subarray(0, at));
+    each(scratch.subarray(0, at), true);
   } else if (group.kind === 'run') {
     const stapAt = at;
     let forbidden = 0;
@@ -173,7 +171,7 @@ function writePayloads(
       at += nal.copy(scratch, at);
     }
     scratch[stapAt] = forbidden | nri | NalType.stapA;
-    each(scratch.subarray(0, at));
+    each(scratch.subarray(0, at), true);
   } else {
     const { nal } = group;
     scratch[at] = ((nal[0] ?? 0) & 0xe0) | NalType.fuA;
@@ -184,7 +182,7 @@ function writePayloads(
       const end = offset + fragmentBytes >= nal.length ? 0x40 : 0;
       scratch[at + 1] = start | end | type;
       const copied = nal.copy(scratch, at + 2, offset, offset + fragmentBytes);
-      each(scratch.subarray(0, at + 2 + copied));
+      each(scratch.subarray(0, at + 2 + copied), end !== 0);
     }
   }
 }

@@ -1,14 +1,24 @@
 # syntax=docker/dockerfile:1
 # Orb Watch Party: the bot, with its stream workers as child processes. Node 24 runs the TypeScript
-# sources directly (type stripping), so there is no compile stage: one stage resolves production
-# dependencies, the runtime stage adds Debian's ffmpeg and runs as the unprivileged `node` user.
+# sources directly (type stripping), so there is no TypeScript compile stage: one stage resolves
+# production dependencies and builds the native media sender, the runtime stage adds Debian's ffmpeg
+# and runs as the unprivileged `node` user.
 
 FROM node:24-bookworm-slim AS deps
+# A C compiler for the stream worker's native media sender (native/media-send.c); it stays in this
+# stage, only the built module goes on.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends gcc libc6-dev \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: better-sqlite3 and @snazzah/davey ship prebuilt binaries, and ffmpeg-static's
-# download is not wanted (Debian's ffmpeg is installed below).
+# download is not wanted (Debian's ffmpeg is installed below). Our own install script (the native
+# build) runs explicitly next, and must succeed.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY scripts/build-native.ts ./scripts/
+COPY native/media-send.c ./native/
+RUN node scripts/build-native.ts --required
 
 FROM node:24-bookworm-slim AS runtime
 RUN apt-get update \
@@ -21,6 +31,7 @@ ENV NODE_ENV=production \
     HTTP_PORT=8787 \
     FFMPEG_PATH=/usr/bin/ffmpeg
 COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/native/build ./native/build
 COPY package.json ./
 COPY src ./src
 COPY migrations ./migrations

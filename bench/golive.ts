@@ -11,6 +11,7 @@ import type { GatewayClientHandle } from '../sim/discord/gateway-hooks.ts';
 import { startVoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { createGoLiveSink, type GoLiveStats, type MainGateway } from '../src/worker/golive/index.ts';
+import { describeMediaSendPath } from '../src/worker/golive/native-media-send.ts';
 import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/golive/clip.ts';
 import { avOffsetsMs, decodeAudio, frameLumas } from '../test/golive/viewer-analysis.ts';
 import type { BenchOptions } from './run.ts';
@@ -24,7 +25,14 @@ const spec: ClipSpec = { seconds: 60, width: 1920, height: 1080, fps: 30, videoK
 type ToWorker = { type: 'dispatch'; event: string; data: unknown } | { type: 'finish' };
 type FromWorker =
   | { type: 'op'; op: number; d: unknown }
-  | { type: 'played'; stats: GoLiveStats; cpuSeconds: number; mediaSeconds: number; majorGcs: number }
+  | {
+      type: 'played';
+      stats: GoLiveStats;
+      cpuSeconds: number;
+      mediaSeconds: number;
+      majorGcs: number;
+      mediaSend: string;
+    }
   | { type: 'closed' };
 
 export async function run(options: BenchOptions): Promise<void> {
@@ -85,6 +93,8 @@ export async function run(options: BenchOptions): Promise<void> {
       4,
     ),
     divergences: voice.divergences.length,
+    // Which packet sealing and sending the transport used: the native module or Node's APIs.
+    mediaSend: played.mediaSend,
   };
   console.table({
     'video frames sent': result.framesSent,
@@ -93,6 +103,7 @@ export async function run(options: BenchOptions): Promise<void> {
     'DAVE epoch': result.daveEpoch,
     'worst A/V offset (ms)': result.avOffsetMs,
     'transport CPU-s per media-s (target ≤ 0.02)': result.transportCpuSecondsPerMediaSecond,
+    'media send path': result.mediaSend,
     'of which DAVE encryption (CPU-s per media-s)': result.daveCpuSecondsPerMediaSecond,
     'DAVE encrypt µs per frame': result.encryptMicrosPerFrame,
     'full GCs (mark-compact) while playing': result.majorGcs,
@@ -165,6 +176,7 @@ async function runWorker(): Promise<void> {
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     mediaSeconds: (performance.now() - started) / 1000,
     majorGcs,
+    mediaSend: describeMediaSendPath(),
   });
   await finished;
   await sink.close('bench finished');

@@ -1,6 +1,7 @@
 # Sourced by ./orb and .ci/run: makes sure this machine has what the project needs, installing what
 # is missing. Node >= 22.12 (Node 24 from the npm registry when the machine's node is older),
-# Debian's ffmpeg, and the npm packages of package-lock.json.
+# Debian's ffmpeg, a C compiler for the native media sender, and the npm packages of
+# package-lock.json.
 
 orb_step() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -25,20 +26,39 @@ orb_ensure_ffmpeg() {
   command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 && return 0
   [ -n "${FFMPEG_PATH:-}" ] && [ -x "${FFMPEG_PATH}" ] && return 0
   orb_step "Installing ffmpeg from Debian"
-  local sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  if ! command -v apt-get >/dev/null 2>&1; then
+  orb_apt_install ffmpeg || {
     echo "ffmpeg is missing and this is not a Debian-like system: install ffmpeg, or set FFMPEG_PATH." >&2
     return 1
-  fi
-  $sudo apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends ffmpeg >&2
+  }
 }
 
-# Installs node_modules when missing or older than package-lock.json.
+orb_apt_install() {
+  command -v apt-get >/dev/null 2>&1 || return 1
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# The stream worker's native media sender (native/media-send.c) is compiled on `npm ci`. Without a
+# compiler the worker still streams, through Node's crypto and dgram at about twice the CPU, so a
+# machine that cannot get one only loses speed; CI sets ORB_REQUIRE_NATIVE=1 to insist.
+orb_ensure_cc() {
+  command -v "${CC:-cc}" >/dev/null 2>&1 && return 0
+  orb_step "Installing a C compiler from Debian (for the native media sender)"
+  orb_apt_install gcc libc6-dev && return 0
+  echo "No C compiler: the stream worker will use its slower JavaScript send path." >&2
+  [ "${ORB_REQUIRE_NATIVE:-}" != "1" ]
+}
+
+# Installs node_modules when missing or older than package-lock.json (npm ci also builds the native
+# media sender), and rebuilds the native media sender when its source is newer than the build.
 orb_ensure_packages() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     orb_step "npm ci"
     npm ci --no-audit --no-fund >&2
+  elif [ ! -f native/build/media-send.node ] || [ native/media-send.c -nt native/build/media-send.node ]; then
+    orb_step "npm run build:native"
+    npm run --silent build:native >&2
   fi
 }

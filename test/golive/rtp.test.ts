@@ -13,6 +13,7 @@ import {
   senderReport,
 } from '../../src/worker/golive/rtp.ts';
 import { NONCE_SUFFIX_BYTES, TAG_BYTES, TransportCipher } from '../../src/worker/golive/transport-crypto.ts';
+import { sendPaths } from './send-paths.ts';
 
 function nal(type: number, length: number, fill = 0x11): Buffer {
   const out = Buffer.alloc(length, fill);
@@ -157,58 +158,65 @@ describe('OpusPacketizer', () => {
   });
 });
 
-describe('TransportCipher (aead_aes256_gcm_rtpsize)', () => {
-  const key = Buffer.alloc(32, 7);
+for (const path of sendPaths) {
+  describe(`TransportCipher (aead_aes256_gcm_rtpsize), ${path.name}`, { skip: path.skip }, () => {
+    const key = Buffer.alloc(32, 7);
 
-  test('video: header and extension preamble in clear, extension data and payload encrypted', () => {
-    const cipher = new TransportCipher([...key]);
-    const packet = packetsOf(new H264Packetizer(5), joinAnnexB([nal(1, 100)]), 0)[0]!;
-    const datagram = cipher.seal(packet);
-    assert.equal(Buffer.concat(datagram).length, 16 + packet.body.length + 16 + 4);
-    assert.deepEqual(datagram[0], packet.header);
-    const opened = open(key, datagram);
-    assert.deepEqual(opened.plaintext, packet.body);
-    assert.equal(opened.nonce, 1);
-  });
+    test('video: header and extension preamble in clear, extension data and payload encrypted', () => {
+      const cipher = new TransportCipher([...key], path.native);
+      const packet = packetsOf(new H264Packetizer(5), joinAnnexB([nal(1, 100)]), 0)[0]!;
+      const datagram = cipher.seal(packet);
+      assert.equal(Buffer.concat(datagram).length, 16 + packet.body.length + 16 + 4);
+      assert.deepEqual(Buffer.concat(datagram).subarray(0, 16), packet.header);
+      const opened = open(key, datagram);
+      assert.deepEqual(opened.plaintext, packet.body);
+      assert.equal(opened.nonce, 1);
+    });
 
-  test('one counter for every packet of the connection, audio, video and RTCP alike', () => {
-    const cipher = new TransportCipher(key);
-    const audio = new OpusPacketizer(1);
-    const nonces = [
-      open(key, cipher.seal(audio.packetize(Buffer.from([1, 2, 3]), 0))).nonce,
-      open(key, cipher.seal(packetsOf(new H264Packetizer(2), joinAnnexB([nal(1, 10)]), 0)[0]!)).nonce,
-    ];
-    const report = Buffer.concat(cipher.seal(senderReport(1, Date.now(), 1234, 1, 3)));
-    assert.equal(report.length, 8 + 20 + 16 + 4);
-    assert.equal(report.readUInt32BE(report.length - 4), 3);
-    assert.deepEqual(nonces, [1, 2]);
-  });
+    test('one counter for every packet of the connection, audio, video and RTCP alike', () => {
+      const cipher = new TransportCipher(key, path.native);
+      const audio = new OpusPacketizer(1);
+      const nonces = [
+        open(key, cipher.seal(audio.packetize(Buffer.from([1, 2, 3]), 0))).nonce,
+        open(key, cipher.seal(packetsOf(new H264Packetizer(2), joinAnnexB([nal(1, 10)]), 0)[0]!)).nonce,
+      ];
+      const report = Buffer.concat(cipher.seal(senderReport(1, Date.now(), 1234, 1, 3)));
+      assert.equal(report.length, 8 + 20 + 16 + 4);
+      assert.equal(report.readUInt32BE(report.length - 4), 3);
+      assert.deepEqual(nonces, [1, 2]);
+    });
 
-  test('a tampered header fails authentication', () => {
-    const datagram = Buffer.concat(
-      new TransportCipher(key).seal(new OpusPacketizer(1).packetize(Buffer.from([9, 9]), 0)),
-    );
-    datagram[2] = (datagram[2] ?? 0) ^ 1;
-    assert.throws(() => open(key, [datagram]));
-  });
+    test('a tampered header fails authentication', () => {
+      const datagram = Buffer.concat(
+        new TransportCipher(key, path.native).seal(new OpusPacketizer(1).packetize(Buffer.from([9, 9]), 0)),
+      );
+      datagram[2] = (datagram[2] ?? 0) ^ 1;
+      assert.throws(() => open(key, [datagram]));
+    });
 
-  test('a frame sealed packet by packet as it is packetized decrypts and reassembles whole', () => {
-    const nals = [nal(NalType.sps, 20), nal(NalType.pps, 6), nal(NalType.idr, 4000, 0x33), nal(1, 900, 0x44)];
-    const cipher = new TransportCipher(key);
-    const datagrams: Datagram[] = [];
-    new H264Packetizer(9).packetize(joinAnnexB(nals), 0, (packet) => datagrams.push(cipher.seal(packet)));
-    const opened = datagrams.map((datagram) => open(key, datagram));
-    assert.deepEqual(
-      opened.map((o) => o.nonce),
-      opened.map((_, index) => index + 1),
-    );
-    assert.deepEqual(depacketize(opened.map((o) => o.plaintext.subarray(4))), nals);
-  });
+    test('a frame sealed packet by packet as it is packetized decrypts and reassembles whole', () => {
+      const nals = [
+        nal(NalType.sps, 20),
+        nal(NalType.pps, 6),
+        nal(NalType.idr, 4000, 0x33),
+        nal(1, 900, 0x44),
+      ];
+      const cipher = new TransportCipher(key, path.native);
+      const datagrams: Datagram[] = [];
+      new H264Packetizer(9).packetize(joinAnnexB(nals), 0, (packet) => datagrams.push(cipher.seal(packet)));
+      const opened = datagrams.map((datagram) => open(key, datagram));
+      assert.deepEqual(
+        opened.map((o) => o.nonce),
+        opened.map((_, index) => index + 1),
+      );
+      assert.deepEqual(depacketize(opened.map((o) => o.plaintext.subarray(4))), nals);
+    });
 
-  test('refuses a key that is not 32 bytes', () => {
-    assert.throws(() => new TransportCipher([1, 2, 3]), /32 bytes/);
+    test('refuses a key that is not 32 bytes', () => {
+      assert.throws(() => new TransportCipher([1, 2, 3], path.native), /32 bytes/);
+    });
   });
-});
+}
 
 describe('senderReport', () => {
   test('carries NTP time, the RTP time and the counts', () => {

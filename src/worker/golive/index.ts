@@ -3,6 +3,7 @@ import { type Logger, registerSecrets } from '../../logger.ts';
 import type { MediaSink } from '../media-sink.ts';
 import { GoLiveSession, type GoLiveStats, type WatchdogTimings } from './go-live.ts';
 import type { MainGateway } from './main-gateway.ts';
+import { describeMediaSendPath } from './native-media-send.ts';
 import { connectSelfbotGateway } from './selfbot-gateway.ts';
 
 export type { GoLiveStats, WatchdogTimings } from './go-live.ts';
@@ -45,6 +46,7 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
   return {
     async open(video) {
       if (session) throw new Error('the Go Live sink is already open');
+      log.info({ mediaSend: describeMediaSendPath() }, 'Go Live media send path');
       gateway =
         options.mainGateway ??
         (await connectSelfbotGateway({

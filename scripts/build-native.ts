@@ -8,17 +8,17 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-export const nativeSourcePath = fileURLToPath(new URL('../native/media-send.c', import.meta.url));
-export const nativeModulePath = fileURLToPath(new URL('../native/build/media-send.node', import.meta.url));
+const sourcePath = fileURLToPath(new URL('../native/media-send.c', import.meta.url));
+const modulePath = fileURLToPath(new URL('../native/build/media-send.node', import.meta.url));
+const required = process.argv.includes('--required') || process.env.ORB_REQUIRE_NATIVE === '1';
 
-export function buildNative(): void {
+try {
   const { include_dir: napiInclude } = createRequire(import.meta.url)('node-api-headers') as {
     include_dir: string;
   };
   mkdirSync(new URL('../native/build/', import.meta.url), { recursive: true });
-  const compiler = process.env.CC || 'cc';
   execFileSync(
-    compiler,
+    process.env.CC || 'cc',
     [
       '-O2',
       '-fPIC',
@@ -28,23 +28,16 @@ export function buildNative(): void {
       '-Wextra',
       '-I',
       napiInclude,
-      nativeSourcePath,
+      sourcePath,
       '-o',
-      nativeModulePath,
+      modulePath,
     ],
     { stdio: 'inherit' },
   );
-}
-
-if (import.meta.main) {
-  const required = process.argv.includes('--required') || process.env.ORB_REQUIRE_NATIVE === '1';
-  try {
-    buildNative();
-    console.log(`built ${nativeModulePath}`);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    console.warn(`could not build the native media sender (${reason})`);
-    if (required) process.exit(1);
-    console.warn('the stream worker will seal and send packets with Node crypto and dgram (slower)');
-  }
+  console.log(`built ${modulePath}`);
+} catch (error) {
+  const reason = error instanceof Error ? error.message : String(error);
+  console.warn(`could not build the native media sender (${reason})`);
+  if (required) process.exit(1);
+  console.warn('the stream worker will seal and send packets with Node crypto and dgram (slower)');
 }

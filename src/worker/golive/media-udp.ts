@@ -239,26 +239,26 @@ export class MediaUdp {
     } else this.#draining = false;
   }
 
-  /** Takes the head datagram off the queue, charging it to the bucket. */
-  #shift(): Datagram {
-    const datagram = this.#queue[this.#head]!;
-    const bytes = datagramBytes(datagram);
+  /** Takes the head datagram off the queue, charging it to the bucket; returns its size. */
+  #shift(): number {
+    const bytes = datagramBytes(this.#queue[this.#head]!);
     this.#head += 1;
     this.#queuedBytes -= bytes;
     this.#tokens -= bytes;
-    return datagram;
+    return bytes;
   }
 
-  #countSent(datagram: Datagram): void {
+  #countSent(bytes: number): void {
     this.counters.packetsSent += 1;
-    this.counters.bytesSent += datagramBytes(datagram);
+    this.counters.bytesSent += bytes;
   }
 
   /** dgram: one send per datagram (the kernel gathers its parts). Never reports a full socket: libuv queues. */
   #sendEach(end: number): boolean {
     while (this.#head < end && !this.#closed) {
-      const datagram = this.#shift();
-      if (this.#write(datagram)) this.#countSent(datagram);
+      const datagram = this.#queue[this.#head]!;
+      const bytes = this.#shift();
+      if (this.#write(datagram)) this.#countSent(bytes);
     }
     return false;
   }

@@ -9,6 +9,8 @@ export interface CapturedFrame {
   bytes: number;
   /** performance.now() when the sink received it. */
   arrivedMs: number;
+  /** How early the player said it handed the frame over (audio riding along with video; else 0). */
+  aheadMs: number;
   /** Present only when the sink keeps payloads. */
   data?: Buffer;
 }
@@ -44,11 +46,14 @@ export class CaptureSink implements MediaSink {
   }
 
   sendVideo(frame: VideoFrame): void {
-    this.#record({ kind: 'video', ptsMs: frame.ptsMs, keyframe: frame.keyframe }, frame.data);
+    this.#record({ kind: 'video', ptsMs: frame.ptsMs, keyframe: frame.keyframe, aheadMs: 0 }, frame.data);
   }
 
   sendAudio(frame: AudioFrame): void {
-    this.#record({ kind: 'audio', ptsMs: frame.ptsMs, keyframe: true }, frame.data);
+    this.#record(
+      { kind: 'audio', ptsMs: frame.ptsMs, keyframe: true, aheadMs: frame.aheadMs ?? 0 },
+      frame.data,
+    );
   }
 
   setPaused(paused: boolean): void {

@@ -1,5 +1,6 @@
 // The seam between the player and whatever carries frames away: the Go Live transport in
-// production, a capture sink in tests. The player owns timing; a sink sends what it is given, now.
+// production, a capture sink in tests. The player owns timing; a sink sends what it is given, now
+// (audio may come a little early, and then says so).
 
 /** One H.264 access unit in Annex B form (start codes), SPS/PPS in front of every keyframe. */
 export interface VideoFrame {
@@ -13,6 +14,12 @@ export interface VideoFrame {
 export interface AudioFrame {
   data: Buffer;
   ptsMs: number;
+  /**
+   * How many milliseconds before its time the player hands this packet over (audio rides along
+   * with the video frame before it; 0 or absent when on time). The timeline's position now is
+   * `ptsMs - aheadMs`, which is what a sink's clock (e.g. RTCP sender reports) must use.
+   */
+  aheadMs?: number;
 }
 
 export interface StreamVideoParameters {

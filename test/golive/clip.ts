@@ -1,11 +1,12 @@
 // A generated clip for end-to-end tests and the benchmark: H.264 access units and 20 ms Opus
 // packets with their presentation times, made by ffmpeg and cached, plus a player that sends
-// them to a MediaSink at the moment they are due (absolute deadlines, like the real player).
+// them to a MediaSink through the worker's own frame pacer, as the real player does.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveFfmpeg } from '../../src/media/ffmpeg-binary.ts';
 import { NalType, nalType, splitAnnexB } from '../../src/worker/golive/h264.ts';
+import { FramePacer, type TimedFrame } from '../../src/worker/media/frame-pacer.ts';
 import type { AudioFrame, MediaSink, VideoFrame } from '../../src/worker/media-sink.ts';
 
 export interface ClipSpec {
@@ -135,46 +136,84 @@ function parseOgg(file: Buffer): AudioFrame[] {
 }
 
 export interface PlayOptions {
-  /** Media time to start at (ms). */
-  fromMs?: number;
   /** Media time to stop before (ms). */
   toMs?: number;
-  /** Added to every pts: the sink's timeline continues across plays. */
-  timelineOffsetMs?: number;
   signal?: AbortSignal;
 }
 
-/** Sends the clip's frames to the sink when they are due (wall clock, absolute deadlines). */
-export async function playClip(sink: MediaSink, clip: Clip, options: PlayOptions = {}): Promise<void> {
-  const from = options.fromMs ?? 0;
-  const to = options.toMs ?? Number.POSITIVE_INFINITY;
-  const offset = options.timelineOffsetMs ?? 0;
-  type Item = { kind: 'video'; frame: VideoFrame } | { kind: 'audio'; frame: AudioFrame };
-  const items: Item[] = [
-    ...clip.video.map((frame) => ({ kind: 'video' as const, frame })),
-    ...clip.audio.map((frame) => ({ kind: 'audio' as const, frame })),
+/**
+ * Sends the clip's frames to the sink through the worker's own FramePacer, so tests and benchmarks
+ * see production pacing (audio riding along with video, absolute deadlines). With `loop`, the clip
+ * plays again and again on one continuous media timeline, as a long film would run, until `signal`
+ * aborts; each loop is cut at the clip's length (the encoder's last Opus packet starts where the
+ * next loop begins) and the next loop is queued while the current one still has seconds to go.
+ */
+function play(sink: MediaSink, clip: Clip, options: PlayOptions & { loop: boolean }): Promise<void> {
+  const toMs = options.loop ? clip.spec.seconds * 1000 : (options.toMs ?? Number.POSITIVE_INFINITY);
+  const frames: TimedFrame[] = [
+    ...clip.video.map((frame) => ({
+      kind: 'video' as const,
+      mediaMs: frame.ptsMs,
+      data: frame.data,
+      keyframe: frame.keyframe,
+    })),
+    ...clip.audio.map((frame) => ({
+      kind: 'audio' as const,
+      mediaMs: frame.ptsMs,
+      data: frame.data,
+      keyframe: true,
+    })),
   ]
-    .filter((item) => item.frame.ptsMs >= from && item.frame.ptsMs < to)
-    .sort((a, b) => a.frame.ptsMs - b.frame.ptsMs);
-  const start = performance.now();
-  for (const item of items) {
+    .filter((frame) => frame.mediaMs < toMs)
+    .sort((a, b) => a.mediaMs - b.mediaMs);
+  return new Promise((resolve) => {
+    // Where the next loop starts on the media timeline (one play: 0, once).
+    let nextLoopMs = 0;
+    let refillQueued = false;
+    const queueLoop = (): void => {
+      const offsetMs = nextLoopMs;
+      nextLoopMs += toMs;
+      for (const frame of frames) pacer.push({ ...frame, mediaMs: frame.mediaMs + offsetMs });
+    };
+    const pacer = new FramePacer(
+      {
+        sink,
+        timeline: { lastOutputMs: null },
+        hasAudio: clip.audio.length > 0,
+        onDrained: resolve,
+        onFirstFrame: () => {},
+        onBufferLevel: (bufferedMs) => {
+          if (!options.loop || refillQueued || bufferedMs > toMs / 2) return;
+          // Called from inside push and the pacer's tick: queue the next loop once they return.
+          refillQueued = true;
+          queueMicrotask(() => {
+            refillQueued = false;
+            if (!options.signal?.aborted) queueLoop();
+          });
+        },
+      },
+      0,
+    );
+    options.signal?.addEventListener(
+      'abort',
+      () => {
+        pacer.stop();
+        resolve();
+      },
+      { once: true },
+    );
     if (options.signal?.aborted) return;
-    const due = start + item.frame.ptsMs - from;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    const ptsMs = item.frame.ptsMs + offset;
-    if (item.kind === 'video') sink.sendVideo({ ...item.frame, ptsMs });
-    else sink.sendAudio({ ...item.frame, ptsMs });
-  }
+    queueLoop();
+    if (!options.loop) pacer.endSegment();
+  });
 }
 
-/**
- * Plays the clip again and again on one continuous timeline, as a long film would run, until
- * `signal` aborts. Each loop is cut at the clip's length: the encoder's last Opus packet starts
- * where the next loop begins.
- */
-export async function loopClip(sink: MediaSink, clip: Clip, signal: AbortSignal): Promise<void> {
-  const loopMs = clip.spec.seconds * 1000;
-  for (let timelineOffsetMs = 0; !signal.aborted; timelineOffsetMs += loopMs)
-    await playClip(sink, clip, { signal, toMs: loopMs, timelineOffsetMs });
+/** Plays the clip once (up to `toMs`) and resolves when its last frame has gone out. */
+export function playClip(sink: MediaSink, clip: Clip, options: PlayOptions = {}): Promise<void> {
+  return play(sink, clip, { ...options, loop: false });
+}
+
+/** Plays the clip in a loop on one continuous timeline until `signal` aborts. */
+export function loopClip(sink: MediaSink, clip: Clip, signal: AbortSignal): Promise<void> {
+  return play(sink, clip, { signal, loop: true });
 }

@@ -17,7 +17,7 @@ import { MainOp } from '../../src/worker/golive/main-gateway.ts';
 import { type Clip, type ClipSpec, loadClip, playClip, posterPng } from './clip.ts';
 import { endGoLive, openGoLive } from './harness.ts';
 import type { SimMainGateway } from './sim-gateway.ts';
-import { avOffsetsMs, decodeAudio, frameHashes, frameLumas } from './viewer-analysis.ts';
+import { avOffsetsMs, decodeAudio, frameHashes, frameLumas, reportClockSpreadMs } from './viewer-analysis.ts';
 
 const USER_ID = '800000000000000001';
 const GUILD_ID = '700000000000000001';
@@ -150,6 +150,18 @@ describe('Go Live through the simulator', () => {
     assert.ok(offsets.length >= 5, `sync marks found: ${offsets.length}`);
     const worst = Math.max(...offsets.map(Math.abs));
     assert.ok(worst <= 40, `A/V offsets ${offsets.map((o) => o.toFixed(1)).join(', ')} ms`);
+    // And that holds at any moment, not just at the last report: every sender report of each
+    // stream describes the same clock (audio goes out up to 45 ms early and must say so).
+    const audioSsrc = viewer.audioFrames[0]!.ssrc;
+    const videoSsrc = viewer.videoFrames[0]!.ssrc;
+    assert.ok(reports.filter((report) => report.ssrc === audioSsrc).length >= 5, 'audio sender reports');
+    for (const [stream, ssrc, clockRate] of [
+      ['audio', audioSsrc, 48_000],
+      ['video', videoSsrc, 90_000],
+    ] as const) {
+      const spread = reportClockSpreadMs(reports, ssrc, clockRate);
+      assert.ok(spread <= 10, `${stream} sender reports stray ${spread.toFixed(1)} ms from one clock`);
+    }
 
     const preview = gateway.previews[0]!;
     assert.equal(preview.streamKey, `guild:${GUILD_ID}:${VOICE_CHANNEL_ID}:${USER_ID}`);

@@ -59,6 +59,25 @@ function presentationMs(
 }
 
 /**
+ * How far one SSRC's sender reports stray from a single clock (ms): each report pairs a wall time
+ * with an RTP time, and on a steady stream every pair lies on one line of slope 1. A report built
+ * from a packet sent early (audio riding along with video) without saying so strays by that much,
+ * and a receiver that lip-syncs on it plays that much off.
+ */
+export function reportClockSpreadMs(reports: SenderReports, ssrc: number, clockRate: number): number {
+  const own = reports.filter((report) => report.ssrc === ssrc);
+  const first = own[0];
+  if (!first) return 0;
+  const ntpMs = (report: SenderReports[number]): number =>
+    report.ntpSeconds * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
+  const offsets = own.map(
+    (report) =>
+      ntpMs(report) - ntpMs(first) - (((report.rtpTimestamp - first.rtpTimestamp) | 0) / clockRate) * 1000,
+  );
+  return Math.max(...offsets) - Math.min(...offsets);
+}
+
+/**
  * Beep presentation time minus flash presentation time, once per sync mark found (ms). Frames in
  * the files are the DAVE-decrypted ones, in order, so decoded index i is the i-th decrypted frame.
  */

@@ -3,7 +3,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { CaptureSink } from '../../src/worker/capture-sink.ts';
-import { FramePacer, type SinkTimeline, type TimedFrame } from '../../src/worker/media/frame-pacer.ts';
+import {
+  AUDIO_LEAD_MS,
+  FramePacer,
+  type SinkTimeline,
+  type TimedFrame,
+} from '../../src/worker/media/frame-pacer.ts';
 
 let now = 0;
 let sink: CaptureSink;
@@ -64,7 +69,7 @@ afterEach(() => {
 });
 
 describe('the frame pacer', () => {
-  test('sends each frame when it is due; audio runs on a 20 ms sample clock despite ms rounding', () => {
+  test('sends each frame when it is due (audio up to 45 ms early, with the frame before it); audio runs on a 20 ms sample clock despite ms rounding', () => {
     const pacer = createPacer();
     for (const ms of [0, 21, 40, 61]) pacer.push(audio(ms));
     pacer.push(video(0, true));
@@ -79,13 +84,43 @@ describe('the frame pacer', () => {
     assert.deepEqual(sent(), [
       ['audio', 100, 0],
       ['video', 100, 0],
-      ['audio', 120, 20],
+      ['audio', 120, 0],
+      ['audio', 140, 0],
       ['video', 133, 33],
-      ['audio', 140, 40],
-      ['audio', 160, 60],
+      ['audio', 160, 33],
       ['video', 167, 67],
     ]);
+    assert.deepEqual(
+      sink.frames.filter((frame) => frame.kind === 'audio').map((frame) => frame.aheadMs),
+      [0, 20, 40, 27],
+      'each early audio packet says how early it is',
+    );
     assert.equal(pacer.positionMs, 80);
+  });
+
+  test('audio rides along with video: one wake-up per video frame, no frame late, audio at most 45 ms early', () => {
+    const pacer = createPacer();
+    const videoMs = Array.from({ length: 30 }, (_, frame) => Math.round((frame * 1000) / 30));
+    for (let ms = 0; ms < 1_000; ms += 20) pacer.push(audio(ms));
+    for (const ms of videoMs) pacer.push(video(ms, ms === 0));
+    advance(0);
+    for (let ms = 0; ms < 1_000; ms++) advance(1);
+    assert.equal(sink.frames.length, 80);
+    const wakeUps = new Set(sink.frames.map((frame) => frame.arrivedMs));
+    assert.deepEqual([...wakeUps], videoMs, 'frames go out only at video frame times');
+    for (const frame of sink.frames) {
+      const dueMs = frame.ptsMs - 100;
+      assert.ok(frame.arrivedMs <= dueMs, `${frame.kind} at pts ${frame.ptsMs} was late`);
+      assert.ok(
+        dueMs - frame.arrivedMs <= AUDIO_LEAD_MS,
+        `${frame.kind} at pts ${frame.ptsMs} went too early`,
+      );
+      assert.equal(
+        frame.aheadMs,
+        dueMs - frame.arrivedMs,
+        `aheadMs of the ${frame.kind} at pts ${frame.ptsMs}`,
+      );
+    }
   });
 
   test('pause sends nothing and holds the position; resume continues the timeline without a jump', () => {
@@ -101,10 +136,16 @@ describe('the frame pacer', () => {
     assert.equal(pacer.positionMs, held);
     pacer.resume();
     advance(0);
-    advance(20);
+    advance(59);
+    assert.equal(sink.frames.length, 7, 'the packet after the early ones waits for its own time');
+    advance(1);
     assert.deepEqual(sent().slice(4), [
       ['audio', 160, 1_040],
-      ['audio', 180, 1_060],
+      ['audio', 180, 1_040],
+      ['audio', 200, 1_040],
+      ['audio', 220, 1_100],
+      ['audio', 240, 1_100],
+      ['audio', 260, 1_100],
     ]);
     assert.deepEqual(
       sink.pauses.map((p) => p.paused),
@@ -120,15 +161,24 @@ describe('the frame pacer', () => {
     advance(0);
     advance(20);
     advance(500);
-    pacer.push(audio(40));
-    pacer.push(audio(60));
+    for (let ms = 40; ms <= 200; ms += 20) pacer.push(audio(ms));
     advance(0);
-    advance(19);
-    assert.equal(sink.frames.length, 4, 'the frame after the stall waits for its own time');
+    assert.deepEqual(
+      sent().slice(3),
+      [
+        ['audio', 140, 520],
+        ['audio', 160, 520],
+        ['audio', 180, 520],
+      ],
+      'the clock resumes where it held: only what is due, and audio within its lead, goes',
+    );
+    advance(59);
+    assert.equal(sink.frames.length, 6, 'the packet after the early ones waits for its own time');
     advance(1);
-    assert.deepEqual(sent().slice(3), [
-      ['audio', 140, 520],
-      ['audio', 160, 540],
+    assert.deepEqual(sent().slice(6), [
+      ['audio', 200, 580],
+      ['audio', 220, 580],
+      ['audio', 240, 580],
     ]);
   });
 
@@ -143,6 +193,7 @@ describe('the frame pacer', () => {
     assert.deepEqual(sent(), [
       ['audio', 100, 30],
       ['video', 100, 30],
+      ['audio', 120, 30],
     ]);
     pacer.stop();
     const audioOnly = createPacer();
@@ -176,12 +227,11 @@ describe('the frame pacer', () => {
   test('reports the end once the source has ended and every frame went out', () => {
     const pacer = createPacer();
     pacer.push(video(0, true));
-    pacer.push(audio(0));
-    pacer.push(audio(20));
+    for (let ms = 0; ms <= 60; ms += 20) pacer.push(audio(ms));
     pacer.endSegment();
     advance(0);
     assert.equal(drained, 0);
-    advance(20);
+    advance(60);
     assert.equal(drained, 1);
     advance(1_000);
     assert.equal(drained, 1);

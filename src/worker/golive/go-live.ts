@@ -237,7 +237,7 @@ export class GoLiveSession {
     this.#counts.audioOffered += 1;
     const stream = this.#stream;
     if (this.#phase !== 'live' || this.#paused || !stream) return;
-    stream.sendAudio(frame.data, this.#timeline(frame.ptsMs));
+    stream.sendAudio(frame.data, this.#timeline(frame.ptsMs), frame.aheadMs ?? 0);
   }
 
   /** op 22 tells viewers; while paused no media leaves, heartbeats and keepalives go on (§8.5). */

@@ -165,7 +165,11 @@ export class MediaUdp {
     this.#keepalive.unref();
   }
 
-  /** Queues already-encrypted datagrams; they leave in order, a burst per event-loop turn. */
+  /**
+   * Queues already-encrypted datagrams; they leave in order, a burst per event-loop turn: the drain
+   * runs once the caller's turn is done, so a video frame and the audio riding along with it go in
+   * one batch (one sendmmsg).
+   */
   enqueue(datagrams: readonly Datagram[]): void {
     if (this.#closed) return;
     for (const datagram of datagrams) {
@@ -177,7 +181,10 @@ export class MediaUdp {
       this.#head += 1;
       this.counters.packetsDropped += 1;
     }
-    if (!this.#draining) this.#drain();
+    if (!this.#draining) {
+      this.#draining = true;
+      queueMicrotask(() => this.#drain());
+    }
   }
 
   get queued(): number {
@@ -205,7 +212,7 @@ export class MediaUdp {
   }
 
   #drain(): void {
-    this.#draining = true;
+    if (this.#closed) return;
     const now = performance.now();
     this.#tokens = Math.min(
       PACING_BUCKET_BYTES,

@@ -240,7 +240,8 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     return true;
   }
 
-  sendAudio(opus: Buffer, ptsMs: number): boolean {
+  /** `aheadMs`: how early the packet goes (its time is `ptsMs`, the stream's clock is `ptsMs - aheadMs`). */
+  sendAudio(opus: Buffer, ptsMs: number, aheadMs = 0): boolean {
     const state = this.#state;
     if (state.status !== 'ready' && state.status !== 'resuming') {
       this.counters.framesDroppedDisconnected += 1;
@@ -252,7 +253,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     const datagrams = [media.cipher.seal(media.audio.packetize(wrapped.data, ptsMs))];
     if (ptsMs - media.lastReportPts.audio >= SENDER_REPORT_INTERVAL_MS) {
       media.lastReportPts.audio = ptsMs;
-      datagrams.push(media.cipher.seal(this.#report(media.audio, ptsMs, ClockRate.audio)));
+      datagrams.push(media.cipher.seal(this.#report(media.audio, ptsMs - aheadMs, ClockRate.audio)));
     }
     udp.enqueue(datagrams);
     this.counters.audioFramesSent += 1;
@@ -296,8 +297,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     });
   }
 
-  #report(packetizer: OpusPacketizer | H264Packetizer, ptsMs: number, clockRate: number): RtpPacket {
-    const rtpTime = Math.round((ptsMs * clockRate) / 1000) + packetizer.timestampBase;
+  /** A sender report pairs the wall clock now with the RTP time of the stream's clock now (`nowPtsMs`). */
+  #report(packetizer: OpusPacketizer | H264Packetizer, nowPtsMs: number, clockRate: number): RtpPacket {
+    const rtpTime = Math.round((nowPtsMs * clockRate) / 1000) + packetizer.timestampBase;
     return senderReport(packetizer.ssrc, Date.now(), rtpTime, packetizer.packetsSent, packetizer.octetsSent);
   }
 

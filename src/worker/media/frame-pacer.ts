@@ -1,7 +1,7 @@
-// Sends frames to the sink at the moment they are due, against ONE media clock anchored on wall
-// time with absolute deadlines (no setInterval drift). Audio is the master: its packets are placed
-// on a sample-counted timeline (20 ms each; container times only reveal gaps) and video is placed
-// on that timeline by its pts. When the source runs dry mid-segment (slow network) the clock holds
+// Sends frames to the sink at the moment they are due (audio may ride a little ahead with the video
+// frame before it), against ONE media clock anchored on wall time with absolute deadlines (no
+// setInterval drift). Audio is the master: its packets are placed on a sample-counted timeline
+// (20 ms each; container times only reveal gaps) and video is placed on that timeline by its pts. When the source runs dry mid-segment (slow network) the clock holds
 // instead of running ahead, so A/V stay together through stalls, pause, seek and long films.
 import type { MediaSink } from '../media-sink.ts';
 
@@ -48,6 +48,22 @@ const SEGMENT_HEADROOM_MS = 100;
  * after this long, for sources where one of them starts much later.
  */
 const PREROLL_WAIT_MS = 500;
+/**
+ * Audio due within this long goes out with the frame being sent now, so a 24–60 fps film wakes the
+ * process once per video frame instead of once per frame of either kind (on a VM each wake-up costs
+ * about 0.1 ms of CPU, a third of the transport's budget at 73 a second). Players buffer audio
+ * anyway, and the frame says how early it is (`aheadMs`) so the sink's sender reports keep A/V sync
+ * exact. 45 ms covers a 24 fps frame interval (41.7 ms). Video is never sent early: viewers render it
+ * on arrival (the playout-delay extension asks for that).
+ */
+export const AUDIO_LEAD_MS = 45;
+/**
+ * Node's timers run on a whole-millisecond loop clock cached at the start of each loop turn, so one
+ * can fire up to a millisecond before a fractional deadline. A video frame due within this is sent
+ * now: otherwise the early tick would send only the audio riding ahead and wake again a millisecond
+ * later for the video. (Audio's lead already covers it.)
+ */
+const TIMER_SLACK_MS = 2;
 
 interface Segment {
   firstMediaMs: number | null;
@@ -248,11 +264,18 @@ export class FramePacer {
     this.#timer = null;
     if (this.#paused || this.#stopped || this.#anchor === null) return;
     const mediaNow = this.#anchor.mediaMs + (this.#now() - this.#anchor.wallMs) * this.#rate;
+    const videoDueBy = mediaNow + TIMER_SLACK_MS * this.#rate;
     // In media order across both queues, so a late tick still sends audio and video interleaved.
-    // Ties go to audio, the master.
-    for (let due = this.#nextDueMediaMs(); due !== null && due <= mediaNow; due = this.#nextDueMediaMs()) {
+    // Ties go to audio, the master; audio may go up to AUDIO_LEAD_MS early.
+    for (;;) {
       const audio = this.#audio.peek();
-      this.#send(audio && audio.mediaMs === due ? this.#audio.shift()! : this.#video.shift()!);
+      const video = this.#video.peek();
+      const audioDue = audio !== undefined && audio.mediaMs <= mediaNow + AUDIO_LEAD_MS;
+      const videoDue = video !== undefined && video.mediaMs <= videoDueBy;
+      if (audioDue && (!videoDue || audio.mediaMs <= video.mediaMs))
+        this.#send(this.#audio.shift()!, mediaNow);
+      else if (videoDue) this.#send(this.#video.shift()!, mediaNow);
+      else break;
     }
     this.#options.onBufferLevel(this.#bufferedMs());
     if (!this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) {
@@ -267,14 +290,15 @@ export class FramePacer {
     this.#schedule();
   }
 
-  #send(frame: TimedFrame): void {
+  #send(frame: TimedFrame, mediaNow: number): void {
     const segment = this.#segment;
     const firstMediaMs = segment.firstMediaMs ?? frame.mediaMs;
     const ptsMs = Math.round(segment.outputBaseMs + (frame.mediaMs - firstMediaMs));
     const timeline = this.#options.timeline;
     timeline.lastOutputMs = Math.max(timeline.lastOutputMs ?? ptsMs, ptsMs);
     if (frame.kind === 'audio') {
-      this.#options.sink.sendAudio({ data: frame.data, ptsMs });
+      const aheadMs = Math.max(0, Math.round(frame.mediaMs - mediaNow));
+      this.#options.sink.sendAudio({ data: frame.data, ptsMs, aheadMs });
       this.#positionMs = frame.mediaMs + AUDIO_FRAME_MS;
     } else {
       this.#options.sink.sendVideo({ data: frame.data, ptsMs, keyframe: frame.keyframe });

@@ -4,7 +4,8 @@
  * datagrams to the kernel. From JavaScript each packet costs a fresh cipher object, five native
  * calls and new buffers (the garbage behind most full GCs), and each datagram its own send call.
  * Here one long-lived AES-256-GCM context per connection seals into a caller-owned buffer, and one
- * sendmmsg(2) sends a whole burst.
+ * sendmmsg(2) sends a whole burst, its runs of equal-sized datagrams segmented by the kernel (UDP
+ * GSO) so a video frame crosses the network stack a few times instead of once per packet.
  *
  * Built by scripts/build-native.ts; loaded by src/worker/golive/native-media-send.ts, which falls
  * back to Node's crypto and dgram when this module is missing. Both paths produce the same bytes
@@ -143,10 +144,34 @@ static napi_value open_udp4(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * UDP generic segmentation offload (Linux 4.18+): a run of equal-sized datagrams, optionally ended
+ * by one shorter datagram, goes to the kernel as one message that the stack (or the NIC) cuts
+ * into datagrams of that size. An H.264 NAL's FU-A fragments are cut evenly, so a video frame is a
+ * run or two, and it crosses the stack once instead of once per packet. Linux accepts up to 64
+ * segments (older kernels) and 64 KB per message.
+ */
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#define GSO_MAX_SEGMENTS 64
+#define GSO_MAX_BYTES 65000
+/* Set once a segmented send fails for a reason plain sends would not have (no UDP_SEGMENT, no
+ * checksum offload on the route, an MTU smaller than a segment): every send after is plain. */
+static int gso_unusable = 0;
+
+static int gso_refusal(int error) {
+  return error == EINVAL || error == EIO || error == ENOPROTOOPT || error == EOPNOTSUPP;
+}
+
+/*
  * sendBatch(fd, datagrams, from, to): sends datagrams[from..to) (each an array of 1-4 Buffers,
  * gathered into one datagram) on the connected socket, at most 64 per call, without blocking.
  * Returns how many the kernel took, or -errno when it took none (EAGAIN: the socket buffer is
- * full; ECONNREFUSED and the like: the far end refused earlier datagrams).
+ * full; ECONNREFUSED and the like: the far end refused earlier datagrams). What arrives is the
+ * same with or without segmentation: each datagram alone, whole and in order.
  */
 static napi_value send_batch(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -160,9 +185,10 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
     return fail(env, "sendBatch(fd, datagrams, from, to)");
   uint32_t count = to > from ? to - from : 0;
   if (count > BATCH_DATAGRAMS) count = BATCH_DATAGRAMS;
-  struct mmsghdr messages[BATCH_DATAGRAMS];
-  struct iovec parts[BATCH_DATAGRAMS][MAX_PARTS];
-  memset(messages, 0, sizeof(struct mmsghdr) * count);
+  struct iovec parts[BATCH_DATAGRAMS * MAX_PARTS];
+  uint32_t first_part[BATCH_DATAGRAMS + 1];
+  size_t bytes[BATCH_DATAGRAMS];
+  uint32_t used = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value datagram;
     uint32_t part_count;
@@ -170,19 +196,68 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
         napi_get_array_length(env, datagram, &part_count) != napi_ok || part_count == 0 ||
         part_count > MAX_PARTS)
       return fail(env, "sendBatch: each datagram is an array of 1 to 4 Buffers");
-    for (uint32_t p = 0; p < part_count; p++) {
+    first_part[i] = used;
+    bytes[i] = 0;
+    for (uint32_t p = 0; p < part_count; p++, used++) {
       napi_value part;
       if (napi_get_element(env, datagram, p, &part) != napi_ok ||
-          napi_get_buffer_info(env, part, &parts[i][p].iov_base, &parts[i][p].iov_len) != napi_ok)
+          napi_get_buffer_info(env, part, &parts[used].iov_base, &parts[used].iov_len) != napi_ok)
         return fail(env, "sendBatch: a datagram part is not a Buffer");
+      bytes[i] += parts[used].iov_len;
     }
-    messages[i].msg_hdr.msg_iov = parts[i];
-    messages[i].msg_hdr.msg_iovlen = part_count;
   }
-  int sent = count == 0 ? 0 : sendmmsg(fd, messages, count, MSG_DONTWAIT);
-  napi_value result;
-  napi_create_int32(env, sent < 0 ? -errno : sent, &result);
-  return result;
+  first_part[count] = used;
+
+  struct mmsghdr messages[BATCH_DATAGRAMS];
+  uint32_t segments[BATCH_DATAGRAMS];
+  union {
+    char buffer[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } controls[BATCH_DATAGRAMS];
+  int with_gso = !gso_unusable;
+  uint32_t message_count;
+  /* Twice at most: a refused segmented send is built again without segmentation. */
+  for (;;) {
+    message_count = 0;
+    for (uint32_t i = 0; i < count;) {
+      /* A run: datagrams as big as the first, then at most one smaller one to close it. */
+      uint32_t n = 1;
+      size_t total = bytes[i];
+      while (with_gso && i + n < count && n < GSO_MAX_SEGMENTS && total + bytes[i + n] <= GSO_MAX_BYTES &&
+             bytes[i + n] <= bytes[i]) {
+        total += bytes[i + n];
+        n++;
+        if (bytes[i + n - 1] < bytes[i]) break;
+      }
+      struct mmsghdr *message = &messages[message_count];
+      memset(message, 0, sizeof *message);
+      message->msg_hdr.msg_iov = &parts[first_part[i]];
+      message->msg_hdr.msg_iovlen = first_part[i + n] - first_part[i];
+      if (n > 1) {
+        struct cmsghdr *control = (struct cmsghdr *)controls[message_count].buffer;
+        control->cmsg_level = SOL_UDP;
+        control->cmsg_type = UDP_SEGMENT;
+        control->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+        uint16_t segment_size = (uint16_t)bytes[i];
+        memcpy(CMSG_DATA(control), &segment_size, sizeof segment_size);
+        message->msg_hdr.msg_control = control;
+        message->msg_hdr.msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+      }
+      segments[message_count++] = n;
+      i += n;
+    }
+    int sent = message_count == 0 ? 0 : sendmmsg(fd, messages, message_count, MSG_DONTWAIT);
+    if (sent < 0 && with_gso && segments[0] > 1 && gso_refusal(errno)) {
+      gso_unusable = 1;
+      with_gso = 0;
+      continue;
+    }
+    int datagrams = 0;
+    for (int m = 0; m < sent; m++) datagrams += (int)segments[m];
+    napi_value result;
+    napi_create_int32(env, sent < 0 ? -errno : datagrams, &result);
+    return result;
+  }
 }
 
 NAPI_MODULE_INIT() {

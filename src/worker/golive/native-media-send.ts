@@ -1,7 +1,7 @@
 // The native send path (native/media-send.c): packet sealing on one long-lived AES-256-GCM context
-// and batched sends (sendmmsg), when scripts/build-native.ts could build it. Without it the
-// transport seals with Node's crypto and sends with dgram: the same bytes on the wire, at about
-// twice the CPU (docs/golive-open-points.md, "Transport CPU").
+// and batched, kernel-segmented sends (sendmmsg, UDP GSO), when scripts/build-native.ts could build
+// it. Without it the transport seals with Node's crypto and sends with dgram: the same bytes on the
+// wire, at about twice the CPU (docs/golive-open-points.md, "Transport CPU").
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -21,7 +21,10 @@ export interface NativeMediaSend {
   ): number;
   /** A fresh non-blocking IPv4 UDP descriptor for dgram's bind({ fd }). */
   openUdp4(): number;
-  /** Sends datagrams[from..to) (at most 64); how many the kernel took, or -errno if none. */
+  /**
+   * Sends datagrams[from..to) (at most 64; runs of equal sizes as one kernel-segmented message,
+   * each still arriving as its own datagram); how many the kernel took, or -errno if none.
+   */
   sendBatch(fd: number, datagrams: readonly (readonly Buffer[])[], from: number, to: number): number;
 }
 
@@ -57,6 +60,6 @@ export const nativeMediaSend: NativeMediaSend | null =
 /** One line for the logs: which send path this process uses, and why not the native one. */
 export function describeMediaSendPath(): string {
   return mediaSendPath.kind === 'native'
-    ? 'native (one AES-GCM context per connection, sendmmsg)'
+    ? 'native (one AES-GCM context per connection, sendmmsg, UDP GSO where the kernel takes it)'
     : `Node crypto and dgram: ${mediaSendPath.reason}`;
 }

@@ -170,6 +170,7 @@ function play(sink: MediaSink, clip: Clip, options: PlayOptions & { loop: boolea
     // Where the next loop starts on the media timeline (one play: 0, once).
     let nextLoopMs = 0;
     let refillQueued = false;
+    let bufferedMs = 0;
     const queueLoop = (): void => {
       const offsetMs = nextLoopMs;
       nextLoopMs += toMs;
@@ -182,13 +183,14 @@ function play(sink: MediaSink, clip: Clip, options: PlayOptions & { loop: boolea
         hasAudio: clip.audio.length > 0,
         onDrained: resolve,
         onFirstFrame: () => {},
-        onBufferLevel: (bufferedMs) => {
-          if (!options.loop || refillQueued || bufferedMs > toMs / 2) return;
+        onBufferLevel: (level) => {
+          bufferedMs = level;
+          if (!options.loop || refillQueued || level > toMs / 2) return;
           // Called from inside push and the pacer's tick: queue the next loop once they return.
           refillQueued = true;
           queueMicrotask(() => {
             refillQueued = false;
-            if (!options.signal?.aborted) queueLoop();
+            if (!options.signal?.aborted && bufferedMs <= toMs / 2) queueLoop();
           });
         },
       },
@@ -202,7 +204,10 @@ function play(sink: MediaSink, clip: Clip, options: PlayOptions & { loop: boolea
       },
       { once: true },
     );
-    if (options.signal?.aborted) return;
+    if (options.signal?.aborted) {
+      resolve();
+      return;
+    }
     queueLoop();
     if (!options.loop) pacer.endSegment();
   });

@@ -3,6 +3,7 @@
 // comparing each second's flash frame with the beep that starts at the same media time.
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { VoiceSim } from '../../sim/discord/voice/index.ts';
+import { ntpToUnixMs } from '../../sim/discord/voice/media-receiver.ts';
 import { resolveFfmpeg } from '../../src/media/ffmpeg-binary.ts';
 
 const ffmpeg = resolveFfmpeg();
@@ -54,8 +55,7 @@ function presentationMs(
 ): number | null {
   const report = reports.filter((candidate) => candidate.ssrc === ssrc).at(-1);
   if (!report) return null;
-  const ntpMs = report.ntpSeconds * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
-  return ntpMs + (((rtpTimestamp - report.rtpTimestamp) << 0) / clockRate) * 1000;
+  return ntpToUnixMs(report) + (((rtpTimestamp - report.rtpTimestamp) << 0) / clockRate) * 1000;
 }
 
 /**
@@ -68,11 +68,11 @@ export function reportClockSpreadMs(reports: SenderReports, ssrc: number, clockR
   const own = reports.filter((report) => report.ssrc === ssrc);
   const first = own[0];
   if (!first) return 0;
-  const ntpMs = (report: SenderReports[number]): number =>
-    report.ntpSeconds * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
   const offsets = own.map(
     (report) =>
-      ntpMs(report) - ntpMs(first) - (((report.rtpTimestamp - first.rtpTimestamp) | 0) / clockRate) * 1000,
+      ntpToUnixMs(report) -
+      ntpToUnixMs(first) -
+      (((report.rtpTimestamp - first.rtpTimestamp) | 0) / clockRate) * 1000,
   );
   return Math.max(...offsets) - Math.min(...offsets);
 }

@@ -47,7 +47,7 @@ const MAX_VIDEO_PAYLOAD = 1202;
 /** Brief 4.4: keyframes every 2 s or less; a frame of slack at 30 fps. */
 const MAX_KEYFRAME_GAP_90KHZ = 2 * 90_000 + 3000;
 
-function ntpToUnixMs(report: RtcpSenderReport): number {
+export function ntpToUnixMs(report: RtcpSenderReport): number {
   return (report.ntpSeconds - NTP_UNIX_OFFSET_S) * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
 }
 

@@ -36,14 +36,21 @@ function randomUint(bits: 16 | 32): number {
 abstract class Packetizer {
   readonly ssrc: number;
   readonly payloadType: number;
+  readonly #clockRate: number;
   readonly timestampBase = randomUint(32);
   #sequence = randomUint(16);
   packetsSent = 0;
   octetsSent = 0;
 
-  constructor(ssrc: number, payloadType: number) {
+  constructor(ssrc: number, payloadType: number, clockRate: number) {
     this.ssrc = ssrc;
     this.payloadType = payloadType;
+    this.#clockRate = clockRate;
+  }
+
+  /** This SSRC's RTP time for a point on the sink's timeline (media packets and sender reports). */
+  rtpTime(ptsMs: number): number {
+    return rtpTimestamp(this.timestampBase, ptsMs, this.#clockRate);
   }
 
   protected header(timestamp: number, marker: boolean, extension: boolean): Buffer {
@@ -66,11 +73,11 @@ abstract class Packetizer {
 
 export class OpusPacketizer extends Packetizer {
   constructor(ssrc: number) {
-    super(ssrc, PayloadType.opus);
+    super(ssrc, PayloadType.opus, ClockRate.audio);
   }
 
   packetize(frame: Buffer, ptsMs: number): RtpPacket {
-    const timestamp = rtpTimestamp(this.timestampBase, ptsMs, ClockRate.audio);
+    const timestamp = this.rtpTime(ptsMs);
     this.count(frame.length);
     return { header: this.header(timestamp, false, false), body: frame, marker: false };
   }
@@ -85,7 +92,7 @@ export class H264Packetizer extends Packetizer {
   readonly #scratch = Buffer.allocUnsafe(PLAYOUT_DELAY_ELEMENT.length + 2 + MAX_PAYLOAD_BYTES);
 
   constructor(ssrc: number) {
-    super(ssrc, PayloadType.h264);
+    super(ssrc, PayloadType.h264, ClockRate.video);
   }
 
   /**
@@ -94,7 +101,7 @@ export class H264Packetizer extends Packetizer {
    * done with it (seal it) before it returns.
    */
   packetize(accessUnit: Buffer, ptsMs: number, emit: (packet: RtpPacket) => void): void {
-    const timestamp = rtpTimestamp(this.timestampBase, ptsMs, ClockRate.video);
+    const timestamp = this.rtpTime(ptsMs);
     const groups = payloadGroups(splitAnnexB(accessUnit));
     groups.forEach((group, index) => {
       const lastGroup = index === groups.length - 1;

@@ -9,14 +9,7 @@ import type { Logger } from '../../logger.ts';
 import { type CloseDecision, decideOnClose } from './close-codes.ts';
 import { DAVE_VERSION, DaveChannel, DaveOp } from './dave.ts';
 import { type Datagram, type DiscoveredAddress, MediaUdp } from './media-udp.ts';
-import {
-  ClockRate,
-  H264Packetizer,
-  OpusPacketizer,
-  PayloadType,
-  type RtpPacket,
-  senderReport,
-} from './rtp.ts';
+import { H264Packetizer, OpusPacketizer, PayloadType, type RtpPacket, senderReport } from './rtp.ts';
 import { TRANSPORT_MODE, TransportCipher } from './transport-crypto.ts';
 import { VoiceOp, VoiceSocket } from './voice-socket.ts';
 
@@ -233,7 +226,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     media.video.packetize(wrapped.data, ptsMs, (packet) => datagrams.push(media.cipher.seal(packet)));
     if (ptsMs - media.lastReportPts.video >= SENDER_REPORT_INTERVAL_MS) {
       media.lastReportPts.video = ptsMs;
-      datagrams.push(media.cipher.seal(this.#report(media.video, ptsMs, ClockRate.video)));
+      datagrams.push(media.cipher.seal(this.#report(media.video, ptsMs)));
     }
     udp.enqueue(datagrams);
     this.counters.videoFramesSent += 1;
@@ -253,7 +246,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     const datagrams = [media.cipher.seal(media.audio.packetize(wrapped.data, ptsMs))];
     if (ptsMs - media.lastReportPts.audio >= SENDER_REPORT_INTERVAL_MS) {
       media.lastReportPts.audio = ptsMs;
-      datagrams.push(media.cipher.seal(this.#report(media.audio, ptsMs - aheadMs, ClockRate.audio)));
+      datagrams.push(media.cipher.seal(this.#report(media.audio, ptsMs - aheadMs)));
     }
     udp.enqueue(datagrams);
     this.counters.audioFramesSent += 1;
@@ -298,9 +291,14 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
 
   /** A sender report pairs the wall clock now with the RTP time of the stream's clock now (`nowPtsMs`). */
-  #report(packetizer: OpusPacketizer | H264Packetizer, nowPtsMs: number, clockRate: number): RtpPacket {
-    const rtpTime = Math.round((nowPtsMs * clockRate) / 1000) + packetizer.timestampBase;
-    return senderReport(packetizer.ssrc, Date.now(), rtpTime, packetizer.packetsSent, packetizer.octetsSent);
+  #report(packetizer: OpusPacketizer | H264Packetizer, nowPtsMs: number): RtpPacket {
+    return senderReport(
+      packetizer.ssrc,
+      Date.now(),
+      packetizer.rtpTime(nowPtsMs),
+      packetizer.packetsSent,
+      packetizer.octetsSent,
+    );
   }
 
   #socket(): VoiceSocket | null {

@@ -1,8 +1,9 @@
 // Sends frames to the sink at the moment they are due (audio may ride a little ahead with the video
 // frame before it), against ONE media clock anchored on wall time with absolute deadlines (no
 // setInterval drift). Audio is the master: its packets are placed on a sample-counted timeline
-// (20 ms each; container times only reveal gaps) and video is placed on that timeline by its pts. When the source runs dry mid-segment (slow network) the clock holds
-// instead of running ahead, so A/V stay together through stalls, pause, seek and long films.
+// (20 ms each; container times only reveal gaps) and video is placed on that timeline by its pts.
+// When the source runs dry mid-segment (slow network) the clock holds instead of running ahead, so
+// A/V stay together through stalls, pause, seek and long films.
 import type { MediaSink } from '../media-sink.ts';
 
 export interface TimedFrame {

@@ -116,7 +116,7 @@ async function runChild(mode: Mode): Promise<void> {
       const datagrams = ticks[measured.ticks % Math.max(1, ticks.length)] ?? [];
       for (let from = 0; from < datagrams.length; ) {
         const sent = module.sendBatch(fd, datagrams, from, Math.min(datagrams.length, from + BATCH));
-        if (sent <= 0) break; // a full socket buffer: this tick's rest is dropped, and counted as such
+        if (sent <= 0) break; // a full or failing socket: the rest of this tick is not counted as sent
         for (let index = from; index < from + sent; index += 1)
           measured.bytes += datagrams[index]![0]!.length;
         measured.datagrams += sent;

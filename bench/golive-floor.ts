@@ -10,6 +10,7 @@ import { createSocket } from 'node:dgram';
 import { nativeMediaSend } from '../src/worker/golive/native-media-send.ts';
 import { MAX_PAYLOAD_BYTES } from '../src/worker/golive/rtp.ts';
 import { type ClipSpec, loadClip } from '../test/golive/clip.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 const CHILD_FLAG = 'GOLIVE_FLOOR_CHILD';
@@ -71,10 +72,6 @@ async function measure(mode: Mode, port: number): Promise<Measured> {
   } finally {
     child.removeAllListeners('exit');
   }
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
 
 /** Each frame tick's datagrams: the video frame cut evenly (as FU-A cuts a NAL), the riding Opus packets. */

@@ -10,6 +10,7 @@ import type { VoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { type ClipSpec, clipFiles, loadClip, loopClip } from '../test/golive/clip.ts';
 import { endGoLive, openGoLive } from '../test/golive/harness.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 const spec: ClipSpec = { seconds: 10, width: 640, height: 360, fps: 30, videoKbps: 1200 };
@@ -120,10 +121,9 @@ function sleep(ms: number): Promise<void> {
 
 function summary(samples: number[]): Timings {
   const sorted = [...samples].sort((a, b) => a - b);
-  const round = (ms: number): number => Math.round(ms * 10) / 10;
   return {
-    medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN),
-    maxMs: round(sorted.at(-1) ?? Number.NaN),
-    samplesMs: samples.map(round),
+    medianMs: round(sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, 1),
+    maxMs: round(sorted.at(-1) ?? Number.NaN, 1),
+    samplesMs: samples.map((ms) => round(ms, 1)),
   };
 }

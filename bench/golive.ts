@@ -14,6 +14,7 @@ import { createGoLiveSink, type GoLiveStats, type MainGateway } from '../src/wor
 import { describeMediaSendPath } from '../src/worker/golive/native-media-send.ts';
 import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/golive/clip.ts';
 import { avOffsetsMs, decodeAudio, frameLumas } from '../test/golive/viewer-analysis.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 const WORKER_FLAG = 'GOLIVE_BENCH_WORKER';
@@ -116,10 +117,6 @@ export async function run(options: BenchOptions): Promise<void> {
 function send(worker: ChildProcess, message: ToWorker): void {
   // Dispatches answering the child's last ops (op 19, op 4 leave) may find it gone already.
   if (worker.connected) worker.send(message, (error) => void error);
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
 
 /** The child: a Go Live sink whose main gateway is this process's IPC channel to the simulator. */

@@ -18,6 +18,7 @@ import { WatchPartyService } from '../src/watchparty/service.ts';
 import { memberInVoice, startBotOnSim } from '../test/discord/harness.ts';
 import { FakeMediaLibrary } from '../test/support/fake-media-library.ts';
 import { FakeWorkerPool } from '../test/support/fake-worker-pool.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 function option(args: string[], name: string, fallback: number): number {
@@ -134,9 +135,9 @@ export async function run({ json, args }: BenchOptions): Promise<void> {
     if (json) {
       console.log(
         JSON.stringify({
-          autocompleteP50Ms: Number(auto.p50.toFixed(2)),
-          autocompleteP95Ms: Number(auto.p95.toFixed(2)),
-          commandAckP95Ms: Number(acks.p95.toFixed(2)),
+          autocompleteP50Ms: round(auto.p50, 2),
+          autocompleteP95Ms: round(auto.p95, 2),
+          commandAckP95Ms: round(acks.p95, 2),
           samples: sampleCount,
         }),
       );

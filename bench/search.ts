@@ -11,6 +11,7 @@ import { migrateToLatest } from '../src/db/migrate.ts';
 import { CatalogSearch } from '../src/jellyfin/catalog-search.ts';
 import { syncCatalog } from '../src/jellyfin/catalog-sync.ts';
 import { JellyfinClient } from '../src/jellyfin/client.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 type QueryKind = 'prefix' | 'typo' | 'episode';
@@ -128,15 +129,14 @@ export async function run({ json, args }: BenchOptions): Promise<void> {
       `targets: p95 ≤ 20 ms (${all.p95 <= 20 ? 'met' : 'MISSED'}), full sync < 60 s (${sync.seconds < 60 ? 'met' : 'MISSED'})`,
     );
     if (json) {
-      const round = (value: number) => Math.round(value * 1000) / 1000;
       console.log(
         JSON.stringify({
           items: sync.catalogSize,
           queries: all.n,
-          p50Ms: round(all.p50),
-          p95Ms: round(all.p95),
-          p99Ms: round(all.p99),
-          syncSeconds: round(sync.seconds),
+          p50Ms: round(all.p50, 3),
+          p95Ms: round(all.p95, 3),
+          p99Ms: round(all.p99, 3),
+          syncSeconds: round(sync.seconds, 3),
         }),
       );
     }

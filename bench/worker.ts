@@ -24,6 +24,7 @@ import { probeSource } from '../src/worker/media/probe.ts';
 import { SourceProxy } from '../src/worker/media/source-proxy.ts';
 import { type StreamEncoding, streamEncoding } from '../src/worker/media/stream-encoding.ts';
 import { openCaptureSession, playRequest } from '../test/worker/support/media-fixtures.ts';
+import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
 const SOURCE_SECONDS = 60;
@@ -93,18 +94,27 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Lateness of each frame against the schedule its predecessors set (arrival − pts, from its minimum). */
+/**
+ * Where the stream's clock stood against the wall clock when the frame arrived. Audio riding along
+ * with a video frame arrives up to AUDIO_LEAD_MS early on purpose and says so (`aheadMs`): what is
+ * measured is the pacer's schedule, not that planned lead.
+ */
+function scheduleOffsetMs(frame: CapturedFrame): number {
+  return frame.arrivedMs + frame.aheadMs - frame.ptsMs;
+}
+
+/** Lateness of each frame against the schedule its predecessors set (schedule offset, from its minimum). */
 function pacingJitter(frames: CapturedFrame[]): number[] {
   let best = Number.POSITIVE_INFINITY;
   return frames.map((frame) => {
-    const offset = frame.arrivedMs - frame.ptsMs;
+    const offset = scheduleOffsetMs(frame);
     best = Math.min(best, offset);
     return offset - best;
   });
 }
 
 /**
- * Sustained A/V offset as presented: per 1 s window, the median schedule offset (arrival − pts) of
+ * Sustained A/V offset as presented: per 1 s window, the median schedule offset of
  * video minus that of audio. A single late timer shows in the jitter figure; a receiver's jitter
  * buffer absorbs it, while a window-long difference is what a viewer would see as lip-sync error.
  */
@@ -113,7 +123,7 @@ function avOffsetMax(frames: CapturedFrame[]): number {
   for (const frame of frames) {
     const key = Math.floor(frame.ptsMs / 1000);
     const window = windows.get(key) ?? { video: [], audio: [] };
-    window[frame.kind].push(frame.arrivedMs - frame.ptsMs);
+    window[frame.kind].push(scheduleOffsetMs(frame));
     windows.set(key, window);
   }
   let worst = 0;
@@ -191,15 +201,15 @@ async function measure(
   const cpuPerMedia = workerCpu / mediaSeconds;
   const ffmpegOnlyPerMedia = ffmpegOnly / Math.min(seconds, SOURCE_SECONDS);
   const result = {
-    mediaSeconds: Number(mediaSeconds.toFixed(2)),
-    cpuSecondsPerMediaSecond: Number(cpuPerMedia.toFixed(4)),
-    engineCpuSecondsPerMediaSecond: Number(((end.self - start.self) / mediaSeconds).toFixed(4)),
-    ffmpegOnlyCpuSecondsPerMediaSecond: Number(ffmpegOnlyPerMedia.toFixed(4)),
-    overheadRatio: Number((cpuPerMedia / ffmpegOnlyPerMedia).toFixed(3)),
+    mediaSeconds: round(mediaSeconds, 2),
+    cpuSecondsPerMediaSecond: round(cpuPerMedia, 4),
+    engineCpuSecondsPerMediaSecond: round((end.self - start.self) / mediaSeconds, 4),
+    ffmpegOnlyCpuSecondsPerMediaSecond: round(ffmpegOnlyPerMedia, 4),
+    overheadRatio: round(cpuPerMedia / ffmpegOnlyPerMedia, 3),
     ttffMs: Math.round((firstVideo?.arrivedMs ?? Number.NaN) - playAt),
-    pacingJitterP50Ms: Number(percentile(lateness, 50).toFixed(2)),
-    pacingJitterP99Ms: Number(percentile(lateness, 99).toFixed(2)),
-    avOffsetMaxMs: Number(avOffsetMax(sink.frames).toFixed(2)),
+    pacingJitterP50Ms: round(percentile(lateness, 50), 2),
+    pacingJitterP99Ms: round(percentile(lateness, 99), 2),
+    avOffsetMaxMs: round(avOffsetMax(sink.frames), 2),
     workerRssMb: Math.round(peakRss / (1024 * 1024)),
   };
   const targetsMet =

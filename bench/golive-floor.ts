@@ -2,13 +2,16 @@
 // machine, measured rather than assumed. Two child processes run for 20 s each, like the transport
 // in `golive`: one only wakes 30 times a second (a 30 fps stream's frame ticks), the other also
 // sends, at each tick, the datagrams the transport would send for that frame of the `golive` clip
-// (its real frame and Opus packet sizes, cut into RTP-sized datagrams) through the native sender to
-// a receiver here. Nothing is packetized, sealed or DAVE-encrypted: that is the transport's own work.
+// (its real frames and Opus packets, packetized as the transport does) through the native sender to
+// a receiver here. Nothing is packetized, sealed or DAVE-encrypted while it runs (the sizes are worked
+// out before): that is the transport's own work.
 // Add davey's share from `golive` (`daveCpuSecondsPerMediaSecond`) for the floor of the whole path.
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { H264Preparer } from '../src/worker/golive/h264.ts';
 import { nativeMediaSend } from '../src/worker/golive/native-media-send.ts';
-import { MAX_PAYLOAD_BYTES } from '../src/worker/golive/rtp.ts';
+import { H264Packetizer, OpusPacketizer, type RtpPacket } from '../src/worker/golive/rtp.ts';
+import { NONCE_SUFFIX_BYTES, TAG_BYTES } from '../src/worker/golive/transport-crypto.ts';
 import { type ClipSpec, loadClip } from '../test/golive/clip.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
@@ -17,8 +20,6 @@ const CHILD_FLAG = 'GOLIVE_FLOOR_CHILD';
 const SECONDS = 20;
 /** The `golive` benchmark's clip, so the sizes are the ones that bench sends. */
 const spec: ClipSpec = { seconds: 60, width: 1920, height: 1080, fps: 30, videoKbps: 8000, grain: true };
-/** RTP header, the video header extension, AEAD tag and nonce suffix around each payload (about). */
-const DATAGRAM_OVERHEAD_BYTES = 12 + 12 + 16 + 4;
 /** sendBatch takes at most this many datagrams per call. */
 const BATCH = 64;
 
@@ -74,22 +75,29 @@ async function measure(mode: Mode, port: number): Promise<Measured> {
   }
 }
 
-/** Each frame tick's datagrams: the video frame cut evenly (as FU-A cuts a NAL), the riding Opus packets. */
+/**
+ * Each frame tick's datagrams, as big as the transport's: the clip's frames prepared and packetized
+ * by the transport's own code (only DAVE's few bytes per frame are missing), sealed sizes, and the
+ * Opus packets riding along. Their contents do not matter here, so they are views of one buffer.
+ */
 function tickDatagrams(): Buffer[][][] {
   const clip = loadClip(spec);
-  const filler = Buffer.alloc(MAX_PAYLOAD_BYTES + DATAGRAM_OVERHEAD_BYTES);
+  const preparer = new H264Preparer();
+  const video = new H264Packetizer(1);
+  const audio = new OpusPacketizer(2);
+  const filler = Buffer.alloc(64 * 1024);
+  const sealed = (packet: RtpPacket): Buffer[] => [
+    filler.subarray(0, packet.header.length + packet.body.length + TAG_BYTES + NONCE_SUFFIX_BYTES),
+  ];
   const frameMs = 1000 / spec.fps;
   let audioAt = 0;
   return clip.video.map((frame) => {
     const datagrams: Buffer[][] = [];
-    const count = Math.ceil(frame.data.length / MAX_PAYLOAD_BYTES);
-    const payload = Math.ceil(frame.data.length / count);
-    for (let index = 0; index < count; index += 1) {
-      const bytes = Math.min(payload, frame.data.length - index * payload);
-      datagrams.push([filler.subarray(0, bytes + DATAGRAM_OVERHEAD_BYTES)]);
-    }
+    video.packetize(preparer.prepare(frame.data).data, frame.ptsMs, (packet) =>
+      datagrams.push(sealed(packet)),
+    );
     for (; audioAt < clip.audio.length && clip.audio[audioAt]!.ptsMs < frame.ptsMs + frameMs; audioAt += 1)
-      datagrams.push([filler.subarray(0, clip.audio[audioAt]!.data.length + DATAGRAM_OVERHEAD_BYTES)]);
+      datagrams.push(sealed(audio.packetize(clip.audio[audioAt]!.data, clip.audio[audioAt]!.ptsMs)));
     return datagrams;
   });
 }

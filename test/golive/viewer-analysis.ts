@@ -3,7 +3,7 @@
 // comparing each second's flash frame with the beep that starts at the same media time.
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { VoiceSim } from '../../sim/discord/voice/index.ts';
-import { ntpToUnixMs } from '../../sim/discord/voice/media-receiver.ts';
+import { ntpToUnixMs, senderTimeAt } from '../../sim/discord/voice/media-receiver.ts';
 import { resolveFfmpeg } from '../../src/media/ffmpeg-binary.ts';
 
 const ffmpeg = resolveFfmpeg();
@@ -55,7 +55,7 @@ function presentationMs(
 ): number | null {
   const report = reports.filter((candidate) => candidate.ssrc === ssrc).at(-1);
   if (!report) return null;
-  return ntpToUnixMs(report) + (((rtpTimestamp - report.rtpTimestamp) << 0) / clockRate) * 1000;
+  return senderTimeAt(report, rtpTimestamp, clockRate);
 }
 
 /**
@@ -69,10 +69,7 @@ export function reportClockSpreadMs(reports: SenderReports, ssrc: number, clockR
   const first = own[0];
   if (!first) return 0;
   const offsets = own.map(
-    (report) =>
-      ntpToUnixMs(report) -
-      ntpToUnixMs(first) -
-      (((report.rtpTimestamp - first.rtpTimestamp) | 0) / clockRate) * 1000,
+    (report) => ntpToUnixMs(report) - senderTimeAt(first, report.rtpTimestamp, clockRate),
   );
   return Math.max(...offsets) - Math.min(...offsets);
 }

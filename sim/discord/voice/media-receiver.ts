@@ -51,6 +51,11 @@ export function ntpToUnixMs(report: RtcpSenderReport): number {
   return (report.ntpSeconds - NTP_UNIX_OFFSET_S) * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
 }
 
+/** The sender's wall time (Unix ms) of `rtpTimestamp`, by the NTP ↔ RTP pairing of `report` (RTP time wraps). */
+export function senderTimeAt(report: RtcpSenderReport, rtpTimestamp: number, clockRate: number): number {
+  return ntpToUnixMs(report) + (((rtpTimestamp - report.rtpTimestamp) | 0) / clockRate) * 1000;
+}
+
 export interface SenderReportRecord extends RtcpSenderReport {
   readonly receivedAtMs: number;
   readonly label: string;
@@ -146,8 +151,7 @@ export class MediaReceiver {
   senderTimeMs(ssrc: number, rtpTimestamp: number): number | null {
     const report = this.senderReports.filter((r) => r.ssrc === ssrc).at(-1);
     if (!report) return null;
-    const rate = ssrc === this.#connection.ssrcs.audio ? 48_000 : 90_000;
-    return ntpToUnixMs(report) + (((rtpTimestamp - report.rtpTimestamp) | 0) / rate) * 1000;
+    return senderTimeAt(report, rtpTimestamp, ssrc === this.#connection.ssrcs.audio ? 48_000 : 90_000);
   }
 
   /** Brief 4.7 / 7 step 7: an SR per SSRC about every second of media. */

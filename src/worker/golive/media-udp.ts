@@ -86,6 +86,8 @@ export class MediaUdp {
   /** With the native module: the socket's descriptor, for batched sends (sendmmsg). */
   readonly #native: { module: NativeMediaSend; fd: number } | null;
   #queue: Datagram[] = [];
+  /** Each queued datagram's size, by the same index: measured once, when it is queued. */
+  #sizes: number[] = [];
   #head = 0;
   #queuedBytes = 0;
   #draining = false;
@@ -173,11 +175,13 @@ export class MediaUdp {
   enqueue(datagrams: readonly Datagram[]): void {
     if (this.#closed) return;
     for (const datagram of datagrams) {
+      const bytes = datagramBytes(datagram);
       this.#queue.push(datagram);
-      this.#queuedBytes += datagramBytes(datagram);
+      this.#sizes.push(bytes);
+      this.#queuedBytes += bytes;
     }
     while (this.#queuedBytes > MAX_QUEUED_BYTES) {
-      this.#queuedBytes -= datagramBytes(this.#queue[this.#head]!);
+      this.#queuedBytes -= this.#sizes[this.#head]!;
       this.#head += 1;
       this.counters.packetsDropped += 1;
     }
@@ -196,6 +200,7 @@ export class MediaUdp {
     this.#closed = true;
     if (this.#keepalive) clearInterval(this.#keepalive);
     this.#queue = [];
+    this.#sizes = [];
     this.#head = 0;
     this.#queuedBytes = 0;
     try {
@@ -224,7 +229,7 @@ export class MediaUdp {
     let end = this.#head;
     let allowed = this.#tokens;
     while (end < this.#queue.length) {
-      const bytes = datagramBytes(this.#queue[end]!);
+      const bytes = this.#sizes[end]!;
       if (bytes > allowed) break;
       allowed -= bytes;
       end += 1;
@@ -235,12 +240,13 @@ export class MediaUdp {
       this.counters.lastSendAt = now;
     if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       this.#queue = this.#queue.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
       this.#head = 0;
     }
-    const next = this.#queue[this.#head];
-    if (next && !this.#closed) {
+    const next = this.#sizes[this.#head];
+    if (next !== undefined && !this.#closed) {
       // Sleep until the bucket holds the next few datagrams, not a fixed tick: fewer wake-ups.
-      const wanted = Math.min(PACING_BUCKET_BYTES, datagramBytes(next) + PACING_WAKE_BATCH_BYTES);
+      const wanted = Math.min(PACING_BUCKET_BYTES, next + PACING_WAKE_BATCH_BYTES);
       const waitMs = socketFull ? SOCKET_FULL_RETRY_MS : (wanted - this.#tokens) / PACING_BYTES_PER_MS;
       setTimeout(() => this.#drain(), Math.max(1, waitMs));
     } else this.#draining = false;
@@ -248,7 +254,7 @@ export class MediaUdp {
 
   /** Takes the head datagram off the queue, charging it to the bucket; returns its size. */
   #shift(): number {
-    const bytes = datagramBytes(this.#queue[this.#head]!);
+    const bytes = this.#sizes[this.#head]!;
     this.#head += 1;
     this.#queuedBytes -= bytes;
     this.#tokens -= bytes;

@@ -123,6 +123,23 @@ describe('the frame pacer', () => {
     }
   });
 
+  test('the position is what viewers have heard: audio riding ahead does not move it past the clock', () => {
+    const pacer = createPacer();
+    for (const ms of [0, 20, 40, 60]) pacer.push(audio(ms));
+    for (const ms of [0, 33, 67]) pacer.push(video(ms, ms === 0));
+    advance(0);
+    // The audio of 20 and 40 ms went along with the first video frame; the clock is at 0.
+    assert.equal(pacer.positionMs, 20, 'the clock plus the 20 ms packet being heard, not 60');
+    advance(33);
+    assert.deepEqual(
+      sink.frames.filter((frame) => frame.kind === 'audio').map((frame) => frame.aheadMs),
+      [0, 20, 40, 27],
+    );
+    assert.equal(pacer.positionMs, 53, 'at 33 ms: not 80, where the audio sent so far ends');
+    advance(34);
+    assert.equal(pacer.positionMs, 80, 'at 67 ms everything sent so far is heard');
+  });
+
   test('pause sends nothing and holds the position; resume continues the timeline without a jump', () => {
     const pacer = createPacer();
     for (let ms = 0; ms < 200; ms += 20) pacer.push(audio(ms));

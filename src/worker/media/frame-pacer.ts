@@ -121,6 +121,8 @@ export class FramePacer {
   #timer: NodeJS.Timeout | null = null;
   #prerollTimer: NodeJS.Timeout | null = null;
   #positionMs: number;
+  /** Where the audio sent so far ends: riding ahead, it can be up to AUDIO_LEAD_MS past the clock. */
+  #audioSentUntilMs: number;
   #sentFirstFrame = false;
 
   constructor(options: FramePacerOptions, startMs: number) {
@@ -128,6 +130,7 @@ export class FramePacer {
     this.#now = options.now ?? (() => performance.now());
     this.#rate = options.rate ?? 1;
     this.#positionMs = startMs;
+    this.#audioSentUntilMs = startMs;
     this.#segment = this.#newSegment();
   }
 
@@ -143,6 +146,7 @@ export class FramePacer {
     this.#clearTimer();
     this.#anchor = null;
     this.#positionMs = startMs;
+    this.#audioSentUntilMs = startMs;
     this.#segment = this.#newSegment();
   }
 
@@ -300,11 +304,14 @@ export class FramePacer {
     if (frame.kind === 'audio') {
       const aheadMs = Math.max(0, Math.round(frame.mediaMs - mediaNow));
       this.#options.sink.sendAudio({ data: frame.data, ptsMs, aheadMs });
-      this.#positionMs = frame.mediaMs + AUDIO_FRAME_MS;
+      this.#audioSentUntilMs = frame.mediaMs + AUDIO_FRAME_MS;
     } else {
       this.#options.sink.sendVideo({ data: frame.data, ptsMs, keyframe: frame.keyframe });
-      if (!this.#options.hasAudio) this.#positionMs = frame.mediaMs;
     }
+    // What viewers have heard: the audio sent, except what rides ahead of the clock (not heard yet).
+    this.#positionMs = this.#options.hasAudio
+      ? Math.min(this.#audioSentUntilMs, mediaNow + AUDIO_FRAME_MS)
+      : frame.mediaMs;
     if (!this.#sentFirstFrame) {
       this.#sentFirstFrame = true;
       this.#options.onFirstFrame();

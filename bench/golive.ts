@@ -13,7 +13,12 @@ import { createLogger } from '../src/logger.ts';
 import { createGoLiveSink, type GoLiveStats, type MainGateway } from '../src/worker/golive/index.ts';
 import { describeMediaSendPath } from '../src/worker/golive/native-media-send.ts';
 import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/golive/clip.ts';
-import { avOffsetsMs, decodeAudio, frameLumas } from '../test/golive/viewer-analysis.ts';
+import {
+  avOffsetsMs,
+  decodeAudio,
+  frameLumas,
+  reportClockSpreadsMs,
+} from '../test/golive/viewer-analysis.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 
@@ -40,7 +45,7 @@ export async function run(options: BenchOptions): Promise<void> {
   clipFiles(spec); // generates and caches the source before anything is timed
   const outputDir = join(import.meta.dirname, '..', '.cache', 'golive', 'bench-viewer');
   rmSync(outputDir, { recursive: true, force: true });
-  const voice = await startVoiceSim({ outputDir });
+  const voice = await startVoiceSim({ profile: 'orb-transport', outputDir });
   const worker = fork(import.meta.filename, [], {
     env: { ...process.env, [WORKER_FLAG]: '1' },
     stdio: 'inherit',
@@ -73,6 +78,7 @@ export async function run(options: BenchOptions): Promise<void> {
   const files = voice.viewer.files!;
   const lumas = frameLumas(files.video);
   const offsets = avOffsetsMs(voice.viewer, reports, lumas, decodeAudio(files.audio));
+  const spreads = reportClockSpreadsMs(voice.viewer, reports);
   const { stats } = played;
   const result = {
     framesSent: stats.videoFramesSent,
@@ -80,6 +86,10 @@ export async function run(options: BenchOptions): Promise<void> {
     deliveredRatio: round(lumas.length / Math.max(1, stats.videoFramesSent), 4),
     daveEpoch: stats.daveEpoch,
     avOffsetMs: offsets.length === 0 ? null : round(Math.max(...offsets.map(Math.abs)), 1),
+    // How far each stream's sender reports stray from one clock: a receiver lip-syncing on a report
+    // that strays plays that much off (aim: within 10 ms).
+    audioReportSpreadMs: spreads.audio === null ? null : round(spreads.audio, 1),
+    videoReportSpreadMs: spreads.video === null ? null : round(spreads.video, 1),
     transportCpuSecondsPerMediaSecond: round(played.cpuSeconds / played.mediaSeconds, 4),
     encryptMicrosPerFrame: round(stats.encryptMicrosPerFrame, 1),
     // The part of the transport CPU spent inside davey's frame encryption (audio and video frames):
@@ -103,6 +113,8 @@ export async function run(options: BenchOptions): Promise<void> {
     'delivered ratio (target ≥ 0.99)': result.deliveredRatio,
     'DAVE epoch': result.daveEpoch,
     'worst A/V offset (ms)': result.avOffsetMs,
+    'audio sender reports: spread from one clock (ms)': result.audioReportSpreadMs,
+    'video sender reports: spread from one clock (ms)': result.videoReportSpreadMs,
     'transport CPU-s per media-s (target ≤ 0.02)': result.transportCpuSecondsPerMediaSecond,
     'media send path': result.mediaSend,
     'of which DAVE encryption (CPU-s per media-s)': result.daveCpuSecondsPerMediaSecond,

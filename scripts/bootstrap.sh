@@ -1,13 +1,15 @@
 # Sourced by ./orb and .ci/run: makes sure this machine has what the project needs, installing what
-# is missing. Node >= 22.12 (Node 24 from the npm registry when the machine's node is older),
+# is missing. Node >= 22.19 or 24.5 (Node 24 from the npm registry when the machine's node is older),
 # Debian's ffmpeg, a C compiler for the native media sender, and the npm packages of
 # package-lock.json.
 
 orb_step() { printf '\n==> %s\n' "$*" >&2; }
 
+# The bot runs on Node >= 22.12; the test suite also needs tls.setDefaultCACertificates (22.19, 24.5),
+# which the conformance run uses to make @discordjs/voice trust the simulator's certificate.
 orb_node_is_recent() {
   command -v node >/dev/null 2>&1 &&
-    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)'
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit((a > 22 || (a === 22 && b >= 12)) && typeof require("node:tls").setDefaultCACertificates === "function" ? 0 : 1)'
 }
 
 orb_ensure_node() {
@@ -19,7 +21,7 @@ orb_ensure_node() {
     npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error node@24 >&2
   fi
   export PATH="$node_dir/node_modules/.bin:$PATH"
-  orb_node_is_recent || { echo "Could not get Node >= 22.12 (have $(node --version))" >&2; return 1; }
+  orb_node_is_recent || { echo "Could not get Node >= 22.19 (or >= 24.5) (have $(node --version))" >&2; return 1; }
 }
 
 orb_ensure_ffmpeg() {

@@ -93,6 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const discord = await startDiscordSim();
     cleanups.push(() => discord.stop());
     const voice = await startVoiceSim({
+      profile: 'orb-transport',
       outputDir: options.viewerDir ?? join(workDir, 'viewer'),
       mainGatewayDispatchesVoiceState: true,
       gatewayClients: (userId) => discord.gateway.clients({ userId }),

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StreamProfileName } from '../config.ts';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
+import { RecoveryBudget } from '../recovery-budget.ts';
 import {
   type WorkerEventListener,
   type WorkerPool,
@@ -76,7 +77,8 @@ interface ManagedWorker {
   events: AbortController | null;
   watchdog: NodeJS.Timeout | null;
   resumable: Resumable | null;
-  failures: number[];
+  /** Failures within the restart policy's window; a spent budget gives the session up. */
+  failures: RecoveryBudget;
   /** Set when the pool itself condemned the running process (hung, fatal sink error). */
   failureReason: string | null;
   closing: boolean;
@@ -108,7 +110,11 @@ export class WorkerSupervisor implements WorkerPool {
       events: null,
       watchdog: null,
       resumable: null,
-      failures: [],
+      failures: new RecoveryBudget({
+        // Restarts allowed: the failure that makes maxFailures gives up instead.
+        allowed: this.#policy.maxFailures - 1,
+        windowMs: this.#policy.windowMs,
+      }),
       failureReason: null,
       closing: false,
     };
@@ -358,10 +364,8 @@ export class WorkerSupervisor implements WorkerPool {
     this.#extrapolatePosition(worker);
     await this.#teardown(worker);
     if (worker.closing) return;
-    const now = Date.now();
-    worker.failures = [...worker.failures.filter((at) => now - at < this.#policy.windowMs), now];
-    const attempt = worker.failures.length;
-    if (attempt >= this.#policy.maxFailures) {
+    const { attempt, exhausted } = worker.failures.spend(Date.now());
+    if (exhausted) {
       worker.logger.error({ reason, failures: attempt }, 'worker failed too often; giving up');
       worker.closing = true;
       this.#workers.delete(sessionId);

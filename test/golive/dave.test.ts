@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, type TestContext, test } from 'node:test';
-import { generateP256Keypair, type MediaType } from '@snazzah/davey';
-import { DaveGroup, type DaveMember } from '../../sim/discord/voice/dave-group.ts';
+import type { MediaType } from '@snazzah/davey';
+import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
+import { type CommitterPolicy, DaveGroup, type DaveMember } from '../../sim/discord/voice/dave-group.ts';
 import { DivergenceLog } from '../../sim/discord/voice/divergences.ts';
 import { ViewerDaveMember } from '../../sim/discord/voice/viewer-member.ts';
 import { VoiceOp } from '../../sim/discord/voice/voice-opcodes.ts';
 import { createLogger } from '../../src/logger.ts';
 import { DaveChannel, DaveOp } from '../../src/worker/golive/dave.ts';
 import { waitFor } from '../sim-voice/voice-test-client.ts';
+import { type ClipSpec, loadClip, loopClip } from './clip.ts';
+import { endGoLive, openGoLive } from './harness.ts';
 
 const log = createLogger({ level: 'silent' });
 const USER_ID = '800000000000000001';
@@ -25,7 +28,7 @@ interface Sent {
 function channel() {
   const sent: Sent[] = [];
   const dave = new DaveChannel(
-    { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
+    { userId: USER_ID, groupId: GROUP_ID },
     { sendJson: (op, d) => sent.push({ op, d }), sendBinary: (op, payload) => sent.push({ op, payload }) },
     log,
   );
@@ -34,18 +37,28 @@ function channel() {
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** The signature key a key package (op 26) carries, as the other members see it. */
+function signatureKey(keyPackage: Buffer): string {
+  const [decoded] = decodeKeyPackage(keyPackage, 0)!;
+  return Buffer.from(decoded.leafNode.signaturePublicKey).toString('hex');
+}
+
 /**
  * The client's DaveChannel wired to the simulator's DAVE group (the server's side) and its viewer
- * (a real davey member); every hop happens on a later tick, as over a socket.
+ * (a real davey member); every hop happens on a later tick, as over a socket. The group holds the
+ * client to our transport's own promises too (the orb-transport profile).
  */
-async function inSimulatedGroup(t: TestContext) {
-  const divergences = new DivergenceLog();
-  const group = await DaveGroup.create(GROUP_ID, divergences, 'stream', 'client');
+async function inSimulatedGroup(t: TestContext, committer: CommitterPolicy = 'client') {
+  const divergences = new DivergenceLog('orb-transport');
+  const group = await DaveGroup.create(GROUP_ID, divergences, 'stream', committer, {
+    commitWaitMs: 2000,
+    readyWaitMs: 2000,
+  });
   const viewer = new ViewerDaveMember(VIEWER_ID, group, divergences, 'stream');
   const sent: Sent[] = [];
   const checking = new Set<Promise<void>>();
   const dave: DaveChannel = new DaveChannel(
-    { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
+    { userId: USER_ID, groupId: GROUP_ID },
     {
       sendJson(op, d) {
         sent.push({ op, d });
@@ -100,6 +113,7 @@ async function inSimulatedGroup(t: TestContext) {
     divergences: divergences.list,
     sent,
     keyPackages: () => sent.filter((message) => message.op === DaveOp.keyPackage),
+    invalidCommitWelcomes: () => sent.filter((message) => message.op === DaveOp.invalidCommitWelcome),
     /** Op 25, as the server sends it after SESSION_DESCRIPTION. */
     sendExternalSender: () => group.sendExternalSender(client),
     /** Resolves once the server has taken in every key package sent so far. */
@@ -167,7 +181,7 @@ describe('DaveChannel', () => {
     });
     const sent: Sent[] = [];
     const dave = new DaveChannel(
-      { userId: USER_ID, groupId: GROUP_ID, keyPair: generateP256Keypair() },
+      { userId: USER_ID, groupId: GROUP_ID },
       { sendJson: (op, d) => sent.push({ op, d }), sendBinary: (op, payload) => sent.push({ op, payload }) },
       logger,
     );
@@ -282,10 +296,59 @@ describe('DaveChannel in the simulated DAVE group', () => {
     sim.group.sendBrokenCommit();
     await nextTick(); // op 29 delivered: answered at once
     assert.equal(sim.dave.ready, false, 'the session was re-initialised');
+    assert.deepEqual(
+      sim.dave.encryptAudio(OPUS),
+      { kind: 'drop', reason: 'not-ready' },
+      'the viewers are in an encrypted group: nothing goes to them in clear while we rejoin',
+    );
     await waitFor('the rejoin through a welcome', () => sim.dave.ready);
     const recovery = sim.sent.slice(before).map((message) => message.op);
     assert.deepEqual(recovery.slice(0, 2), [DaveOp.invalidCommitWelcome, DaveOp.keyPackage]);
     assert.equal(recovery.filter((op) => op === DaveOp.keyPackage).length, 1);
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('every DAVE session signs with a key pair of its own: each re-initialisation, and each connection', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    await sim.formGroup();
+    sim.dave.onPrepareEpoch(1, 1); // a new group (sole-member reset or upgrade)
+    sim.group.sendBrokenCommit(); // op 31: a new session again
+    await waitFor('three key packages', () => sim.keyPackages().length === 3);
+    const keys = sim.keyPackages().map((message) => signatureKey(message.payload!));
+    const otherConnection = channel(); // the same user's other connection (voice or stream)
+    otherConnection.dave.onSessionDescription(1);
+    keys.push(signatureKey(otherConnection.sent[0]!.payload!));
+    assert.equal(new Set(keys).size, 4, 'no signature key is used twice');
+  });
+
+  test('a join whose first commit fails answers op 31 at once, and the client joins the group after all', async (t) => {
+    const sim = await inSimulatedGroup(t);
+    sim.dave.onSessionDescription(1);
+    sim.sendExternalSender();
+    await sim.keyPackagesTaken();
+    sim.group.sendBrokenCommit(); // reaches the client while it waits to be added
+    await waitFor('op 31 for the failed commit', () => sim.invalidCommitWelcomes().length === 1);
+    assert.equal(sim.keyPackages().length, 2, 'and a new key package right behind it');
+    await sim.keyPackagesTaken();
+
+    sim.viewer.join();
+    await sim.inOneGroup();
+    assert.ok((sim.dave.epoch ?? 0) >= 1, 'a group with an epoch');
+    assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
+    assert.deepEqual(sim.divergences, []);
+  });
+
+  test('a join whose welcome fails answers op 31, and the server adds the client again', async (t) => {
+    const sim = await inSimulatedGroup(t, 'viewer');
+    sim.group.breakNextWelcome();
+    sim.viewer.join();
+    sim.dave.onSessionDescription(1);
+    sim.sendExternalSender();
+    await waitFor('op 31 for the broken welcome', () => sim.invalidCommitWelcomes().length === 1);
+    await sim.inOneGroup();
+    assert.ok((sim.dave.epoch ?? 0) >= 2, 'added again by a later commit');
+    assert.equal(sim.keyPackages().length, 2);
     assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
     assert.deepEqual(sim.divergences, []);
   });
@@ -362,5 +425,44 @@ describe('DaveChannel in the simulated DAVE group', () => {
     assert.deepEqual(sim.viewerDecrypts(OPUS), OPUS);
     assert.equal(sim.keyPackages().length, 1);
     assert.deepEqual(sim.divergences, []);
+  });
+});
+
+describe('DAVE through a Go Live', () => {
+  const spec: ClipSpec = { seconds: 6, width: 320, height: 180, fps: 30, videoKbps: 400 };
+
+  test('after a commit it cannot process, the stream rejoins with a new signing key and the viewer decrypts again', async () => {
+    const clip = loadClip(spec);
+    const { voice, sink, fatal } = await openGoLive({
+      sim: {},
+      ids: { userId: USER_ID, guildId: '700000000000000021', voiceChannelId: '700000000000000022' },
+      logger: log,
+      video: { width: spec.width, height: spec.height, fps: spec.fps, maxBitrateKbps: 800 },
+    });
+    const playing = new AbortController();
+    const playback = loopClip(sink, clip, playing.signal);
+    try {
+      await waitFor('the stream in its DAVE group', () => sink.stats().daveReady, 15_000);
+      const joinedAt = sink.stats().daveEpoch ?? 0;
+      voice.faults.daveBrokenCommit('stream');
+      // The stale leaf is removed and the new one added in one commit: a later epoch.
+      await waitFor(
+        'the stream back in its group',
+        () => sink.stats().daveReady && (sink.stats().daveEpoch ?? 0) > joinedAt,
+        15_000,
+      );
+      const decrypted = voice.viewer.daveDecryptOk;
+      await waitFor('frames decrypted again', () => voice.viewer.daveDecryptOk >= decrypted + 30, 15_000);
+    } finally {
+      const stopPlaying = async (): Promise<void> => {
+        playing.abort();
+        await playback;
+      };
+      await endGoLive({ voice, sink, stopPlaying }, 'stopped');
+    }
+    assert.deepEqual(fatal, []);
+    assert.equal(voice.viewer.counters().daveDecryptFailed, 0);
+    // Under the orb-transport profile a re-used signing key is recorded (dave-signature-key-reuse).
+    assert.deepEqual(voice.divergences, []);
   });
 });

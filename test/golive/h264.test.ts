@@ -101,7 +101,7 @@ describe('splitAnnexB', () => {
 });
 
 describe('rewriteSpsVui', () => {
-  test('an SPS that allows reordering is rewritten the way WebRTC would, other fields untouched', () => {
+  test('an SPS that allows reordering is rewritten as DVS 6 writes it: no reordering, no video_signal_type', () => {
     const source = encode('bframes.h264', [
       '-bf',
       '2',
@@ -121,14 +121,14 @@ describe('rewriteSpsVui', () => {
     assert.equal(after.get('bitstream_restriction_flag'), '1');
     assert.equal(after.get('max_num_reorder_frames'), '0');
     assert.equal(after.get('max_dec_frame_buffering'), after.get('max_num_ref_frames'));
+    assert.equal(before.get('video_signal_type_present_flag'), '1', 'the fixture carries colour tags');
+    assert.equal(after.get('video_signal_type_present_flag'), '0');
+    assert.equal(after.has('colour_primaries'), false);
     for (const field of [
       'pic_width_in_mbs_minus1',
       'pic_height_in_map_units_minus1',
       'profile_idc',
       'level_idc',
-      'video_signal_type_present_flag',
-      'colour_primaries',
-      'transfer_characteristics',
       'timing_info_present_flag',
       'num_units_in_tick',
       'time_scale',
@@ -140,10 +140,20 @@ describe('rewriteSpsVui', () => {
     assert.equal(decodedFrames(rewritten).frames, 25);
   });
 
-  test('an SPS WebRTC already accepts comes back as the same buffer', () => {
-    const source = encode('nob.h264', ['-bf', '0']);
-    const sps = splitAnnexB(source).find((nal) => nalType(nal) === NalType.sps)!;
-    assert.equal(rewriteSpsVui(sps), sps);
+  test('an SPS WebRTC already accepts still loses its video_signal_type, and the DVS 6 form is kept as it is', () => {
+    const colourTags = ['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709'];
+    const source = encode('nob.h264', ['-bf', '0', ...colourTags]);
+    const before = spsFields(source);
+    assert.equal(before.get('max_num_reorder_frames'), '0', 'WebRTC would take this SPS as it is');
+    assert.equal(before.get('video_signal_type_present_flag'), '1');
+    const rewritten = replaceSps(source, rewriteSpsVui);
+    const after = spsFields(rewritten);
+    assert.equal(after.get('video_signal_type_present_flag'), '0');
+    for (const field of ['max_num_reorder_frames', 'max_dec_frame_buffering', 'max_bytes_per_pic_denom'])
+      assert.equal(after.get(field), before.get(field), field);
+    const sps = splitAnnexB(rewritten).find((nal) => nalType(nal) === NalType.sps)!;
+    assert.deepEqual(rewriteSpsVui(sps), sps, 'rewriting the rewritten SPS changes nothing');
+    assert.equal(decodedFrames(rewritten).frames, 25);
   });
 
   test('an SPS without VUI gets a minimal VUI with only the bitstream restriction', () => {

@@ -22,8 +22,11 @@ export async function openGoLive(options: {
   logger: Logger;
   video: StreamVideoParameters;
   watchdog?: Partial<WatchdogTimings>;
+  /** Answer NACKs with RTX (the transport's default); off to see what loss does without it. */
+  retransmit?: boolean;
 }): Promise<OpenGoLive> {
-  const voice = await startVoiceSim(options.sim);
+  // Our transport is held to its own promises too, not only to what Discord accepts.
+  const voice = await startVoiceSim({ profile: 'orb-transport', ...options.sim });
   const gateway = simMainGateway(voice, options.ids.userId);
   const sink = createGoLiveSink({
     token: 'unused-with-an-injected-gateway',
@@ -33,6 +36,7 @@ export async function openGoLive(options: {
     mainGateway: gateway,
     plainWebSocket: true,
     watchdog: options.watchdog,
+    retransmit: options.retransmit,
   });
   const fatal: Error[] = [];
   sink.onFatal((error) => fatal.push(error));

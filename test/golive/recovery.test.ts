@@ -251,7 +251,7 @@ describe('Go Live recovery', () => {
         'only op 19 for the stream we still had: no rejoin (op 4), no new stream (op 18)',
       );
       assert.deepEqual(recoveryReasons(run), []);
-      assert.equal(sink.stats().phase, 'closed');
+      assert.equal(sink.stats().status, 'closed');
     } finally {
       await run.end('kicked');
     }
@@ -295,7 +295,7 @@ describe('Go Live recovery', () => {
         );
         assert.deepEqual(recoveryReasons(run), ['main gateway session was reset']);
         assert.equal(sink.stats().recoveries, 1);
-        assert.equal(sink.stats().phase, 'live');
+        assert.equal(sink.stats().status, 'live');
       }));
   }
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { openRtp, orbTransportExtensionProblem, playoutDelayMs } from '../../sim/discord/voice/rtp-packet.ts';
 import { joinAnnexB, NalType, nalType } from '../../src/worker/golive/h264.ts';
 import type { Datagram } from '../../src/worker/golive/media-udp.ts';
 import {
@@ -103,7 +104,7 @@ describe('H264Packetizer', () => {
       assert.equal(packet.header[1]! & 0x7f, PayloadType.h264);
       assert.equal(packet.header.readUInt32BE(8), 7);
       assert.equal(packet.header.subarray(12).toString('hex'), 'bede0001');
-      assert.equal(packet.body.subarray(0, 4).toString('hex'), '52000000', 'playout-delay element, id 5');
+      assert.equal(packet.body.subarray(0, 4).toString('hex'), '5200000a', 'playout-delay 0-100 ms, id 5');
     }
   });
 
@@ -146,15 +147,19 @@ describe('H264Packetizer', () => {
 });
 
 describe('OpusPacketizer', () => {
-  test('one Opus packet per RTP packet, PT 120, no extension', () => {
+  test('one Opus packet per RTP packet, PT 120, behind the playout-delay extension', () => {
     const packetizer = new OpusPacketizer(99);
     const opus = Buffer.from([0xf8, 0xff, 0xfe]);
     const packet = packetizer.packetize(opus, 20);
-    assert.equal(packet.header.length, 12);
-    assert.equal(packet.header[0], 0x80);
+    assert.equal(packet.header[0], 0x90, 'V=2 with the extension bit');
     assert.equal(packet.header[1], PayloadType.opus);
     assert.equal(packet.header.readUInt32BE(4), rtpTimestamp(packetizer.timestampBase, 20, 48_000));
-    assert.deepEqual(packet.body, opus);
+    assert.equal(packet.header.subarray(12).toString('hex'), 'bede0001');
+    assert.equal(
+      packet.body.toString('hex'),
+      '52000001f8fffe',
+      'playout-delay 0-10 ms, then the Opus packet',
+    );
   });
 });
 
@@ -210,6 +215,18 @@ for (const path of sendPaths) {
         opened.map((_, index) => index + 1),
       );
       assert.deepEqual(depacketize(opened.map((o) => o.plaintext.subarray(4))), nals);
+    });
+
+    test("a receiver reads Discord-video-stream 6's playout delays: video 0-100 ms, audio 0-10 ms", () => {
+      const cipher = new TransportCipher(key, path.native);
+      const received = (packet: RtpPacket) => openRtp(Buffer.concat(cipher.seal(packet)), key);
+      const video = received(packetsOf(new H264Packetizer(2), joinAnnexB([nal(NalType.idr, 3000)]), 0)[0]!);
+      const audio = received(new OpusPacketizer(1).packetize(Buffer.from([1, 2, 3]), 0));
+      assert.deepEqual(playoutDelayMs(video), { min: 0, max: 100 });
+      assert.deepEqual(playoutDelayMs(audio), { min: 0, max: 10 });
+      assert.deepEqual(audio.payload, Buffer.from([1, 2, 3]), 'the Opus packet follows the extension');
+      assert.equal(orbTransportExtensionProblem(video, 'video'), null);
+      assert.equal(orbTransportExtensionProblem(audio, 'audio'), null);
     });
 
     test('refuses a key that is not 32 bytes', () => {

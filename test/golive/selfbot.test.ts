@@ -14,7 +14,7 @@ import { posterPng } from './clip.ts';
 
 test('the selfbot joins, goes live, uploads the preview and leaves cleanly', async () => {
   const discord = await startDiscordSim();
-  const voice = await startVoiceSim();
+  const voice = await startVoiceSim({ profile: 'orb-transport' });
   const removeHandler = discord.gateway.addOpHandler(voice.opHandler);
   const streamer = discord.addUser({ username: 'streamer', token: 'streamer-token-0123456789' });
   const previews: Array<{ path: string; thumbnail: unknown }> = [];

@@ -1,6 +1,8 @@
 // What a watcher saw, measured from the simulator's viewer output: decodable frames, decoded audio,
-// and the A/V offset as a receiver lip-syncs it (RTP → NTP through each SSRC's sender report),
-// comparing each second's flash frame with the beep that starts at the same media time.
+// whether each SSRC's sender reports describe a clock a receiver can use, and the A/V offset as a
+// receiver lip-syncs it (RTP → NTP through each SSRC's sender report), comparing each second's flash
+// frame with the beep that starts at the same media time. Tests assert the behaviour; the figures
+// (offset, report spread) are for bench/golive.ts, since a loaded machine moves them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import type { VoiceSim } from '../../sim/discord/voice/index.ts';
 import { ntpToUnixMs, senderTimeAt } from '../../sim/discord/voice/media-receiver.ts';
@@ -58,20 +60,49 @@ function presentationMs(
   return senderTimeAt(report, rtpTimestamp, clockRate);
 }
 
+/** From one sender report of an SSRC to the next: how far its wall time and its RTP time moved. */
+export interface ReportStep {
+  wallMs: number;
+  /** Forward distance in RTP ticks (RTP time wraps at 2^32). */
+  rtpTicks: number;
+}
+
+/** Each step between consecutive sender reports of `ssrc`; a usable clock only moves forward. */
+export function reportSteps(reports: SenderReports, ssrc: number): ReportStep[] {
+  const own = reports.filter((report) => report.ssrc === ssrc);
+  return own.slice(1).map((report, index) => ({
+    wallMs: ntpToUnixMs(report) - ntpToUnixMs(own[index]!),
+    rtpTicks: (report.rtpTimestamp - own[index]!.rtpTimestamp) | 0,
+  }));
+}
+
 /**
  * How far one SSRC's sender reports stray from a single clock (ms): each report pairs a wall time
  * with an RTP time, and on a steady stream every pair lies on one line of slope 1. A report built
- * from a packet sent early (audio riding along with video) without saying so strays by that much,
- * and a receiver that lip-syncs on it plays that much off.
+ * from a packet sent late, or early (audio riding along with video) without saying so, strays by
+ * that much, and a receiver that lip-syncs on it plays that much off. Null without reports.
  */
-export function reportClockSpreadMs(reports: SenderReports, ssrc: number, clockRate: number): number {
+function reportClockSpreadMs(reports: SenderReports, ssrc: number, clockRate: number): number | null {
   const own = reports.filter((report) => report.ssrc === ssrc);
   const first = own[0];
-  if (!first) return 0;
+  if (!first) return null;
   const offsets = own.map(
     (report) => ntpToUnixMs(report) - senderTimeAt(first, report.rtpTimestamp, clockRate),
   );
   return Math.max(...offsets) - Math.min(...offsets);
+}
+
+/** The report clock spread of the audio and the video SSRC the viewer received (ms). */
+export function reportClockSpreadsMs(
+  viewer: VoiceSim['viewer'],
+  reports: SenderReports,
+): { audio: number | null; video: number | null } {
+  const spread = (ssrc: number | undefined, clockRate: number): number | null =>
+    ssrc === undefined ? null : reportClockSpreadMs(reports, ssrc, clockRate);
+  return {
+    audio: spread(viewer.audioFrames[0]?.ssrc, 48_000),
+    video: spread(viewer.videoFrames[0]?.ssrc, 90_000),
+  };
 }
 
 /**

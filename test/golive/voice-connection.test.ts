@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
-import { generateP256Keypair } from '@snazzah/davey';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { createLogger } from '../../src/logger.ts';
 import {
@@ -128,7 +127,6 @@ function until(connection: VoiceConnection, status: VoiceConnectionStatus): Prom
 }
 
 const log = createLogger({ level: 'silent' });
-const keyPair = generateP256Keypair();
 let server: FakeVoiceServer;
 
 function connect(): VoiceConnection {
@@ -140,7 +138,6 @@ function connect(): VoiceConnection {
     userId: '800000000000000001',
     sessionId: 'voice-session-1',
     daveGroupId: '900000000000000000',
-    keyPair,
     insecure: true,
     log,
   });

@@ -3,7 +3,7 @@
 // hold a message back, or start over at a chosen moment, so every protocol race is reproducible.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { DAVESession } from '@snazzah/davey';
+import { DAVESession, generateP256Keypair, type SigningKeyPair } from '@snazzah/davey';
 import { DaveGroup, type DaveMember } from '../../sim/discord/voice/dave-group.ts';
 import { DivergenceLog } from '../../sim/discord/voice/divergences.ts';
 import { VoiceOp } from '../../sim/discord/voice/voice-opcodes.ts';
@@ -34,10 +34,14 @@ class TestClient implements DaveMember {
   readonly #group: DaveGroup;
   readonly #recognized = new Set<string>();
 
-  constructor(userId: string, group: DaveGroup) {
+  /** Signs every session with this key pair (null: a fresh one each time, as davey makes it). */
+  readonly #keyPair: SigningKeyPair | null;
+
+  constructor(userId: string, group: DaveGroup, keyPair: SigningKeyPair | null = null) {
     this.userId = userId;
     this.#group = group;
-    this.session = new DAVESession(1, userId, CHANNEL);
+    this.#keyPair = keyPair;
+    this.session = new DAVESession(1, userId, CHANNEL, keyPair);
     this.#recognized.add(userId);
   }
 
@@ -54,7 +58,7 @@ class TestClient implements DaveMember {
 
   /** Re-initialises and announces a new key package (op 24 epoch 1, op 31, or a new connection). */
   startOver(): void {
-    this.session.reinit(1, this.userId, CHANNEL);
+    this.session.reinit(1, this.userId, CHANNEL, this.#keyPair);
     void this.#group.onKeyPackage(this.userId, this.session.getSerializedKeyPackage());
   }
 
@@ -113,7 +117,6 @@ class TestClient implements DaveMember {
     }
     if (op !== VoiceOp.DaveAnnounceCommitTransition && op !== VoiceOp.DaveWelcome) return;
     const transitionId = payload.readUInt16BE(0);
-    const wasReady = this.session.ready;
     try {
       if (op === VoiceOp.DaveWelcome) {
         const before = this.beforeWelcome;
@@ -126,7 +129,7 @@ class TestClient implements DaveMember {
         this.session.processWelcome(payload.subarray(2));
       } else this.session.processCommit(payload.subarray(2));
     } catch {
-      if (op === VoiceOp.DaveAnnounceCommitTransition && !wasReady) return; // as the worker does
+      // Any failure is answered at once, joining or not, as the worker does (protocol.md §6.4).
       this.#group.onInvalidCommitWelcome(this.userId, transitionId);
       this.startOver();
       return;
@@ -157,13 +160,17 @@ describe('simulator DAVE group', () => {
   afterEach(() => opened?.close());
 
   /** A new group, and clients 1001 (a) and 1002 (b), set up by `setUp` and then joined. */
-  async function start(setUp: (a: TestClient, b: TestClient) => void = () => {}) {
-    const log = new DivergenceLog();
+  async function start(
+    setUp: (a: TestClient, b: TestClient) => void = () => {},
+    options: { log?: DivergenceLog; keyPairOfB?: SigningKeyPair } = {},
+  ) {
+    const log = options.log ?? new DivergenceLog();
     const created = await DaveGroup.create(CHANNEL, log, 'test', 'first', WAITS);
     opened = created;
-    const client = (id: string) => new TestClient(id, created);
+    const client = (id: string, keyPair: SigningKeyPair | null = null) =>
+      new TestClient(id, created, keyPair);
     const a = client('1001');
-    const b = client('1002');
+    const b = client('1002', options.keyPairOfB ?? null);
     setUp(a, b);
     a.join();
     b.join();
@@ -279,5 +286,65 @@ describe('simulator DAVE group', () => {
     group.onInvalidCommitWelcome('1002', 999);
     assert.equal(log.list.length, 1);
     assert.match(log.list[0]!, /^test:dave-op31: .*999/);
+  });
+
+  test('a joiner that cannot process a commit answers op 31 and is added from its next key package', async () => {
+    const log = new DivergenceLog();
+    const group = await DaveGroup.create(CHANNEL, log, 'test', 'first', WAITS);
+    opened = group;
+    const a = new TestClient('1001', group);
+    a.join(); // alone: pending until someone else comes
+    await pause(20);
+    group.sendBrokenCommit();
+    await pause(WAITS.readyWaitMs * 2); // the op 31 it owes would be recorded as missing by now
+    assert.deepEqual(log.list, []);
+    const b = new TestClient('1002', group);
+    b.join();
+    await waitFor('a and b in one group', () => inOneGroup(a, b));
+    assert.deepEqual(log.list, []);
+  });
+
+  test('op 31 for a welcome broken on purpose re-adds the joiner and is not recorded', async () => {
+    const { group, log, a, b } = await start((a) => {
+      a.holdCommits = true;
+    });
+    group.breakNextWelcome();
+    await waitFor('a committed the Add of b', () => a.heldCommits.length === 1);
+    a.releaseCommits();
+    await waitFor(
+      'a and b in one group, b added twice',
+      () => inOneGroup(a, b) && (a.session.epoch ?? 0n) >= 2n,
+    );
+    assert.deepEqual(log.list, []);
+  });
+
+  test('a key package with another member’s signature key is recorded and never added', async () => {
+    const shared = generateP256Keypair();
+    const { log, client, a, b } = await start(() => {}, { keyPairOfB: shared });
+    await waitFor('a and b in one group', () => inOneGroup(a, b));
+    const impostor = client('1003', shared);
+    impostor.join();
+    await waitFor('the collision recorded', () => log.list.length > 0);
+    assert.match(
+      log.list[0]!,
+      /^test:dave-signature-key: op 26 from 1003 carries the signature key of 1002's leaf/,
+    );
+    await pause(WAITS.commitWaitMs);
+    assert.equal(impostor.session.ready, false, 'never added');
+  });
+
+  test('a member that starts over with its own signing key is recorded under the orb-transport profile only', async () => {
+    for (const profile of ['discord', 'orb-transport'] as const) {
+      const { log, a, b } = await start(() => {}, {
+        log: new DivergenceLog(profile),
+        keyPairOfB: generateP256Keypair(),
+      });
+      await waitFor('a and b in one group', () => inOneGroup(a, b));
+      b.startOver(); // e.g. after op 31: the new leaf has the key of the stale one, which Discord takes
+      await waitFor('b added again', () => inOneGroup(a, b) && (b.session.epoch ?? 0n) >= 2n);
+      const reuse = log.list.filter((line) => line.includes('dave-signature-key-reuse'));
+      assert.equal(reuse.length, profile === 'orb-transport' ? 1 : 0, profile);
+      opened?.close();
+    }
   });
 });

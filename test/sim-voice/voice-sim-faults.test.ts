@@ -10,7 +10,7 @@ describe('voice simulator: faults and strictness', () => {
   let clients: VoiceTestClient[];
   beforeEach(async () => {
     clients = [];
-    sim = await startVoiceSim({ heartbeatIntervalMs: 1000, moveGraceMs: 300 });
+    sim = await startVoiceSim({ profile: 'orb-transport', heartbeatIntervalMs: 1000, moveGraceMs: 300 });
   });
   afterEach(async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -165,7 +165,7 @@ describe('voice simulator: faults and strictness', () => {
 
   test('when the viewer wins the group creation, the client joins through op 30 and its frames decrypt', async () => {
     await sim.stop();
-    sim = await startVoiceSim({ heartbeatIntervalMs: 1000, committer: 'viewer' });
+    sim = await startVoiceSim({ profile: 'orb-transport', heartbeatIntervalMs: 1000, committer: 'viewer' });
     const live = await goLive(sim, (client) => clients.push(client));
     assert.ok(live.stream.binaryOps.includes(30), 'the client got a welcome');
     assert.ok(!live.stream.binaryOps.includes(29), 'and no commit announcement for its own join');

@@ -11,6 +11,9 @@ import { splitAnnexB } from '../../sim/discord/voice/h264-stream-checks.ts';
 import type { VoiceSim } from '../../sim/discord/voice/index.ts';
 
 export const VIDEO: MediaType = 1;
+/** The one-byte-form playout-delay words our transport sends (protocol.md §4.3): 0-10 ms, 0-100 ms. */
+const AUDIO_PLAYOUT_DELAY = Buffer.from([0x52, 0, 0, 1]);
+const VIDEO_PLAYOUT_DELAY = Buffer.from([0x52, 0, 0, 10]);
 
 /** Waits until `check` returns something truthy, polling; fails after `ms`. */
 export async function waitFor<T>(
@@ -214,7 +217,7 @@ export class VoiceTestClient {
   }
 
   sendClearOpus(frame: Buffer, timestamp: number): void {
-    this.#sendRtp(this.ready!.ssrc, 120, timestamp, true, null, frame);
+    this.#sendRtp(this.ready!.ssrc, 120, timestamp, true, AUDIO_PLAYOUT_DELAY, frame);
   }
 
   /** Brief 1.4 "To stop" on the stream connection: speaking 0 and op 12 with no active stream. */
@@ -226,7 +229,7 @@ export class VoiceTestClient {
 
   sendOpus(frame: Buffer, timestamp: number): void {
     const payload = this.dave?.ready && !this.downgraded ? this.dave.encryptOpus(frame) : frame;
-    this.#sendRtp(this.ready!.ssrc, 120, timestamp, true, null, payload);
+    this.#sendRtp(this.ready!.ssrc, 120, timestamp, true, AUDIO_PLAYOUT_DELAY, payload);
   }
 
   /** Sends one H.264 access unit as FU-A / single NAL packets with the playout-delay extension. */
@@ -246,14 +249,13 @@ export class VoiceTestClient {
         packets.push(Buffer.concat([Buffer.from([(header & 0xe0) | 28, fu]), chunk]));
       }
     }
-    const extension = Buffer.from([0x52, 0, 0, 0]);
     packets.forEach((payload, i) => {
       this.#sendRtp(
         this.ready!.streams[0]!.ssrc,
         101,
         timestamp,
         i === packets.length - 1,
-        extension,
+        VIDEO_PLAYOUT_DELAY,
         payload,
       );
     });

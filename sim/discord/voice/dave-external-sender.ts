@@ -35,6 +35,8 @@ export interface CheckedKeyPackage {
   readonly keyPackage: KeyPackage;
   /** KeyPackageRef, to tell which welcome secret belongs to whom. */
   readonly ref: Buffer;
+  /** The leaf's signature public key (hex): it must be unique among the group's members. */
+  readonly signatureKey: string;
 }
 
 export interface SignedProposal {
@@ -120,7 +122,11 @@ export class DaveExternalSender {
     if (!(await verifyKeyPackage(keyPackage, this.#cs.signature))) {
       throw new DaveProtocolError('KeyPackage signature does not verify');
     }
-    return { keyPackage, ref: Buffer.from(await makeKeyPackageRef(keyPackage, this.#cs.hash)) };
+    return {
+      keyPackage,
+      ref: Buffer.from(await makeKeyPackageRef(keyPackage, this.#cs.hash)),
+      signatureKey: Buffer.from(keyPackage.leafNode.signaturePublicKey).toString('hex'),
+    };
   }
 
   signAdd(keyPackage: KeyPackage, epoch: bigint): Promise<SignedProposal> {

@@ -43,6 +43,12 @@ interface CachedKeyPackage {
   readonly generation: number;
 }
 
+/** A commit or welcome made unprocessable on purpose: each remote recipient owes an op 31 for it. */
+interface BrokenTransition {
+  readonly owing: Set<string>;
+  readonly timer: NodeJS.Timeout;
+}
+
 interface PendingProposal {
   readonly kind: 'add' | 'remove';
   readonly userId: string;
@@ -87,6 +93,11 @@ function undecodable(what: string, error: unknown): string {
     : `${what} could not be decoded: ${(error as Error).message}`;
 }
 
+/** An op 29/30 body for `transitionId` that no MLS client can process. */
+function unprocessable(transitionId: number): Buffer {
+  return Buffer.concat([u16be(transitionId), Buffer.from([0, 1, 0, 1]), Buffer.alloc(60, 0xa5)]);
+}
+
 const DEFAULT_WAITS: DaveGroupWaits = { commitWaitMs: 5000, readyWaitMs: 10_000 };
 const DAVE_PROTOCOL_VERSION = 1;
 /** Transitions remembered for late op 23/op 31 (ids are u16, so this is far from wrapping). */
@@ -108,6 +119,8 @@ export class DaveGroup {
   readonly #memberGenerations = new Map<string, number>();
   /** Leaf index → user id (null = blank leaf), as the members' ratchet trees have it. */
   #leaves: (string | null)[] = [];
+  /** The signature key (hex) in each user's leaf; a user has one leaf at most, a stale one included. */
+  readonly #leafKeys = new Map<string, string>();
   #epoch = 0n;
   #established = false;
   #round: Round | null = null;
@@ -118,10 +131,12 @@ export class DaveGroup {
   #closed = false;
   /** Executed (or announced) downgrade to protocol version 0: media goes out unwrapped. */
   #downgraded = false;
-  /** Transitions whose op 29 carried a deliberately broken commit: the client must answer op 31. */
-  readonly #brokenCommits = new Map<number, NodeJS.Timeout>();
+  /** Transitions whose op 29 or op 30 was broken on purpose, by id. */
+  readonly #brokenTransitions = new Map<number, BrokenTransition>();
   /** Fault injection: the next key package from a client is dropped, so that client never joins. */
   #loseNextKeyPackage = false;
+  /** Fault injection: the next welcome to a client is garbage, so its join fails. */
+  #breakNextWelcome = false;
 
   private constructor(
     channelId: string,
@@ -218,6 +233,20 @@ export class DaveGroup {
     }
     // A later op 26 or op 31 made this one stale while it was being checked.
     if (this.#closed || this.#generations.get(userId) !== generation) return;
+    const holder = this.#signatureKeyHolder(checked);
+    if (holder === userId) {
+      this.#log.record(
+        `${this.#label}:dave-signature-key-reuse`,
+        `op 26 from ${userId} reuses the signature key of its own leaf in the group; our transport makes a fresh key pair per DAVE session (protocol.md §6.2)`,
+      );
+    } else if (holder !== null) {
+      // Two members with one signature key: MLS refuses the Add (RFC 9420 §7.3), so the user never joins.
+      this.#log.record(
+        `${this.#label}:dave-signature-key`,
+        `op 26 from ${userId} carries the signature key of ${holder}'s leaf; signature keys must be unique among members`,
+      );
+      return;
+    }
     this.#keyPackages.set(userId, { checked, generation });
     this.#pump();
   }
@@ -248,10 +277,10 @@ export class DaveGroup {
 
   onReadyForTransition(userId: string, transitionId: unknown): void {
     const transition = typeof transitionId === 'number' ? this.#transitions.get(transitionId) : undefined;
-    if (typeof transitionId === 'number' && this.#brokenCommits.has(transitionId)) {
+    if (typeof transitionId === 'number' && this.#brokenTransitions.get(transitionId)?.owing.has(userId)) {
       this.#log.record(
         `${this.#label}:dave-broken-commit`,
-        `${userId} confirmed (op 23) a commit that cannot be valid; want op 31 (brief 6.3)`,
+        `${userId} confirmed (op 23) a commit or welcome that cannot be valid; want op 31 (brief 6.3)`,
       );
       return;
     }
@@ -280,10 +309,12 @@ export class DaveGroup {
    * current state, or one it never got or already confirmed, it is recorded.
    */
   onInvalidCommitWelcome(userId: string, transitionId: unknown): void {
-    const broken = typeof transitionId === 'number' ? this.#brokenCommits.get(transitionId) : undefined;
-    if (broken) {
-      clearTimeout(broken);
-      this.#brokenCommits.delete(transitionId as number);
+    const broken = typeof transitionId === 'number' ? this.#brokenTransitions.get(transitionId) : undefined;
+    if (broken?.owing.delete(userId)) {
+      if (broken.owing.size === 0) {
+        clearTimeout(broken.timer);
+        this.#brokenTransitions.delete(transitionId as number);
+      }
     } else {
       const problem = this.#invalidCommitWelcomeProblem(userId, transitionId);
       if (problem) this.#log.record(`${this.#label}:dave-op31`, problem);
@@ -317,33 +348,57 @@ export class DaveGroup {
     this.#loseNextKeyPackage = true;
   }
 
-  /** Announces a commit that no member can process (op 29): the client must answer op 31 and re-initialise. */
+  /**
+   * Announces a commit that nobody can process (op 29) to every client connected to the group, in
+   * it or still joining: each must answer op 31 and re-initialise (protocol.md §6.4).
+   */
   sendBrokenCommit(): void {
     const transitionId = this.#nextTransitionId();
-    const garbage = Buffer.concat([u16be(transitionId), Buffer.from([0, 1, 0, 1]), Buffer.alloc(60, 0xa5)]);
-    this.#brokenCommits.set(
+    const remote = [...this.#members.values()].filter((member) => member.remote);
+    this.#expectInvalid(
       transitionId,
-      setTimeout(() => {
-        if (!this.#brokenCommits.delete(transitionId)) return;
-        this.#log.record(
-          `${this.#label}:dave-broken-commit`,
-          `no op 31 within ${this.#waits.readyWaitMs} ms for the invalid commit of transition ${transitionId}`,
-        );
-      }, this.#waits.readyWaitMs).unref(),
+      remote.map((member) => member.userId),
     );
-    for (const id of this.members()) {
-      const member = this.#members.get(id);
-      if (member?.remote) member.sendBinary(VoiceOp.DaveAnnounceCommitTransition, garbage);
-    }
+    for (const member of remote)
+      member.sendBinary(VoiceOp.DaveAnnounceCommitTransition, unprocessable(transitionId));
+  }
+
+  /** The next op 30 to a client carries a welcome nobody can process: its join fails and it must answer op 31. */
+  breakNextWelcome(): void {
+    this.#breakNextWelcome = true;
   }
 
   close(): void {
     this.#closed = true;
-    for (const timer of this.#brokenCommits.values()) clearTimeout(timer);
+    for (const broken of this.#brokenTransitions.values()) clearTimeout(broken.timer);
     if (this.#round) clearTimeout(this.#round.timer);
     for (const transition of this.#transitions.values()) if (transition.timer) clearTimeout(transition.timer);
     this.#round = null;
     this.#transitions.clear();
+  }
+
+  /** Registers a broken transition: each of `owing` must answer op 31 in time, or it is recorded. */
+  #expectInvalid(transitionId: number, owing: string[]): void {
+    const timer = setTimeout(() => {
+      const broken = this.#brokenTransitions.get(transitionId);
+      if (!broken) return;
+      this.#brokenTransitions.delete(transitionId);
+      this.#log.record(
+        `${this.#label}:dave-broken-commit`,
+        `no op 31 from ${[...broken.owing].join(', ')} within ${this.#waits.readyWaitMs} ms for the invalid commit or welcome of transition ${transitionId}`,
+      );
+    }, this.#waits.readyWaitMs).unref();
+    this.#brokenTransitions.set(transitionId, { owing: new Set(owing), timer });
+  }
+
+  /**
+   * Whose leaf already carries this key package's signature key, or null. Its own stale leaf is no
+   * conflict for Discord: the commit that adds the new leaf removes the old one, and libdave, Discord's
+   * own DAVE library, signs every session with one persisted key pair when given an auth session id.
+   */
+  #signatureKeyHolder(checked: CheckedKeyPackage): string | null {
+    for (const [holder, leafKey] of this.#leafKeys) if (leafKey === checked.signatureKey) return holder;
+    return null;
   }
 
   #invalidCommitWelcomeProblem(userId: string, transitionId: unknown): string | null {
@@ -585,13 +640,17 @@ export class DaveGroup {
       const own = [...round.proposals.values()].find((p) => p.userId === committer)?.keyPackage;
       this.#leaves = [committer];
       this.#memberGenerations.set(committer, round.recipientGenerations.get(committer) ?? 0);
-      if (own) this.#consumeKeyPackage(committer, own);
+      if (own) {
+        this.#leafKeys.set(committer, own.checked.signatureKey);
+        this.#consumeKeyPackage(committer, own);
+      }
     }
     // RFC 9420 12.3: removes first, then adds fill the leftmost blank leaf.
     for (const p of applied) {
       if (p.kind !== 'remove' || p.leaf === undefined) continue;
       this.#leaves[p.leaf] = null;
       this.#memberGenerations.delete(p.userId);
+      this.#leafKeys.delete(p.userId);
     }
     for (const { userId, keyPackage } of adds) {
       const blank = this.#leaves.indexOf(null);
@@ -599,6 +658,7 @@ export class DaveGroup {
       else this.#leaves.push(userId);
       if (keyPackage) {
         this.#memberGenerations.set(userId, keyPackage.generation);
+        this.#leafKeys.set(userId, keyPackage.checked.signatureKey);
         this.#consumeKeyPackage(userId, keyPackage);
       }
     }
@@ -622,9 +682,16 @@ export class DaveGroup {
         );
     }
     for (const id of welcomed) {
-      this.#members
-        .get(id)
-        ?.sendBinary(VoiceOp.DaveWelcome, Buffer.concat([u16be(transitionId), parsed.welcome!]));
+      const member = this.#members.get(id);
+      const broken = this.#breakNextWelcome && member?.remote === true;
+      if (broken) {
+        this.#breakNextWelcome = false;
+        this.#expectInvalid(transitionId, [id]);
+      }
+      member?.sendBinary(
+        VoiceOp.DaveWelcome,
+        broken ? unprocessable(transitionId) : Buffer.concat([u16be(transitionId), parsed.welcome!]),
+      );
     }
     for (const id of [...committed, ...welcomed]) {
       if (this.#members.get(id)?.remote === false) this.#readySince.set(id, Date.now());
@@ -711,6 +778,7 @@ export class DaveGroup {
     this.#established = false;
     this.#epoch = 0n;
     this.#leaves = [];
+    this.#leafKeys.clear();
     this.#memberGenerations.clear();
     this.#readySince.clear();
     for (const member of this.#members.values()) {

@@ -37,11 +37,16 @@ export class H264Depacketizer {
       packet.timestamp !== this.#timestamp &&
       this.#parts.length + (this.#fragment ? 1 : 0) > 0
     ) {
-      this.#onProblem(
-        'video-marker',
-        'a new RTP timestamp began before the marker bit closed the previous access unit',
-      );
+      // After a gap the marker packet may simply have been lost: not the sender's fault.
+      const gap = !this.#complete;
+      if (!gap)
+        this.#onProblem(
+          'video-marker',
+          'a new RTP timestamp began before the marker bit closed the previous access unit',
+        );
       this.#reset();
+      // Nobody can tell whether this frame's first packets were lost along with that marker.
+      if (gap) this.#complete = false;
     }
     this.#timestamp = packet.timestamp;
     this.#take(packet.payload);

@@ -2,6 +2,7 @@
 //
 // Usage:
 //   const voice = await startVoiceSim({
+//     profile: 'orb-transport',                                 // our transport's own promises too (profile.ts)
 //     outputDir: '/tmp/run1',
 //     mainGatewayDispatchesVoiceState: true,                   // with sim/discord/gateway
 //     gatewayClients: (userId) => gateway.clients({ userId }),  // follows main-gateway reconnects
@@ -17,32 +18,45 @@
 //   frame.outputPosition                    // video: index in video.h264; audio: first sample in audio.ogg
 //   voice.viewer.files                      // video.h264 (Annex B), audio.ogg (Ogg Opus), video-transport-only.h264
 //   voice.faults.closeConnection('stream', 4015); voice.faults.dropUdp(2000); voice.faults.refuseUdp(2000);
+//   voice.faults.network({ uplink: { lossPercent: 2, burstLength: 1, delayMs: 20, seed: 7 } }, 'stream');
+//   voice.sessions('stream')[0].receiver.videoFeedback  // NACKs sent, RTX recovered, keyframe waits
 //   await voice.faults.moveServer('stream');
 //   voice.faults.deleteStream(userId); voice.faults.kick(userId);
 //   voice.faults.viewerLeavesStreams(); voice.faults.viewerJoinsStreams();  // DAVE reset, then Add + commit
 //   voice.faults.daveDowngrade('stream'); voice.faults.daveUpgrade('stream'); voice.faults.daveBrokenCommit('stream');
 //   voice.faults.daveLoseNextKeyPackage('stream'); voice.faults.invalidateMainSession(userId);  // 4014 on both
-//   assert.deepEqual(voice.divergences, []);  // every deviation from the protocol brief, one line per kind
+//   assert.deepEqual(voice.divergences, []);  // every deviation the profile checks, one line per kind
 //   await voice.stop();
 //
-// Endpoints are `127.0.0.1:<port>` like Discord's `host:port`, but the simulator has no TLS: a client
-// pointed at it must connect with `ws://` where Discord needs `wss://`. Everything binds 127.0.0.1.
+// Endpoints are `127.0.0.1:<port>` like Discord's `host:port`. Without `tls` a client pointed at it
+// must connect with `ws://` where Discord needs `wss://`; with `tls: true` the voice gateways speak
+// wss:// with a fresh self-signed certificate (`voice.certificate`) the client must trust. Everything
+// binds 127.0.0.1.
 //
-// Strictness: the simulator checks what the brief (shared/research/golive-protocol.md) says, section 9
+// Strictness: under the default profile `discord`, what Discord's voice servers accept (the official
+// @discordjs/voice client passes it, npm run conformance); under `orb-transport`, also the choices our
+// own transport makes, listed in one place (profile.ts). Between them they check protocol.md, §9
 // first: IDENTIFY server_id/user_id/session_id/token (wrong ones are refused with 4011/4004/4006),
 // video/streams/max_dave_protocol_version (no DAVE → 4017), heartbeats and seq_ack (incl. binary seq),
 // IP discovery before SELECT_PROTOCOL with the discovered address and one UDP socket per connection,
 // mode aead_aes256_gcm_rtpsize, opus/H264 codecs, op 12 "off" then active with the real size, SPEAKING 2
 // before audio (and again after RESUMED), UDP keepalives on main voice, the transport nonce per
 // connection, payload types, SSRCs, RTP sequence, marker bits, timestamps only moving forward, the
-// playout-delay header extension, 1200-byte FU-A chunks, H.264 (no AUD, SPS/PPS before IDR, an IDR at
-// least every 2 s, SPS VUI that WebRTC would not rewrite, size matching op 12), RTCP SRs (present, NTP
-// and RTP times coherent), the DAVE key package / commit / welcome / op 23 / op 31 flow, DAVE frame
+// header extensions (well-formed; DVS 6's playout delays under orb-transport), 1200-byte FU-A chunks,
+// H.264 (no AUD, SPS/PPS before IDR, an IDR at least every 2 s, SPS VUI that WebRTC would not rewrite,
+// size matching op 12), RTCP SRs (present, NTP and RTP times coherent), the DAVE key package
+// (signature keys unique among members) / commit / welcome / op 23 / op 31 flow, DAVE frame
 // format, clear media while DAVE is active, media on main voice, media while paused or after op 19,
 // the stop sequence (speaking 0 and op 12 off before op 19), op 19 before leaving voice, leaving the
 // old server after a move. Each lands in `divergences` as `<voice|stream|gateway>:<kind>: <detail>`.
 //
-// Deliberate choices where the brief is silent: the SFU's media-time windows allow packets in flight
+// Loss recovery (protocol.md §4.8): the SFU puts video back in sequence order, NACKs gaps, re-NACKs
+// after a round trip (up to 10 times), gives a gap up at its 250 ms playout deadline and sends PLIs
+// while the picture is broken, as libwebrtc receivers do. RTX must carry the advertised RTX PT on
+// the RTX SSRC and repeat a packet actually sent (OSN, timestamp, marker, payload). Under a network
+// model with impairments, gaps, repeats and disorder in nonces and sequence numbers are the network's.
+//
+// Deliberate choices where protocol.md is silent: the SFU's media-time windows allow packets in flight
 // (300 ms around pause/stop, 500 ms around DAVE transitions and RESUMED); the viewer sits in the voice
 // channel too, so main voice forms a real DAVE group; whose commit wins is `committer`.
 import type { GatewayClientHandle, GatewayOpHandler } from '../gateway-hooks.ts';
@@ -50,16 +64,25 @@ import type { CommitterPolicy } from './dave-group.ts';
 import { DivergenceLog } from './divergences.ts';
 import type { SenderReportRecord } from './media-receiver.ts';
 import type { ConnectionKind } from './media-session.ts';
+import type { NetworkConditions } from './network-model.ts';
+import type { SimProfile } from './profile.ts';
 import { VoiceSimulator } from './simulator.ts';
+import { selfSignedCertificate } from './tls-certificate.ts';
 import { Viewer } from './viewer.ts';
 import type { VoiceServer } from './voice-server.ts';
 import type { VoiceSession } from './voice-session.ts';
 
 export type { ConnectionKind } from './media-session.ts';
+export type { NetworkConditions } from './network-model.ts';
+export type { SimProfile } from './profile.ts';
 export type { ReceivedFrame, Viewer, ViewerOutputFiles } from './viewer.ts';
 export type { VoiceSession } from './voice-session.ts';
 
 export interface VoiceSimOptions {
+  /** What clients are held to (default 'discord': what Discord accepts; see profile.ts). */
+  profile?: SimProfile;
+  /** Serve the voice gateways as wss:// with a fresh self-signed certificate (default false: ws://). */
+  tls?: boolean;
   /** Where the viewer writes video.h264, audio.ogg and video-transport-only.h264; no files when omitted. */
   outputDir?: string;
   /** HELLO heartbeat_interval (default 13 750 ms). */
@@ -72,9 +95,9 @@ export interface VoiceSimOptions {
   viewerInVoiceChannel?: boolean;
   /** STREAM_CREATE carries rtc_channel_id (default true; false makes clients use rtc_server_id − 1). */
   includeRtcChannelId?: boolean;
-  /** Dispatch STREAM_SERVER_UPDATE before STREAM_CREATE (default false; the brief allows both). */
+  /** Dispatch STREAM_SERVER_UPDATE before STREAM_CREATE (default false; clients must take either order, protocol.md §1.4). */
   streamServerUpdateFirst?: boolean;
-  /** Send op 25 before SESSION_DESCRIPTION (default false; brief 10.2 says clients must buffer it). */
+  /** Send op 25 before SESSION_DESCRIPTION (default false; protocol.md §10.2 says clients must buffer it). */
   externalSenderBeforeSessionDescription?: boolean;
   /** Whose commit wins when the client and the viewer both commit (default 'client'). */
   committer?: CommitterPolicy;
@@ -100,6 +123,11 @@ export interface VoiceSimFaults {
   dropUdp(ms: number, kind?: ConnectionKind): void;
   /** The UDP port closes for `ms` (ICMP port unreachable), then reopens on the same number. */
   refuseUdp(ms: number, kind?: ConnectionKind): void;
+  /**
+   * Loss, bursts, reordering, duplication, delay and jitter on the media path of the current
+   * servers of `kind` (both when omitted), per direction, from a seeded generator.
+   */
+  network(network: { uplink?: NetworkConditions; downlink?: NetworkConditions }, kind?: ConnectionKind): void;
   moveServer(kind: ConnectionKind, closeOldWith?: number): Promise<VoiceServer>;
   deleteStream(userId: string, options?: { reason?: string; unavailable?: boolean }): void;
   restoreStream(userId: string, streamKey: string): void;
@@ -120,8 +148,10 @@ export interface VoiceSim {
   readonly opHandler: GatewayOpHandler;
   readonly viewer: Viewer;
   readonly faults: VoiceSimFaults;
-  /** Live list of divergences from the brief, one line per kind. */
+  /** Live list of divergences the profile checks, one line per kind. */
   readonly divergences: string[];
+  /** With `tls`: the voice gateways' certificate (PEM), for the client's trusted CAs; else null. */
+  readonly certificate: string | null;
   divergenceCounts(): Record<string, number>;
   /** Identified voice sessions (connected or waiting for a RESUME). */
   sessions(kind?: ConnectionKind): VoiceSession[];
@@ -130,7 +160,7 @@ export interface VoiceSim {
   senderReports(): SenderReportRecord[];
   /**
    * The sender's wall-clock time (ms since the epoch) of an RTP timestamp on `ssrc`, from the latest
-   * RTCP sender report for that SSRC (brief 4.7); null before the first report. Applied to an audio
+   * RTCP sender report for that SSRC (protocol.md §4.7); null before the first report. Applied to an audio
    * and a video frame that should coincide, the difference is the A/V offset the sender produced.
    */
   senderTimeMs(ssrc: number, rtpTimestamp: number): number | null;
@@ -142,7 +172,8 @@ export interface VoiceSim {
 }
 
 export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<VoiceSim> {
-  const log = new DivergenceLog();
+  const log = new DivergenceLog(options.profile ?? 'discord');
+  const tls = options.tls ? selfSignedCertificate('orb voice simulator') : null;
   const viewer = new Viewer(options.outputDir ?? null, log);
   const simulator = new VoiceSimulator(
     log,
@@ -152,6 +183,7 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
       requireDave: options.requireDave ?? true,
       externalSenderBeforeSessionDescription: options.externalSenderBeforeSessionDescription ?? false,
       resumeWindowMs: options.resumeWindowMs ?? 30_000,
+      tls,
     },
     {
       viewerUserId: options.viewerUserId ?? '900000000000000001',
@@ -173,6 +205,7 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
       closeConnection: (kind, code, reason) => simulator.closeConnection(kind, code, reason),
       dropUdp: (ms, kind) => simulator.dropUdp(ms, kind),
       refuseUdp: (ms, kind) => simulator.refuseUdp(ms, kind),
+      network: (network, kind) => simulator.setNetwork(network, kind),
       moveServer: (kind, closeOldWith) => simulator.moveServer(kind, closeOldWith),
       deleteStream: (userId, deleteOptions) => simulator.deleteStream(userId, deleteOptions),
       restoreStream: (userId, streamKey) => simulator.restoreStream(userId, streamKey),
@@ -186,6 +219,7 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
       invalidateMainSession: (userId) => simulator.invalidateMainSession(userId),
     },
     divergences: log.list,
+    certificate: tls?.cert ?? null,
     divergenceCounts: () => log.counts(),
     sessions: (kind) => simulator.sessions(kind),
     connectedSessions: () => simulator.sessions().filter((session) => session.connected),

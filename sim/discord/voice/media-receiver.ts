@@ -1,23 +1,25 @@
 // The UDP side of one voice connection as the SFU sees it (brief 3, 4, 5): decrypt each datagram
 // with the connection's key, check nonce, SSRC, payload type, sequence and header extension, and hand
 // audio frames and rebuilt video access units to the viewer.
+import { containsIdr } from './decode-chain.ts';
 import type { DivergenceLog } from './divergences.ts';
 import { type AccessUnit, H264Depacketizer } from './h264-depacketizer.ts';
-import { splitAnnexB } from './h264-stream-checks.ts';
 import {
+  extensionElements,
   isRtcp,
   MediaPacketError,
   openRtcpSenderReport,
   openRtp,
+  orbTransportExtensionProblem,
   type RtcpSenderReport,
   type RtpPacket,
-  videoExtensionProblem,
 } from './rtp-packet.ts';
 import type { StreamPause } from './stream-pause.ts';
+import { VideoFeedback, type VideoFeedbackConnection } from './video-feedback.ts';
 import type { FrameSource, Viewer } from './viewer.ts';
 
 /** What the receiver needs from the connection it belongs to (read on every packet). */
-export interface ReceiverConnection {
+export interface ReceiverConnection extends VideoFeedbackConnection {
   readonly label: string;
   readonly kind: 'voice' | 'stream';
   readonly senderId: string;
@@ -25,8 +27,8 @@ export interface ReceiverConnection {
   /** Null until SESSION_DESCRIPTION handed out the key. */
   readonly secretKey: Buffer | null;
   readonly payloadTypes: { readonly opus: number; readonly h264: number; readonly rtx: number | null };
-  /** Why audio may not flow now (no op 5 speaking 2, or none since RESUMED), or null. */
-  audioRefusal(now: number): string | null;
+  /** Why audio may not flow now (no op 5 speaking, or none since RESUMED), as a divergence, or null. */
+  audioRefusal(now: number): { kind: string; detail: string } | null;
   readonly videoActive: boolean;
   /** When the stream was deleted, or null. */
   readonly streamEndedAt: number | null;
@@ -76,12 +78,19 @@ export class MediaReceiver {
   readonly #reportFlow = new Map<number, { lastPacketAt: number; mediaMsSinceReport: number }>();
   readonly #lastFrameTimestamp = new Map<number, number>();
   #lastIdrTimestamp: number | null = null;
+  /** The RTP timestamp of a video frame whose marker packet has not been delivered yet. */
+  #openFrameTimestamp: number | null = null;
+  /** Loss recovery: NACKs, RTX and keyframe requests for the video (protocol.md §4.8). */
+  readonly videoFeedback: VideoFeedback;
 
   constructor(connection: ReceiverConnection, log: DivergenceLog, viewer: Viewer) {
     this.#connection = connection;
     this.#log = log;
     this.#viewer = viewer;
     this.#depacketizer = new H264Depacketizer((kind, detail) => this.#record(kind, detail));
+    this.videoFeedback = new VideoFeedback(connection, log, connection.label, (packet) =>
+      this.#onOrderedVideo(packet),
+    );
   }
 
   receive(datagram: Buffer): void {
@@ -108,7 +117,7 @@ export class MediaReceiver {
 
   #checkNonce(nonce: number): void {
     // Brief 5.1: one counter per connection, shared by audio, video and RTCP, never reused.
-    if (nonce <= this.#lastNonce) {
+    if (nonce <= this.#lastNonce && !this.#connection.networkImpaired) {
       this.#record('nonce', `transport nonce ${nonce} does not increase (previous ${this.#lastNonce})`);
     }
     this.#lastNonce = Math.max(this.#lastNonce, nonce);
@@ -193,7 +202,9 @@ export class MediaReceiver {
       );
     }
     const previous = this.#lastSequence.get(packet.ssrc);
-    if (previous !== undefined && packet.sequence !== ((previous + 1) & 0xffff)) {
+    // Video gaps are judged once recovery is over (video-feedback.ts): RTX may still fill them.
+    const gapsJudgedLater = connection.networkImpaired || packet.ssrc === connection.ssrcs.video;
+    if (previous !== undefined && packet.sequence !== ((previous + 1) & 0xffff) && !gapsJudgedLater) {
       this.#record(
         'rtp-sequence',
         `SSRC ${packet.ssrc} sequence jumped from ${previous} to ${packet.sequence}`,
@@ -202,8 +213,9 @@ export class MediaReceiver {
     this.#lastSequence.set(packet.ssrc, packet.sequence);
     const now = Date.now();
     this.#rtpClock.set(packet.ssrc, { timestamp: packet.timestamp, at: now });
-    this.#checkReportsFlow(packet.ssrc, now);
     const { ssrcs, payloadTypes } = connection;
+    // RTX carries repeats, not media time of its own: sender reports describe the video SSRC.
+    if (packet.ssrc !== ssrcs.rtx) this.#checkReportsFlow(packet.ssrc, now);
     if (packet.ssrc === ssrcs.audio) this.#onAudio(packet);
     else if (packet.ssrc === ssrcs.video) this.#onVideo(packet);
     else if (packet.ssrc === ssrcs.rtx) {
@@ -212,7 +224,7 @@ export class MediaReceiver {
           'payload-type',
           `RTX SSRC packet with PT ${packet.payloadType}, advertised RTX PT ${payloadTypes.rtx}`,
         );
-      }
+      } else this.videoFeedback.onRtx(packet);
     } else
       this.#record(
         'ssrc',
@@ -229,9 +241,10 @@ export class MediaReceiver {
       );
       return;
     }
-    this.#checkFrameOrder(packet.ssrc, packet.timestamp);
+    this.#checkExtension(packet, 'audio');
+    if (!connection.networkImpaired) this.#checkFrameOrder(packet.ssrc, packet.timestamp);
     const refusal = connection.audioRefusal(Date.now());
-    if (refusal) this.#record('speaking', refusal);
+    if (refusal) this.#record(refusal.kind, refusal.detail);
     this.#viewer.onAudioFrame(connection.frameSource(packet.ssrc), packet.payload, packet.timestamp);
   }
 
@@ -244,8 +257,7 @@ export class MediaReceiver {
       );
       return;
     }
-    const extensionProblem = videoExtensionProblem(packet);
-    if (extensionProblem) this.#record('video-extension', extensionProblem);
+    this.#checkExtension(packet, 'video');
     if (!connection.videoActive)
       this.#record('video-inactive', 'video before op 12 VIDEO declared an active stream');
     if (packet.payload.length > MAX_VIDEO_PAYLOAD) {
@@ -254,11 +266,45 @@ export class MediaReceiver {
         `video RTP payload of ${packet.payload.length} bytes; FU-A chunks are at most 1200 bytes (brief 4.5)`,
       );
     }
+    this.videoFeedback.onVideo(packet);
+  }
+
+  /** Video packets in sequence order, originals and recovered ones, gaps given up on included. */
+  #onOrderedVideo(packet: RtpPacket): void {
+    const source = this.#connection.frameSource(packet.ssrc);
+    const open = this.#openFrameTimestamp;
+    if (open !== null && packet.timestamp !== open) {
+      // The frame's marker packet never came: a watcher's decoder lost that frame.
+      this.#onVideoUnit(source, { rtpTimestamp: open, data: Buffer.alloc(0), complete: false });
+    }
+    this.#openFrameTimestamp = packet.marker ? null : packet.timestamp;
     const unit = this.#depacketizer.push(packet);
-    if (!unit) return;
-    this.#checkFrameOrder(packet.ssrc, unit.rtpTimestamp);
-    if (unit.complete) this.#checkKeyframeInterval(unit);
-    this.#viewer.onVideoFrame(connection.frameSource(packet.ssrc), unit);
+    if (unit) this.#onVideoUnit(source, unit);
+  }
+
+  #onVideoUnit(source: FrameSource, unit: AccessUnit): void {
+    const keyframe = unit.complete && containsIdr(unit.data);
+    if (unit.complete) {
+      this.#checkFrameOrder(source.ssrc, unit.rtpTimestamp);
+      this.#checkKeyframeInterval(unit, keyframe);
+    } else this.#lastIdrTimestamp = null; // a lost keyframe is not a late one
+    this.videoFeedback.onFrame(unit.complete, keyframe);
+    this.#viewer.onVideoFrame(source, unit);
+  }
+
+  /**
+   * Discord takes any well-formed RFC 8285 extension, or none (protocol.md §4.3); the exact
+   * playout-delay form is a promise of our transport, checked under its profile only.
+   */
+  #checkExtension(packet: RtpPacket, media: 'audio' | 'video'): void {
+    try {
+      extensionElements(packet);
+    } catch (error) {
+      this.#record('rtp-extension', (error as Error).message);
+      return;
+    }
+    const problem = orbTransportExtensionProblem(packet, media);
+    if (problem) this.#record('playout-delay', problem);
   }
 
   /** Brief 4.4: frames leave in presentation order (no B-frames), so RTP timestamps only go forward. */
@@ -279,8 +325,7 @@ export class MediaReceiver {
    * Brief 4.4 item 4: an IDR at least every 2 s of media. DAVE leaves NAL headers in clear, so the
    * check reads the frame as it arrived. Losses (including injected drops) restart the measurement.
    */
-  #checkKeyframeInterval(unit: AccessUnit): void {
-    const idr = splitAnnexB(unit.data).some((nal) => ((nal[0] ?? 0) & 0x1f) === 5);
+  #checkKeyframeInterval(unit: AccessUnit, idr: boolean): void {
     const last = this.#lastIdrTimestamp;
     if (idr || last === null) {
       this.#lastIdrTimestamp = idr ? unit.rtpTimestamp : last;
@@ -299,5 +344,22 @@ export class MediaReceiver {
   noteDropped(): void {
     this.#lastSequence.clear();
     this.#lastIdrTimestamp = null;
+    this.videoFeedback.forgiveGap();
+  }
+
+  /** The network model lost this datagram: a video packet in it still counts as sent, for RTX checks. */
+  noteLost(datagram: Buffer): void {
+    const key = this.#connection.secretKey;
+    if (!key || isRtcp(datagram)) return;
+    try {
+      const packet = openRtp(datagram, key);
+      if (packet.ssrc === this.#connection.ssrcs.video) this.videoFeedback.onLost(packet);
+    } catch {
+      // Whatever is wrong with it is not the network's business; had it arrived, receive() would say.
+    }
+  }
+
+  close(): void {
+    this.videoFeedback.close();
   }
 }

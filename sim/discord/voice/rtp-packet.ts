@@ -118,13 +118,81 @@ export function openRtcpSenderReport(datagram: Buffer, key: Buffer): RtcpSenderR
   };
 }
 
-/** Brief 4.3: the one-byte-header form (`BE DE`) with exactly one element, playout-delay (id 5, L 2). */
-export function videoExtensionProblem(packet: RtpPacket): string | null {
-  if (!packet.extension) return 'video packet without the header extension (X=0)';
-  if (packet.extensionProfile !== 0xbede)
-    return `extension profile 0x${packet.extensionProfile?.toString(16)}, want 0xBEDE`;
-  if (packet.extension.length !== 4) return `extension length ${packet.extension.length / 4} words, want 1`;
-  if (packet.extension[0] !== 0x52)
-    return `extension element 0x${packet.extension[0]?.toString(16)}, want 0x52 (playout-delay)`;
+/** One RFC 8285 header-extension element. */
+export interface ExtensionElement {
+  readonly id: number;
+  readonly data: Buffer;
+}
+
+const ONE_BYTE_PROFILE = 0xbede;
+/** RFC 8285 §4.3: 0x100 followed by 4 "appbits". */
+const TWO_BYTE_PROFILE_MASK = 0xfff0;
+const TWO_BYTE_PROFILE = 0x1000;
+const PLAYOUT_DELAY_ID = 5;
+
+/**
+ * The elements of an RFC 8285 extension block (none for X = 0, or for a profile that is neither the
+ * one-byte nor the two-byte form: RFC 3550 lets a receiver skip those, as libwebrtc does). Throws a
+ * MediaPacketError naming what is malformed.
+ */
+export function extensionElements(packet: RtpPacket): ExtensionElement[] {
+  const block = packet.extension;
+  const profile = packet.extensionProfile;
+  if (!block || profile === null) return [];
+  const oneByte = profile === ONE_BYTE_PROFILE;
+  if (!oneByte && (profile & TWO_BYTE_PROFILE_MASK) !== TWO_BYTE_PROFILE) return [];
+  const elements: ExtensionElement[] = [];
+  let at = 0;
+  while (at < block.length) {
+    const first = block[at]!;
+    if (first === 0) {
+      at += 1; // padding between or after elements
+      continue;
+    }
+    // One-byte form: id 15 is reserved and ends the parse (RFC 8285 §4.2).
+    if (oneByte && first >> 4 === 15) break;
+    const id = oneByte ? first >> 4 : first;
+    const headerBytes = oneByte ? 1 : 2;
+    if (!oneByte && at + 1 >= block.length)
+      throw new MediaPacketError(`extension element ${id} has no length byte`);
+    const length = oneByte ? (first & 0x0f) + 1 : block[at + 1]!;
+    const end = at + headerBytes + length;
+    if (end > block.length) {
+      throw new MediaPacketError(
+        `extension element ${id} claims ${length} bytes, past the end of its ${block.length}-byte block`,
+      );
+    }
+    elements.push({ id, data: block.subarray(at + headerBytes, end) });
+    at = end;
+  }
+  return elements;
+}
+
+/**
+ * What a receiver reads from the playout-delay element (id 5: min and max in 12 bits each, counted
+ * in 10 ms), or null when there is none or it is not the 3 bytes libwebrtc reads (it ignores those).
+ */
+export function playoutDelayMs(packet: RtpPacket): { min: number; max: number } | null {
+  const data = extensionElements(packet).find((element) => element.id === PLAYOUT_DELAY_ID)?.data;
+  if (data?.length !== 3) return null;
+  return { min: ((data[0]! << 4) | (data[1]! >> 4)) * 10, max: (((data[1]! & 0x0f) << 8) | data[2]!) * 10 };
+}
+
+/** What our transport promised to send: Discord-video-stream 6's delays (protocol.md §4.3). */
+const ORB_TRANSPORT_PLAYOUT_DELAY_MS = { audio: { min: 0, max: 10 }, video: { min: 0, max: 100 } } as const;
+
+/**
+ * The orb-transport rule: exactly one one-byte-form word holding the playout-delay element with
+ * DVS 6's values. Discord itself accepts any well-formed extension, or none.
+ */
+export function orbTransportExtensionProblem(packet: RtpPacket, media: 'audio' | 'video'): string | null {
+  const want = ORB_TRANSPORT_PLAYOUT_DELAY_MS[media];
+  const wanted = `one 0xBEDE word holding playout-delay ${want.min}-${want.max} ms`;
+  if (packet.extensionProfile !== ONE_BYTE_PROFILE || packet.extension?.length !== 4)
+    return `${media} packet without ${wanted}`;
+  const delay = playoutDelayMs(packet);
+  if (!delay) return `${media} packet extension ${packet.extension.toString('hex')}, want ${wanted}`;
+  if (delay.min !== want.min || delay.max !== want.max)
+    return `${media} playout delay ${delay.min}-${delay.max} ms, want ${want.min}-${want.max} ms`;
   return null;
 }

@@ -1,11 +1,12 @@
 // The voice side of the simulated Discord: answers the main-gateway opcodes a streaming client sends
-// (brief 1.2, 1.3) by issuing voice and stream credentials on simulated voice servers, and exposes
-// the fault injection the long-run tests need (brief 8).
+// (protocol.md §1.2, 1.3) by issuing voice and stream credentials on simulated voice servers, and exposes
+// the fault injection the long-run tests need (protocol.md §8).
 import { z } from 'zod';
 import type { GatewayClientHandle } from '../gateway-hooks.ts';
 import type { CommitterPolicy, DaveGroup } from './dave-group.ts';
 import type { DivergenceLog } from './divergences.ts';
 import { type ConnectionKind, MediaSession, type VoiceCredential } from './media-session.ts';
+import type { NetworkConditions } from './network-model.ts';
 import { StreamPause } from './stream-pause.ts';
 import type { Viewer } from './viewer.ts';
 import { VoiceClose } from './voice-opcodes.ts';
@@ -13,7 +14,7 @@ import { VoiceServer, type VoiceServerContext } from './voice-server.ts';
 import type { VoiceConnectionOptions, VoiceSession } from './voice-session.ts';
 import { guildStreamKey, isSnowflake, newSnowflake, newVoiceToken } from './wire-ids.ts';
 
-/** Main gateway opcodes the voice side answers (brief 1.2). */
+/** Main gateway opcodes the voice side answers (protocol.md §1.2). */
 export const GatewayOp = {
   VoiceStateUpdate: 4,
   VoiceServerPing: 5,
@@ -44,7 +45,8 @@ const voiceStateUpdate = z.looseObject({
   channel_id: snowflake.nullable(),
   self_mute: z.boolean(),
   self_deaf: z.boolean(),
-  self_video: z.boolean(),
+  // Discord's op 4 is guild, channel, mute and deaf; @discordjs/voice sends no self_video.
+  self_video: z.boolean().default(false),
   flags: z.number().int().optional(),
 });
 const streamCreate = z.looseObject({
@@ -147,7 +149,7 @@ export class VoiceSimulator implements VoiceServerContext {
       case GatewayOp.StreamWatch:
         this.log.record(
           'gateway:op20',
-          'op 20 STREAM_WATCH is for viewers; a streamer does not send it (brief 1.2)',
+          'op 20 STREAM_WATCH is for viewers; a streamer does not send it (protocol.md §1.2)',
         );
         return true;
       case GatewayOp.StreamPing:
@@ -173,17 +175,20 @@ export class VoiceSimulator implements VoiceServerContext {
 
   #onVoiceStateUpdate(client: GatewayClientHandle, d: z.infer<typeof voiceStateUpdate>): void {
     if ('self_stream' in d)
-      this.log.record('gateway:op4', 'op 4 carries self_stream; Discord sets it after op 18 (brief 1.2)');
+      this.log.record(
+        'gateway:op4',
+        'op 4 carries self_stream; Discord sets it after op 18 (protocol.md §1.2)',
+      );
     const previous = this.#users.get(client.userId);
     if (previous && previous.sessionId !== client.sessionId) {
-      // Brief 8.2 item 5: a new main gateway session drops the old voice connections with 4014.
+      // protocol.md §8.2 item 5: a new main gateway session drops the old voice connections with 4014.
       this.#endUserVoice(previous, 'main gateway session changed');
     }
     if (d.channel_id === null) {
       if (previous?.stream)
         this.log.record(
-          'gateway:op4',
-          'op 4 leave while the stream is live; the brief sends op 19 first (1.4)',
+          'gateway:leave-while-live',
+          'op 4 leave while the stream is live; our transport sends op 19 first (protocol.md §1.4)',
         );
       if (previous) this.#endUserVoice(previous, 'left voice');
       this.#users.delete(client.userId);
@@ -248,17 +253,20 @@ export class VoiceSimulator implements VoiceServerContext {
   async #onStreamCreate(client: GatewayClientHandle, d: z.infer<typeof streamCreate>): Promise<void> {
     const state = this.#users.get(client.userId);
     if (!state || state.guildId !== d.guild_id || state.channelId !== d.channel_id) {
-      this.log.record('gateway:op18', 'op 18 for a voice channel the user is not in (op 4 first, brief 1.4)');
+      this.log.record(
+        'gateway:op18',
+        'op 18 for a voice channel the user is not in (op 4 first, protocol.md §1.4)',
+      );
       return;
     }
     const main = this.sessions('voice').find((s) => s.userId === client.userId && s.secretKey !== null);
     if (main && !main.videoOffSeen) {
-      main.record('op12-off', 'main voice connection sent no op 12 "off" form before op 18 (brief 9)');
+      main.record('op12-off', 'main voice connection sent no op 12 "off" form before op 18 (protocol.md §9)');
     }
     if (!main)
       this.log.record(
         'gateway:op18',
-        'op 18 before the main voice connection is up (brief 1.2: after READY + SESSION_DESCRIPTION)',
+        'op 18 before the main voice connection is up (protocol.md §1.2: after READY + SESSION_DESCRIPTION)',
       );
     if (state.stream) {
       this.log.record('gateway:op18', 'op 18 while this user already has a live stream');
@@ -280,11 +288,11 @@ export class VoiceSimulator implements VoiceServerContext {
     const credential = state.stream.credential;
     for (const session of this.sessions('stream')) {
       if (session.credential !== credential || !session.connected) continue;
-      // Brief 1.4 "To stop": stop media, op 5 speaking 0 and op 12 inactive on the stream, then op 19.
+      // protocol.md §1.4 "To stop": stop media, op 5 speaking 0 and op 12 inactive on the stream, then op 19.
       if (session.speaking !== 0 || session.videoActive) {
         session.record(
           'stop-sequence',
-          'op 19 before the stream connection sent op 5 speaking 0 and an inactive op 12 (brief 1.4)',
+          'op 19 before the stream connection sent op 5 speaking 0 and an inactive op 12 (protocol.md §1.4)',
         );
       }
     }
@@ -340,6 +348,17 @@ export class VoiceSimulator implements VoiceServerContext {
   /** Drops all UDP on the servers of `kind` (both when omitted) for `ms`. */
   dropUdp(ms: number, kind?: ConnectionKind): void {
     for (const server of this.#currentServers(kind)) server.dropUdpFor(ms);
+  }
+
+  /**
+   * The media path of the servers of `kind` (both when omitted) gets these network conditions from
+   * now on; a server a move starts later has a clean network.
+   */
+  setNetwork(
+    network: { uplink?: NetworkConditions; downlink?: NetworkConditions },
+    kind?: ConnectionKind,
+  ): void {
+    for (const server of this.#currentServers(kind)) server.setNetwork(network);
   }
 
   /** Closes the UDP port of the servers of `kind` (both when omitted) for `ms`: datagrams are refused. */
@@ -420,7 +439,7 @@ export class VoiceSimulator implements VoiceServerContext {
   /**
    * The user's main gateway session was replaced (a new READY after a re-IDENTIFY): like Discord, the
    * voice servers close both of its voice connections with 4014 and forget its voice state and stream,
-   * so the client must join and go live again (brief 8.2 item 5). Returns how many were closed.
+   * so the client must join and go live again (protocol.md §8.2 item 5). Returns how many were closed.
    */
   invalidateMainSession(userId: string): number {
     const state = this.#users.get(userId);
@@ -433,7 +452,7 @@ export class VoiceSimulator implements VoiceServerContext {
     return sessions.length;
   }
 
-  /** The viewer stops watching every live stream: the streamer is left alone (sole-member reset, brief 6.4). */
+  /** The viewer stops watching every live stream: the streamer is left alone (sole-member reset, protocol.md §6.4). */
   viewerLeavesStreams(): void {
     for (const state of this.#users.values()) {
       if (!state.stream) continue;
@@ -444,7 +463,7 @@ export class VoiceSimulator implements VoiceServerContext {
 
   /**
    * The viewer watches again: STREAM_UPDATE lists it, and `connectMs` later (its client connecting to
-   * the stream server) a new Add, commit and transition on each stream (brief 6.4).
+   * the stream server) a new Add, commit and transition on each stream (protocol.md §6.4).
    */
   viewerJoinsStreams(connectMs = 0): void {
     for (const state of this.#users.values()) {
@@ -458,7 +477,7 @@ export class VoiceSimulator implements VoiceServerContext {
     }
   }
 
-  /** DAVE downgrade to version 0 on the `kind` connections' groups (brief 6.3: op 21 v0 → op 23 → op 22). */
+  /** DAVE downgrade to version 0 on the `kind` connections' groups (protocol.md §6.3: op 21 v0 → op 23 → op 22). */
   daveDowngrade(kind: ConnectionKind): void {
     for (const group of this.#groups(kind)) group.downgrade();
   }
@@ -473,7 +492,7 @@ export class VoiceSimulator implements VoiceServerContext {
     for (const group of this.#groups(kind)) group.sendBrokenCommit();
   }
 
-  /** The SFU loses the next op 26 key package on the `kind` groups: that client is never added (brief 8.2 item 10). */
+  /** The SFU loses the next op 26 key package on the `kind` groups: that client is never added (protocol.md §8.2 item 10). */
   daveLoseNextKeyPackage(kind: ConnectionKind): void {
     for (const group of this.#groups(kind)) group.loseNextKeyPackage();
   }
@@ -524,7 +543,7 @@ export class VoiceSimulator implements VoiceServerContext {
       if (!session.connected) continue;
       session.record(
         'server-move',
-        `still connected to ${session.server.name} ${this.settings.moveGraceMs} ms after the *_SERVER_UPDATE that moved it (brief 8.2 item 4)`,
+        `still connected to ${session.server.name} ${this.settings.moveGraceMs} ms after the *_SERVER_UPDATE that moved it (protocol.md §8.2 item 4)`,
       );
       session.destroy(VoiceClose.Disconnected, 'server moved');
     }

@@ -7,6 +7,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { MediaType } from '@snazzah/davey';
 import { daveTrailerProblem, hasDaveMarker, isOpusSilence } from './dave-frame.ts';
+import { containsIdr, DecodeChain } from './decode-chain.ts';
 import type { DivergenceLog } from './divergences.ts';
 import type { AccessUnit } from './h264-depacketizer.ts';
 import { accessUnitProblems, splitAnnexB } from './h264-stream-checks.ts';
@@ -54,6 +55,10 @@ export class Viewer {
   audioFramesReceived = 0;
   /** Incomplete access units (a packet missing or malformed), not written out. */
   videoFramesIncomplete = 0;
+  /** Video frames a decoder shows as sent: complete, and every frame they refer to was too. */
+  videoFramesIntact = 0;
+  /** Complete video frames shown corrupted: an earlier frame they refer to was lost or incomplete. */
+  videoFramesCorrupted = 0;
   daveDecryptOk = 0;
   daveDecryptFailed = 0;
   /** Frames without the DAVE marker: readable with the transport key alone. */
@@ -66,6 +71,7 @@ export class Viewer {
   lastVideoSize: { width: number; height: number } | null = null;
   readonly files: ViewerOutputFiles | null;
   readonly #log: DivergenceLog;
+  readonly #chain = new DecodeChain();
   readonly #video: WriteStream | null;
   readonly #videoTransportOnly: WriteStream | null;
   readonly #audio: OggOpusWriter | null;
@@ -110,6 +116,9 @@ export class Viewer {
   }
 
   onVideoFrame(source: FrameSource, unit: AccessUnit): void {
+    const decoded = this.#chain.onFrame(source.ssrc, unit.complete, unit.complete && containsIdr(unit.data));
+    if (unit.complete && decoded === 'intact') this.videoFramesIntact++;
+    else if (unit.complete) this.videoFramesCorrupted++;
     if (!unit.complete) {
       this.videoFramesIncomplete++;
       return;
@@ -148,6 +157,8 @@ export class Viewer {
       videoFramesReceived: this.videoFramesReceived,
       audioFramesReceived: this.audioFramesReceived,
       videoFramesIncomplete: this.videoFramesIncomplete,
+      videoFramesIntact: this.videoFramesIntact,
+      videoFramesCorrupted: this.videoFramesCorrupted,
       videoFramesWritten: this.videoFramesWritten,
       daveDecryptOk: this.daveDecryptOk,
       daveDecryptFailed: this.daveDecryptFailed,

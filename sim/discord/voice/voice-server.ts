@@ -1,11 +1,13 @@
-// One simulated voice server: a voice gateway v8 websocket and a UDP media port, both on 127.0.0.1.
-// Server moves start a second instance and point the client at it.
+// One simulated voice server: a voice gateway v8 websocket (ws://, or wss:// with a certificate)
+// and a UDP media port, both on 127.0.0.1. Server moves start a second instance and point the client at it.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { DivergenceLog } from './divergences.ts';
 import type { VoiceCredential } from './media-session.ts';
+import { type NetworkConditions, NetworkPath } from './network-model.ts';
 import type { Viewer } from './viewer.ts';
 import type { VoiceConnectionOptions, VoiceSession } from './voice-session.ts';
 import { VoiceSocket } from './voice-socket.ts';
@@ -42,11 +44,16 @@ export class VoiceServer {
   /** Addresses of ended sessions, and when they ended. */
   readonly #retired = new Map<string, number>();
   #dropUntil = 0;
+  /** The media path, client to server and back (discovery and keepalives bypass it). */
+  #uplink = new NetworkPath();
+  #downlink = new NetworkPath();
 
   private constructor(name: string, context: VoiceServerContext) {
     this.name = name;
     this.context = context;
-    this.#http = createServer((_req, res) => res.writeHead(426).end());
+    const upgradeRequired: RequestListener = (_req, res) => res.writeHead(426).end();
+    const tls = context.options.tls;
+    this.#http = tls ? createTlsServer(tls, upgradeRequired) : createServer(upgradeRequired);
     this.#wss = new WebSocketServer({ server: this.#http });
     this.#udp = this.#udpSocket();
     this.#wss.on('connection', (ws, request) => {
@@ -63,7 +70,7 @@ export class VoiceServer {
     return server;
   }
 
-  /** `host:port` as Discord puts it in *_SERVER_UPDATE (no scheme; the simulator speaks plain ws://). */
+  /** `host:port` as Discord puts it in *_SERVER_UPDATE (no scheme: wss:// with a certificate, else ws://). */
   get endpoint(): string {
     return `127.0.0.1:${(this.#http.address() as AddressInfo).port}`;
   }
@@ -96,6 +103,25 @@ export class VoiceServer {
     }, ms).unref();
   }
 
+  /** From now on, media datagrams cross networks with these conditions (each direction its own). */
+  setNetwork(network: { uplink?: NetworkConditions; downlink?: NetworkConditions }): void {
+    // The old paths keep delivering what is already in flight on them.
+    this.#uplink = new NetworkPath(network.uplink);
+    this.#downlink = new NetworkPath(network.downlink);
+  }
+
+  get uplinkImpaired(): boolean {
+    return this.#uplink.impaired;
+  }
+
+  networkCounters(): { uplink: NetworkPath['counters']; downlink: NetworkPath['counters'] } {
+    return { uplink: this.#uplink.counters, downlink: this.#downlink.counters };
+  }
+
+  sendToClient(datagram: Buffer, to: { address: string; port: number }): void {
+    this.#downlink.send(datagram, () => this.sendUdp(datagram, to.address, to.port));
+  }
+
   sendUdp(datagram: Buffer, address: string, port: number): void {
     if (this.#udpState === 'open') this.#udp.send(datagram, port, address);
   }
@@ -116,6 +142,8 @@ export class VoiceServer {
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
     const wasOpen = this.#udpState === 'open';
     this.#udpState = 'stopped';
+    this.#uplink.close();
+    this.#downlink.close();
     if (wasOpen) await new Promise<void>((resolve) => this.#udp.close(resolve));
   }
 
@@ -143,7 +171,12 @@ export class VoiceServer {
       this.#unowned(address, 'udp-unknown-source', `datagram from ${address}, which did no IP discovery`);
       return;
     }
-    if (datagram.length !== KEEPALIVE_BYTES) session.receiver.receive(datagram);
+    if (datagram.length === KEEPALIVE_BYTES) return;
+    this.#uplink.send(
+      datagram,
+      () => session.receiver.receive(datagram),
+      () => session.receiver.noteLost(datagram),
+    );
   }
 
   /** A datagram no session owns: forgiven while in flight from a just-ended connection, else recorded. */
@@ -158,7 +191,7 @@ export class VoiceServer {
     }
   }
 
-  /** Brief 3.1: type 1, length 70, the connection's audio SSRC; answered with type 2 and the address. */
+  /** protocol.md §3.1: type 1, length 70, the connection's audio SSRC; answered with type 2 and the address. */
   #onDiscovery(datagram: Buffer, remote: RemoteInfo, address: string): void {
     const ssrc = datagram.readUInt32BE(4);
     const session = [...this.sessions].find((candidate) => candidate.ssrcs.audio === ssrc);
@@ -182,7 +215,7 @@ export class VoiceServer {
   }
 }
 
-/** Brief 3.1's answer: type 2, length 70, the SSRC, the address as NUL-padded ASCII, the port. */
+/** protocol.md §3.1's answer: type 2, length 70, the SSRC, the address as NUL-padded ASCII, the port. */
 export function ipDiscoveryAnswer(ssrc: number, address: string, port: number): Buffer {
   const answer = Buffer.alloc(DISCOVERY_BYTES);
   answer.writeUInt16BE(2, 0);

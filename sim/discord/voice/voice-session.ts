@@ -1,6 +1,6 @@
-// The server-side state of one identified voice connection (brief 2): READY, SELECT_PROTOCOL,
+// The server-side state of one identified voice connection (protocol.md §2): READY, SELECT_PROTOCOL,
 // SESSION_DESCRIPTION, SPEAKING, VIDEO, the DAVE opcodes, seq-numbered messages kept for re-delivery
-// after RESUME, and close codes (brief 2.5). It outlives its websocket (voice-socket.ts): a RESUME on a
+// after RESUME, and close codes (protocol.md §2.5). It outlives its websocket (voice-socket.ts): a RESUME on a
 // new socket picks it up again.
 import { randomBytes } from 'node:crypto';
 import type { DaveMember } from './dave-group.ts';
@@ -8,6 +8,7 @@ import { serverBinaryFrame } from './dave-wire.ts';
 import { MediaReceiver, type ReceiverConnection } from './media-receiver.ts';
 import type { VoiceCredential } from './media-session.ts';
 import type { StreamPause } from './stream-pause.ts';
+import type { TlsCertificate } from './tls-certificate.ts';
 import type { FrameSource } from './viewer.ts';
 import { isResumableClose, VoiceClose, VoiceOp } from './voice-opcodes.ts';
 import type { VoiceServer } from './voice-server.ts';
@@ -19,14 +20,16 @@ export interface VoiceConnectionOptions {
   readonly heartbeatIntervalMs: number;
   /** Refuse IDENTIFY without DAVE with 4017 (Discord since March 2026). */
   readonly requireDave: boolean;
-  /** Send op 25 right after READY, before SESSION_DESCRIPTION (brief 10.2: clients must buffer it). */
+  /** Send op 25 right after READY, before SESSION_DESCRIPTION (protocol.md §10.2: clients must buffer it). */
   readonly externalSenderBeforeSessionDescription: boolean;
   /** How long a session whose socket dropped stays resumable. */
   readonly resumeWindowMs: number;
+  /** Serve the voice gateway as wss:// with this certificate; null: plain ws://. */
+  readonly tls: TlsCertificate | null;
 }
 
 const MODES = ['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'] as const;
-const BRIEF_MODE = 'aead_aes256_gcm_rtpsize';
+const TRANSPORT_MODE = 'aead_aes256_gcm_rtpsize';
 const REPLAY_BUFFER = 256;
 /** A seq_ack may lag messages younger than this (they can be in flight). */
 const SEQ_ACK_SLACK_MS = 3000;
@@ -57,7 +60,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
   secretKey: Buffer | null = null;
   payloadTypes: { opus: number; h264: number; rtx: number | null } = { opus: 120, h264: 101, rtx: 102 };
   speaking = 0;
-  /** Set by RESUMED until op 5 is sent again (brief 8.2 item 2). */
+  /** Set by RESUMED until op 5 is sent again (protocol.md §8.2 item 2). */
   #resumedAt: number | null = null;
   videoActive = false;
   declaredSize: { width: number; height: number } | null = null;
@@ -70,7 +73,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
   resumes = 0;
   destroyed = false;
   keepalivesReceived = 0;
-  /** Op 12 in its "off" form (video_ssrc 0 or an inactive stream) was seen (brief 9). */
+  /** Op 12 in its "off" form (video_ssrc 0 or an inactive stream) was seen (protocol.md §9). */
   videoOffSeen = false;
   readonly #daveOffered: boolean;
   #socket: VoiceSocket | null = null;
@@ -104,6 +107,15 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
 
   get senderId(): string {
     return this.credential.userId;
+  }
+
+  get networkImpaired(): boolean {
+    return this.server.uplinkImpaired;
+  }
+
+  /** RTCP feedback to the client's media socket, through the server's downlink network. */
+  sendToClient(datagram: Buffer): void {
+    if (this.discovered && !this.destroyed) this.server.sendToClient(datagram, this.discovered);
   }
 
   get streamEndedAt(): number | null {
@@ -177,11 +189,16 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     this.#push({ seq, at: Date.now(), frame: serverBinaryFrame(seq, op, payload) });
   }
 
-  audioRefusal(now: number): string | null {
-    if ((this.speaking & 2) === 0) return 'audio before op 5 SPEAKING with speaking 2 (soundshare)';
+  audioRefusal(now: number): { kind: string; detail: string } | null {
+    if (this.speaking === 0) return { kind: 'speaking', detail: 'audio before op 5 SPEAKING' };
     if (this.#resumedAt !== null && now - this.#resumedAt > RESUME_SPEAKING_GRACE_MS) {
-      return 'audio after RESUMED without re-sending op 5 SPEAKING (brief 8.2 item 2)';
+      return {
+        kind: 'speaking',
+        detail: 'audio after RESUMED without re-sending op 5 SPEAKING (protocol.md §8.2 item 2)',
+      };
     }
+    if ((this.speaking & 2) === 0)
+      return { kind: 'speaking-soundshare', detail: 'audio with op 5 speaking lacking flag 2 (soundshare)' };
     return null;
   }
 
@@ -203,7 +220,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     }
   }
 
-  /** Brief 3.2: 8 bytes, a u32 little-endian counter then 4 zero bytes. */
+  /** protocol.md §3.2: 8 bytes, a u32 little-endian counter then 4 zero bytes. */
   onKeepalive(datagram: Buffer): void {
     this.keepalivesReceived++;
     this.#lastKeepaliveAt = Date.now();
@@ -228,7 +245,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     if (shared) {
       this.record(
         'udp-shared-socket',
-        'IP discovery from the UDP socket of the other voice connection (brief 3.1: one socket each)',
+        'IP discovery from the UDP socket of the other voice connection (protocol.md §3.1: one socket each)',
       );
     }
   }
@@ -257,6 +274,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     this.server.sessions.delete(this);
     this.server.forgetAddress(this);
     this.credential.media.group?.disconnect(this);
+    this.receiver.close();
   }
 
   /** Closes the websocket with `code`; a resumable code keeps the session for a RESUME. */
@@ -279,7 +297,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     if (op === VoiceOp.DaveKeyPackage) void group.onKeyPackage(this.userId, payload);
     else if (op === VoiceOp.DaveCommitWelcome) group.onCommitWelcome(this.userId, payload);
     else {
-      this.record('dave-binary', `binary op ${op}; clients send only 26 and 28 (brief 6.1)`);
+      this.record('dave-binary', `binary op ${op}; clients send only 26 and 28 (protocol.md §6.1)`);
       this.closeSocket(VoiceClose.UnknownOpcode, 'unknown opcode');
     }
   }
@@ -309,7 +327,10 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
         group?.onInvalidCommitWelcome(this.userId, transitionId);
         break;
       default:
-        this.record('opcode', `client sent op ${op}, which the brief's client never sends`);
+        this.record(
+          'opcode',
+          `client sent op ${op}, which the voice gateway does not take from clients (protocol.md §2)`,
+        );
         this.closeSocket(VoiceClose.UnknownOpcode, 'unknown opcode');
     }
   }
@@ -328,7 +349,8 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
       this.record('select-protocol', `mode ${JSON.stringify(mode)} is not in READY modes`);
       return this.closeSocket(VoiceClose.UnknownEncryptionMode, 'unknown encryption mode');
     }
-    if (mode !== BRIEF_MODE) this.record('select-protocol', `mode ${mode}, the brief selects ${BRIEF_MODE}`);
+    if (mode !== TRANSPORT_MODE)
+      this.record('select-protocol-mode', `mode ${mode}, our transport selects ${TRANSPORT_MODE}`);
     if (!this.discovered) this.record('select-protocol', 'SELECT_PROTOCOL before UDP IP discovery');
     else if (address !== this.discovered.address || port !== this.discovered.port) {
       this.record(
@@ -356,7 +378,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     if (this.kind === 'voice') this.#watchKeepalives();
   }
 
-  /** Brief 8.2 item 8: main voice sends no media, so a UDP keepalive every 5 s keeps its path open. */
+  /** protocol.md §8.2 item 8: main voice sends no media, so a UDP keepalive every 5 s keeps its path open. */
   #watchKeepalives(): void {
     if (this.#keepaliveCheck) return;
     this.#lastKeepaliveAt = Date.now();
@@ -365,7 +387,7 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
       if (silentFor > KEEPALIVE_LIMIT_MS) {
         this.record(
           'udp-keepalive',
-          `no UDP keepalive on main voice for ${KEEPALIVE_LIMIT_MS} ms (brief 8.2 item 8: every 5 s)`,
+          `no UDP keepalive on main voice for ${KEEPALIVE_LIMIT_MS} ms (protocol.md §8.2 item 8: every 5 s)`,
         );
       }
     }, 5000).unref();
@@ -396,7 +418,10 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     if (d.ssrc !== this.ssrcs.audio)
       this.record('speaking', `op 5 ssrc ${String(d.ssrc)}, want READY ssrc ${this.ssrcs.audio}`);
     if (this.kind === 'stream' && d.speaking !== 0 && d.speaking !== 2) {
-      this.record('speaking', `op 5 speaking ${d.speaking} on the stream connection, want 2 (soundshare)`);
+      this.record(
+        'speaking-soundshare',
+        `op 5 speaking ${d.speaking} on the stream connection, want 2 (soundshare)`,
+      );
     }
     this.speaking = d.speaking;
     this.#resumedAt = null;
@@ -427,13 +452,13 @@ export class VoiceSession implements ReceiverConnection, DaveMember {
     const active = !off && stream?.active === true;
     if (!active) this.videoOffSeen = true;
     else if (!this.videoOffSeen) {
-      this.record('op12-off', 'op 12 went active without the "off" form after READY first (brief 9)');
+      this.record('op12-off', 'op 12 went active without the "off" form after READY first (protocol.md §9)');
     }
     if (active && stream) this.#checkActiveStream(stream);
     if (active && this.kind === 'voice')
       this.record(
-        'video',
-        'op 12 active video on the main voice connection; the brief sends only the "off" form there',
+        'video-on-main',
+        'op 12 active video on the main voice connection; our transport sends only the "off" form there',
       );
     this.videoActive = active;
   }

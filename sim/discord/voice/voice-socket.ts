@@ -1,5 +1,5 @@
-// One websocket to the simulated voice gateway v8 (brief 2): HELLO, heartbeats with seq_ack and a
-// missed-heartbeat timeout, IDENTIFY with every identifier checked (brief 1.5), RESUME, then the rest of
+// One websocket to the simulated voice gateway v8 (protocol.md §2): HELLO, heartbeats with seq_ack and a
+// missed-heartbeat timeout, IDENTIFY with every identifier checked (protocol.md §1.5), RESUME, then the rest of
 // the messages go to the VoiceSession the socket is bound to.
 import { isDeepStrictEqual } from 'node:util';
 import type { WebSocket } from 'ws';
@@ -8,7 +8,7 @@ import { VoiceClose, VoiceOp } from './voice-opcodes.ts';
 import type { VoiceServer } from './voice-server.ts';
 import { isObject, VoiceSession } from './voice-session.ts';
 
-const BRIEF_STREAMS = [{ type: 'screen', rid: '100', quality: 100 }];
+const TRANSPORT_STREAMS = [{ type: 'screen', rid: '100', quality: 100 }];
 
 /** One websocket to the voice gateway, before and after it is bound to a session. */
 export class VoiceSocket {
@@ -133,11 +133,14 @@ export class VoiceSocket {
     const credential = this.#checkCredential(d, 'IDENTIFY');
     if (!credential) return;
     if (d.video !== true)
-      this.#record('identify-video', `IDENTIFY video ${JSON.stringify(d.video)}, want true (brief 2.2)`);
-    if (!isDeepStrictEqual(d.streams, BRIEF_STREAMS)) {
+      this.#record(
+        'identify-video',
+        `IDENTIFY video ${JSON.stringify(d.video)}, want true (protocol.md §2.2)`,
+      );
+    if (!isDeepStrictEqual(d.streams, TRANSPORT_STREAMS)) {
       this.#record(
         'identify-streams',
-        `IDENTIFY streams ${JSON.stringify(d.streams)}, want ${JSON.stringify(BRIEF_STREAMS)}`,
+        `IDENTIFY streams ${JSON.stringify(d.streams)}, want ${JSON.stringify(TRANSPORT_STREAMS)}`,
       );
     }
     const dave = d.max_dave_protocol_version;
@@ -182,7 +185,7 @@ export class VoiceSocket {
     if (!session) {
       this.#record(
         'resume',
-        `RESUME for server_id ${String(d.server_id)} / that session_id: no resumable session (closed for good); the brief reconnects fresh after 4006/4009/4014`,
+        `RESUME for server_id ${String(d.server_id)} / that session_id: no resumable session (closed for good); a client reconnects fresh after 4006/4009/4014`,
       );
       this.close(VoiceClose.SessionInvalid, 'session no longer valid');
       return;
@@ -198,7 +201,7 @@ export class VoiceSocket {
     session.replayAfter(typeof d.seq_ack === 'number' ? d.seq_ack : -1);
   }
 
-  /** Checks server_id, user_id, session_id and token (brief 1.5); closes and returns null if wrong. */
+  /** Checks server_id, user_id, session_id and token (protocol.md §1.5); closes and returns null if wrong. */
   #checkCredential(d: Record<string, unknown>, what: string): VoiceCredential | null {
     const { server_id: serverId, user_id: userId, session_id: sessionId, token } = d;
     if (typeof serverId !== 'string' || typeof userId !== 'string') {

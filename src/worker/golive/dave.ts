@@ -1,12 +1,11 @@
-// DAVE for one voice connection (brief §6): owns the davey session, tracks transitions by id and
+// DAVE for one voice connection (protocol.md §6): owns the davey session, tracks transitions by id and
 // turns gateway events into replies through an outbox. It owns no socket, so it can be driven by
-// hand in tests. Both connections of a worker share one signing key pair (§6.2).
+// hand in tests. Every (re)initialised session signs with a key pair of its own (protocol.md §6.2).
 import {
   DAVE_PROTOCOL_VERSION,
   DAVESession,
   type MediaType,
   type ProposalsOperationType,
-  type SigningKeyPair,
 } from '@snazzah/davey';
 import type { Logger } from '../../logger.ts';
 
@@ -53,7 +52,6 @@ export interface DaveIdentity {
   userId: string;
   /** MLS group id: the voice channel id, or the stream's rtc_channel_id. */
   groupId: string;
-  keyPair: SigningKeyPair;
 }
 
 export interface DaveCounters {
@@ -246,7 +244,10 @@ export class DaveChannel {
     if (!this.active) return { kind: 'send', data: frame };
     const session = this.#session;
     if (!session?.ready) {
-      // Decision (§10 item 3): nothing leaves in clear while the connection is in a DAVE session.
+      // Decision (protocol.md §10 item 3): nothing leaves in clear while the connection is in a DAVE
+      // session, before its first group as after a re-initialisation. Discord's own encryptor
+      // (libdave) drops a frame it has no key for unless it is in passthrough, and receivers pass
+      // clear frames only in passthrough; the two library clients send them, which only the SFU sees.
       this.counters.droppedNotReady += 1;
       return { kind: 'drop', reason: 'not-ready' };
     }
@@ -277,14 +278,13 @@ export class DaveChannel {
     }
     const transitionId = payload.readUInt16BE(0);
     const body = payload.subarray(2);
-    const wasActive = session.ready;
     try {
       if (kind === 'commit') session.processCommit(body);
       else session.processWelcome(body);
     } catch (error) {
+      // Any failure, joining or not, is answered at once (protocol.md §6.4), as both known-good
+      // clients do: the server then re-adds us from the new key package.
       this.#log.warn({ err: error, transitionId, kind }, `DAVE ${kind} could not be processed`);
-      // A joiner may see the commit before its welcome; the welcome will settle it (§6.4).
-      if (kind === 'commit' && !wasActive) return;
       this.#outbox.sendJson(DaveOp.invalidCommitWelcome, { transition_id: transitionId });
       this.#startSession();
       return;
@@ -297,13 +297,15 @@ export class DaveChannel {
 
   /**
    * Creates or re-creates the session and announces its one key package. The protocol asks for this on
-   * SESSION_DESCRIPTION with a version, on op 24 epoch 1 and after op 31; nowhere else.
+   * SESSION_DESCRIPTION with a version, on op 24 epoch 1 and after op 31; nowhere else. Without a key
+   * pair davey makes a fresh one each time: MLS wants signature keys unique among members, and our
+   * stale leaf is still in the group when the new key package is added (protocol.md §6.2).
    */
   #startSession(): void {
-    const { userId, groupId, keyPair } = this.#identity;
+    const { userId, groupId } = this.#identity;
     const version = this.#protocolVersion || DAVE_VERSION;
-    if (this.#session) this.#session.reinit(version, userId, groupId, keyPair);
-    else this.#session = new DAVESession(version, userId, groupId, keyPair);
+    if (this.#session) this.#session.reinit(version, userId, groupId);
+    else this.#session = new DAVESession(version, userId, groupId);
     this.#outbox.sendBinary(DaveOp.keyPackage, this.#session.getSerializedKeyPackage());
     // Frames that came while there was no session (op 25 before op 4, or before an upgrade's op 24).
     const early = this.#early;

@@ -1,10 +1,15 @@
 // One Go Live: the voice-channel connection, the stream connection and the main-gateway dialogue
-// that creates, pauses, moves and ends them (brief §1.4, §8). The connections only report how they
-// ended; this class decides: resume happened inside them already, so here it is a fresh reconnect,
-// a server move, a full restart after a main-session reset, or giving up with a clear reason.
-import { generateP256Keypair, type SigningKeyPair } from '@snazzah/davey';
+// that creates, pauses, moves and ends them (protocol.md §1.4, §8). Every state is listed in
+// `GoLiveState` and carries the connections alive in it; every transition goes through `#setState`,
+// which retires (counts, then destroys) the connections the next state no longer holds and, once the
+// Go Live is closing, stops everything that only a running one needs. The connections only report
+// how they ended; this class decides: resume happened inside them already, so here it is a fresh
+// reconnect, a server move, a full restart after a main-session reset, or giving up with a reason.
+import { EventEmitter } from 'node:events';
 import { type Logger, registerSecrets } from '../../logger.ts';
+import { RecoveryBudget } from '../../recovery-budget.ts';
 import type { AudioFrame, NowPlaying, StreamVideoParameters, VideoFrame } from '../media-sink.ts';
+import { type ConnectionFigures, ConnectionTally } from './go-live-stats.ts';
 import { H264Preparer } from './h264.ts';
 import {
   type GoLiveDispatch,
@@ -19,7 +24,8 @@ import {
   type VoiceServerUpdate,
   type VoiceStateUpdate,
 } from './main-gateway.ts';
-import { posterPreviewDataUrl } from './preview.ts';
+import { PreviewUploader } from './preview.ts';
+import { DEFAULT_WATCHDOG_TIMINGS, StallWatchdog, type WatchdogTimings } from './stall-watchdog.ts';
 import {
   type ConnectionKind,
   type ConnectionOutcome,
@@ -36,29 +42,19 @@ const STREAM_OUTAGE_TIMEOUT_MS = 60_000;
 const CONNECTION_READY_TIMEOUT_MS = 15_000;
 /**
  * After a 4014, how long to wait for the main gateway to explain it (move, kick, delete, READY); and
- * the other way round, how long after READY a 4014 is still taken for the session reset (§8.2 item 5).
+ * the other way round, how long after READY a 4014 is still taken for the session reset
+ * (protocol.md §8.2 item 5).
  */
 const DISCONNECT_EXPLANATION_MS = 5_000;
 /** After a STREAM_DELETE, how long to wait for a voice state that says we were removed. */
 const STREAM_END_EXPLANATION_MS = 1_000;
-/** How often the watchdog looks and how long a stall may last before it reconnects (§8.2 item 10). */
-export interface WatchdogTimings {
-  intervalMs: number;
-  /** Frames offered but none leaving for this long is a stall. */
-  stallMs: number;
-  /** Viewers present but the DAVE group not ready for this long is a stall too. */
-  daveStallMs: number;
-}
-
-const DEFAULT_WATCHDOG: WatchdogTimings = { intervalMs: 2_000, stallMs: 10_000, daveStallMs: 30_000 };
 const STATS_LOG_INTERVAL_MS = 60_000;
-const PREVIEW_INTERVAL_MS = 300_000;
 /** Pause between the stream connection's stop ops and op 19 on the main gateway. */
 const STOP_SETTLE_MS = 50;
 /** More reconnects than this within the window means something is wrong that retrying won't fix. */
 const MAX_RECOVERIES = 6;
 const RECOVERY_WINDOW_MS = 10 * 60_000;
-/** SPEAKING flag for "soundshare" audio (brief §2.2). */
+/** SPEAKING flag for "soundshare" audio (protocol.md §2.2). */
 const SPEAKING_SOUNDSHARE = 2;
 
 export interface GoLiveSessionOptions {
@@ -70,48 +66,86 @@ export interface GoLiveSessionOptions {
   log: Logger;
   /** Production uses the defaults; tests shorten them instead of waiting half a minute. */
   watchdog?: Partial<WatchdogTimings>;
+  /** Answer NACKs with RTX (default true); benchmarks and tests turn it off to compare. */
+  retransmit?: boolean;
 }
 
-/** Where the Go Live is in its life; the connections have their own, finer states. */
-export type GoLivePhase = 'idle' | 'starting' | 'live' | 'closing' | 'closed';
+/**
+ * What a recovery does: `voice`/`stream` make that connection afresh (spent session, server moved,
+ * stall), `restart` rejoins from scratch after a main-session reset, `stream-outage` waits out a
+ * STREAM_DELETE that said the stream is only unavailable.
+ */
+export type RecoveryKind = ConnectionKind | 'restart' | 'stream-outage';
 
-type RecoveryKind = ConnectionKind | 'restart' | 'stream-outage';
+export interface RecoveryCause {
+  kind: RecoveryKind;
+  reason: string;
+}
 
-export interface GoLiveStats {
-  phase: GoLivePhase;
+/** How a Go Live ended. Only `failed` is reported to `onFatal`; `open` throws `failed-to-start`. */
+export type GoLiveEnd =
+  | { kind: 'closed'; reason: string }
+  | { kind: 'failed-to-start'; error: Error }
+  | { kind: 'failed'; error: Error };
+
+interface Connections {
+  voice: VoiceConnection | null;
+  stream: VoiceConnection | null;
+}
+
+export type GoLiveState =
+  /** Made, not opened yet. */
+  | { status: 'idle' }
+  /** Joining voice and creating the stream; frames offered now are dropped. */
+  | ({ status: 'starting' } & Connections)
+  /** Frames flow to the stream connection. */
+  | ({ status: 'live' } & Connections)
+  /** One recovery runs (others may be queued); frames still flow to a stream connection that is up. */
+  | ({ status: 'recovering'; cause: RecoveryCause } & Connections)
+  /** The stop sequence runs; the connections are still held so it can use them. */
+  | ({ status: 'closing'; end: GoLiveEnd } & Connections)
+  /** Over: nothing is held. */
+  | { status: 'closed'; end: GoLiveEnd };
+
+export type GoLiveStatus = GoLiveState['status'];
+
+interface GoLiveEvents {
+  stateChange: [from: GoLiveState, to: GoLiveState];
+}
+
+export interface GoLiveStats extends ConnectionFigures {
+  status: GoLiveStatus;
   paused: boolean;
   videoFramesOffered: number;
   audioFramesOffered: number;
-  videoFramesSent: number;
-  audioFramesSent: number;
   /** Frames the stream connection could not send: not connected, waiting for a keyframe, DAVE. */
   videoFramesDropped: number;
   daveActive: boolean;
   daveReady: boolean;
   daveEpoch: number | null;
-  daveDroppedNotReady: number;
-  daveDroppedEncryptFailed: number;
-  encryptMicrosPerFrame: number;
-  packetsSent: number;
+  /** Recoveries attempted over the whole run, including one refused for being over the budget. */
   recoveries: number;
   viewers: number;
 }
 
-export class GoLiveSession {
+export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   readonly #gateway: MainGateway;
   readonly #guildId: string;
   readonly #voiceChannelId: string;
   readonly #insecure: boolean;
+  readonly #retransmit: boolean;
   readonly #log: Logger;
   readonly #streamKey: string;
-  readonly #watchdogTimings: WatchdogTimings;
-  /** One identity key for both connections and every reinit (brief §6.2). */
-  readonly #keyPair: SigningKeyPair = generateP256Keypair();
   readonly #preparer = new H264Preparer();
   readonly #lifetime = new AbortController();
-  #phase: GoLivePhase = 'idle';
-  #voice: VoiceConnection | null = null;
-  #stream: VoiceConnection | null = null;
+  readonly #watchdog: StallWatchdog;
+  readonly #preview: PreviewUploader;
+  readonly #tally = new ConnectionTally();
+  readonly #budget = new RecoveryBudget({ allowed: MAX_RECOVERIES, windowMs: RECOVERY_WINDOW_MS });
+  #state: GoLiveState = { status: 'idle' };
+  /** Recoveries waiting for the running one; at most one of each kind, running one included. */
+  #queuedRecoveries: RecoveryCause[] = [];
+  #recoveries = 0;
   #voiceState: VoiceStateUpdate | null = null;
   #voiceServer: VoiceServerUpdate | null = null;
   #streamCreate: StreamCreate | null = null;
@@ -126,7 +160,6 @@ export class GoLiveSession {
   #inVoice = false;
   /** op 18 sent and no final STREAM_DELETE since. */
   #streamRequested = false;
-  #tornDown = false;
   #viewers = 0;
   #video: StreamVideoParameters | null = null;
   #nowPlaying: NowPlaying | null = null;
@@ -136,69 +169,67 @@ export class GoLiveSession {
   #lastPtsMs = 0;
   #ptsOffsetMs = 0;
   #lastOfferedAt = 0;
-  /** The stream connection the watchdog clocks below belong to; a new connection starts them afresh. */
-  #watchedStream: VoiceConnection | null = null;
-  /** Since when this connection should be sending (live, unpaused, frames offered, DAVE ready). */
-  #sendExpectedSince: number | null = null;
-  /** Since when viewers have been waiting for this connection's DAVE group. */
-  #daveWaitingSince: number | null = null;
   #lastStatsLogAt = 0;
+  #watchdogTimer: NodeJS.Timeout | null = null;
   readonly #waiters = new Set<() => void>();
-  readonly #pendingRecoveries = new Set<RecoveryKind>();
-  #recoveryChain: Promise<void> = Promise.resolve();
-  #recoveryTimes: number[] = [];
-  #recoveries = 0;
-  #watchdog: NodeJS.Timeout | null = null;
-  #previewTimer: NodeJS.Timeout | null = null;
-  readonly #fatalListeners: Array<(error: Error) => void> = [];
   #unsubscribe: (() => void) | null = null;
   #counts = { videoOffered: 0, audioOffered: 0, videoDropped: 0 };
-  /** Counters of connections that were replaced, so stats cover the whole run. */
-  #retired = {
-    videoSent: 0,
-    audioSent: 0,
-    packets: 0,
-    encrypted: 0,
-    encryptMicros: 0,
-    notReady: 0,
-    failed: 0,
-  };
 
   constructor(options: GoLiveSessionOptions) {
+    super();
     this.#gateway = options.gateway;
     this.#guildId = options.guildId;
     this.#voiceChannelId = options.voiceChannelId;
     this.#insecure = options.insecure;
+    this.#retransmit = options.retransmit ?? true;
     this.#log = options.log.child({ component: 'golive' });
     this.#streamKey = guildStreamKey(options.guildId, options.voiceChannelId, options.gateway.userId);
-    this.#watchdogTimings = { ...DEFAULT_WATCHDOG, ...options.watchdog };
+    this.#watchdog = new StallWatchdog({ ...DEFAULT_WATCHDOG_TIMINGS, ...options.watchdog });
+    this.#preview = new PreviewUploader(
+      {
+        subject: () => {
+          const item = this.#nowPlaying;
+          if (!item?.posterUrl || this.#paused || !this.#running) return null;
+          return { title: item.title, posterUrl: item.posterUrl };
+        },
+        upload: (dataUrl) => this.#gateway.uploadStreamPreview(this.#streamKey, dataUrl),
+      },
+      this.#log,
+    );
   }
 
-  get phase(): GoLivePhase {
-    return this.#phase;
+  get state(): GoLiveState {
+    return this.#state;
   }
 
+  get status(): GoLiveStatus {
+    return this.#state.status;
+  }
+
+  /** Failures after `open` resolved (kicked, refused, reconnects exhausted), once, after the stop. */
   onFatal(listener: (error: Error) => void): void {
-    this.#fatalListeners.push(listener);
+    this.on('stateChange', (_from, to) => {
+      if (to.status === 'closed' && to.end.kind === 'failed') listener(to.end.error);
+    });
   }
 
-  /** Joins the voice channel and goes live (brief §1.4 steps 1-7). */
+  /** Joins the voice channel and goes live (protocol.md §1.4 steps 1-7). */
   async open(video: StreamVideoParameters): Promise<void> {
-    if (this.#phase !== 'idle') throw new Error(`cannot open a Go Live that is ${this.#phase}`);
-    this.#phase = 'starting';
+    if (this.status !== 'idle') throw new Error(`cannot open a Go Live that is ${this.status}`);
+    this.#setState({ status: 'starting', voice: null, stream: null });
     this.#video = video;
     this.#unsubscribe = this.#gateway.onDispatch((event, data) => this.#onDispatch(event, data));
     try {
       await this.#establish();
     } catch (error) {
-      await this.#teardown();
-      this.#phase = 'closed';
+      await this.#end({ kind: 'failed-to-start', error: error as Error });
       throw error;
     }
-    if (this.#phase !== 'starting') throw new Error('the Go Live was closed while it was starting');
-    this.#phase = 'live';
-    this.#watchdog = setInterval(() => this.#checkWatchdog(), this.#watchdogTimings.intervalMs);
-    this.#watchdog.unref();
+    const state = this.#state;
+    if (state.status !== 'starting') throw new Error('the Go Live was closed while it was starting');
+    this.#setState({ status: 'live', voice: state.voice, stream: state.stream });
+    this.#watchdogTimer = setInterval(() => this.#tick(), this.#watchdog.intervalMs);
+    this.#watchdogTimer.unref();
     this.#log.info({ streamKey: this.#streamKey }, 'Go Live is up');
   }
 
@@ -211,16 +242,17 @@ export class GoLiveSession {
       this.#video.fps !== video.fps ||
       this.#video.maxBitrateKbps !== video.maxBitrateKbps;
     this.#video = video;
-    if (changed) this.#stream?.announceVideo(video);
-    this.#stream?.requireKeyframe();
-    this.#schedulePreview(0);
+    const stream = this.#connection('stream');
+    if (changed) stream?.announceVideo(video);
+    stream?.requireKeyframe();
+    this.#preview.refresh();
   }
 
   sendVideo(frame: VideoFrame): void {
     this.#counts.videoOffered += 1;
     this.#lastOfferedAt = performance.now();
-    const stream = this.#stream;
-    if (this.#phase !== 'live' || this.#paused || !stream) {
+    const stream = this.#sendingStream();
+    if (!stream) {
       this.#counts.videoDropped += 1;
       return;
     }
@@ -235,9 +267,7 @@ export class GoLiveSession {
 
   sendAudio(frame: AudioFrame): void {
     this.#counts.audioOffered += 1;
-    const stream = this.#stream;
-    if (this.#phase !== 'live' || this.#paused || !stream) return;
-    stream.sendAudio(frame.data, this.#timeline(frame.ptsMs), frame.aheadMs ?? 0);
+    this.#sendingStream()?.sendAudio(frame.data, this.#timeline(frame.ptsMs), frame.aheadMs ?? 0);
   }
 
   /** op 22 tells viewers; while paused no media leaves, heartbeats and keepalives go on (§8.5). */
@@ -251,44 +281,102 @@ export class GoLiveSession {
       return;
     }
     this.#resumePending = true;
-    this.#stream?.requireKeyframe();
-    this.#stream?.setSpeaking(SPEAKING_SOUNDSHARE);
-    this.#schedulePreview(0);
+    const stream = this.#connection('stream');
+    stream?.requireKeyframe();
+    stream?.setSpeaking(SPEAKING_SOUNDSHARE);
+    this.#preview.refresh();
   }
 
-  /** The stop sequence of brief §1.4; safe to call twice. */
+  /** The stop sequence of protocol.md §1.4; safe to call twice. */
   async close(reason: string): Promise<void> {
-    if (this.#phase === 'closed' || this.#phase === 'closing') return;
+    if (this.#over) return;
     this.#log.info({ reason }, 'Go Live closing');
-    await this.#teardown();
-    this.#phase = 'closed';
+    await this.#end({ kind: 'closed', reason });
   }
 
   stats(): GoLiveStats {
-    const live = [this.#voice, this.#stream].filter((c): c is VoiceConnection => c !== null);
-    const stream = this.#stream;
-    const sum = (pick: (c: VoiceConnection) => number): number =>
-      live.reduce((total, c) => total + pick(c), 0);
-    const encrypted = this.#retired.encrypted + sum((c) => c.dave.counters.encrypted);
-    const encryptMicros = this.#retired.encryptMicros + sum((c) => c.dave.counters.encryptMicros);
+    const { voice, stream } = held(this.#state);
+    const live = [voice, stream].filter((c): c is VoiceConnection => c !== null);
     return {
-      phase: this.#phase,
+      status: this.#state.status,
       paused: this.#paused,
       videoFramesOffered: this.#counts.videoOffered,
       audioFramesOffered: this.#counts.audioOffered,
-      videoFramesSent: this.#retired.videoSent + sum((c) => c.counters.videoFramesSent),
-      audioFramesSent: this.#retired.audioSent + sum((c) => c.counters.audioFramesSent),
       videoFramesDropped: this.#counts.videoDropped,
+      ...this.#tally.figures(live),
       daveActive: stream?.dave.active ?? false,
       daveReady: stream?.dave.ready ?? false,
       daveEpoch: stream?.dave.epoch ?? null,
-      daveDroppedNotReady: this.#retired.notReady + sum((c) => c.dave.counters.droppedNotReady),
-      daveDroppedEncryptFailed: this.#retired.failed + sum((c) => c.dave.counters.droppedEncryptFailed),
-      encryptMicrosPerFrame: encrypted === 0 ? 0 : encryptMicros / encrypted,
-      packetsSent: this.#retired.packets + sum((c) => c.udpCounters?.packetsSent ?? 0),
       recoveries: this.#recoveries,
       viewers: this.#viewers,
     };
+  }
+
+  // ── state ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Live, whether or not a recovery runs: what Discord tells us now acts on the Go Live. */
+  get #running(): boolean {
+    return this.#state.status === 'live' || this.#state.status === 'recovering';
+  }
+
+  get #over(): boolean {
+    return isOver(this.#state);
+  }
+
+  #connection(kind: ConnectionKind): VoiceConnection | null {
+    return held(this.#state)[kind];
+  }
+
+  /** The stream connection frames go to now, or null while they are dropped. */
+  #sendingStream(): VoiceConnection | null {
+    return this.#running && !this.#paused ? this.#connection('stream') : null;
+  }
+
+  /** Puts a connection in (or, with null, takes it out of) the current state. */
+  #hold(kind: ConnectionKind, connection: VoiceConnection | null): void {
+    const state = this.#state;
+    if (state.status === 'idle' || state.status === 'closed' || (state.status === 'closing' && connection)) {
+      connection?.destroy();
+      if (connection) throw new Error(`the Go Live is ${state.status}; the new ${kind} connection was left`);
+      return;
+    }
+    this.#setState(kind === 'voice' ? { ...state, voice: connection } : { ...state, stream: connection });
+  }
+
+  /** The one place state changes: whatever the next state no longer holds is released here. */
+  #setState(next: GoLiveState): void {
+    const previous = this.#state;
+    this.#state = next;
+    // Counted before it is destroyed: a closed connection no longer shows its UDP counters.
+    for (const kind of ['voice', 'stream'] as const) {
+      const connection = held(previous)[kind];
+      if (connection && connection !== held(next)[kind]) {
+        this.#tally.retire(connection);
+        connection.destroy();
+      }
+    }
+    if (isOver(next) && !isOver(previous)) {
+      this.#lifetime.abort();
+      if (this.#watchdogTimer) clearInterval(this.#watchdogTimer);
+      this.#watchdogTimer = null;
+      this.#preview.stop();
+      this.#closeMainSessionResetWindow();
+      this.#unsubscribe?.();
+      this.#unsubscribe = null;
+      this.#queuedRecoveries = [];
+    }
+    if (previous.status !== next.status) {
+      this.#log.info(
+        {
+          from: previous.status,
+          to: next.status,
+          ...(next.status === 'recovering' ? { cause: next.cause } : {}),
+          ...('end' in next ? { end: describeEnd(next.end) } : {}),
+        },
+        'Go Live state',
+      );
+    }
+    this.emit('stateChange', previous, next);
   }
 
   // ── start ────────────────────────────────────────────────────────────────────────────────────
@@ -327,11 +415,10 @@ export class GoLiveSession {
       sessionId: state.session_id,
       daveGroupId: this.#voiceChannelId,
     });
-    this.#voice = connection;
     await connection.whenReady(CONNECTION_READY_TIMEOUT_MS);
   }
 
-  /** op 18 + op 22, then wait for our STREAM_CREATE and STREAM_SERVER_UPDATE (brief §1.4 steps 4-5). */
+  /** op 18 + op 22, then wait for our STREAM_CREATE and STREAM_SERVER_UPDATE (protocol.md §1.4 steps 4-5). */
   async #createStream(): Promise<void> {
     this.#streamCreate = null;
     this.#streamServer = null;
@@ -378,12 +465,12 @@ export class GoLiveSession {
       sessionId: state.session_id,
       daveGroupId: groupId,
     });
-    this.#stream = connection;
     await connection.whenReady(CONNECTION_READY_TIMEOUT_MS);
     connection.setSpeaking(SPEAKING_SOUNDSHARE);
     if (this.#video) connection.announceVideo(this.#video);
   }
 
+  /** A new connection, held by the current state from the start. */
   #connect(
     kind: ConnectionKind,
     ids: { endpoint: string; token: string; serverId: string; sessionId: string; daveGroupId: string },
@@ -392,13 +479,14 @@ export class GoLiveSession {
       kind,
       ...ids,
       userId: this.#gateway.userId,
-      keyPair: this.#keyPair,
       insecure: this.#insecure,
+      retransmit: this.#retransmit,
       log: this.#log,
     });
     connection.on('stateChange', (_from, to) => {
       if (to.status === 'closed') this.#onConnectionClosed(kind, connection, to.outcome);
     });
+    this.#hold(kind, connection);
     return connection;
   }
 
@@ -425,7 +513,6 @@ export class GoLiveSession {
   }
 
   #apply(dispatch: GoLiveDispatch): void {
-    const settled = this.#phase === 'live';
     switch (dispatch.type) {
       case 'voice-state': {
         const previous = this.#voiceState;
@@ -434,10 +521,7 @@ export class GoLiveSession {
         if (previous && previous.session_id !== dispatch.data.session_id) {
           this.#log.warn('voice session id changed');
         }
-        if (
-          (settled || this.#pendingRecoveries.size > 0) &&
-          dispatch.data.channel_id !== this.#voiceChannelId
-        ) {
+        if (this.#running && dispatch.data.channel_id !== this.#voiceChannelId) {
           this.#fail(
             dispatch.data.channel_id === null
               ? 'the streaming account was disconnected from the voice channel (kicked or the channel went away)'
@@ -446,46 +530,51 @@ export class GoLiveSession {
         }
         return;
       }
-      case 'voice-server':
+      case 'voice-server': {
         this.#voiceServer = dispatch.data;
-        if (settled && this.#pendingRecoveries.size === 0 && this.#voice && dispatch.data.endpoint) {
-          if (differs(this.#voice, dispatch.data.endpoint, dispatch.data.token)) {
+        const voice = this.#connection('voice');
+        // While a recovery runs, it reads the new credentials itself.
+        if (this.#state.status === 'live' && voice && dispatch.data.endpoint) {
+          if (differs(voice, dispatch.data.endpoint, dispatch.data.token)) {
             this.#recover('voice', 'voice server moved (new VOICE_SERVER_UPDATE)');
           }
         }
         return;
+      }
       case 'stream-create':
         this.#streamCreate = dispatch.data;
         this.#streamDelete = null;
         return;
-      case 'stream-server':
+      case 'stream-server': {
         this.#streamServer = dispatch.data;
-        if (settled && this.#pendingRecoveries.size === 0 && this.#stream && dispatch.data.endpoint) {
-          if (differs(this.#stream, dispatch.data.endpoint, dispatch.data.token)) {
+        const stream = this.#connection('stream');
+        if (this.#state.status === 'live' && stream && dispatch.data.endpoint) {
+          if (differs(stream, dispatch.data.endpoint, dispatch.data.token)) {
             this.#recover('stream', 'stream server moved (new STREAM_SERVER_UPDATE)');
           }
         }
         return;
+      }
       case 'stream-update':
         this.#viewers = dispatch.data.viewer_ids?.length ?? this.#viewers;
         this.#log.debug({ viewers: this.#viewers, paused: dispatch.data.paused }, 'stream update');
         return;
       case 'stream-delete':
-        if (this.#phase === 'closing' || this.#phase === 'closed') return;
+        if (this.#over) return;
         this.#streamDelete = dispatch.data;
         if (!dispatch.data.unavailable) this.#streamRequested = false;
         this.#log.warn(
           { reason: dispatch.data.reason ?? null, unavailable: dispatch.data.unavailable ?? false },
           'STREAM_DELETE',
         );
-        if (!settled) return;
+        if (!this.#running) return;
         if (dispatch.data.unavailable) {
           this.#streamCreate = null;
           this.#streamServer = null;
           this.#recover('stream-outage', 'stream unavailable (STREAM_DELETE)');
         } else {
-          // Stop sending at once (brief §8.2 item 6); the error waits a moment for its explanation.
-          this.#retire('stream');
+          // Stop sending at once (protocol.md §8.2 item 6); the error waits a moment for its explanation.
+          this.#hold('stream', null);
           this.#explainStreamEnd(dispatch.data.reason ?? 'no reason given');
         }
         return;
@@ -549,8 +638,7 @@ export class GoLiveSession {
   // ── recovery ─────────────────────────────────────────────────────────────────────────────────
 
   #onConnectionClosed(kind: ConnectionKind, connection: VoiceConnection, outcome: ConnectionOutcome): void {
-    const current = kind === 'voice' ? this.#voice : this.#stream;
-    if (connection !== current || this.#phase !== 'live') return;
+    if (connection !== this.#connection(kind) || !this.#running) return;
     switch (outcome.kind) {
       case 'destroyed':
         return;
@@ -603,30 +691,49 @@ export class GoLiveSession {
     );
   }
 
-  /** Queues a recovery; recoveries run one at a time and a kind already queued is not queued twice. */
+  /** Starts a recovery, or queues it behind the running one; a kind already due is not queued twice. */
   #recover(kind: RecoveryKind, reason: string): void {
-    if (this.#phase !== 'live' || this.#pendingRecoveries.has(kind)) return;
-    this.#pendingRecoveries.add(kind);
-    this.#recoveryChain = this.#recoveryChain.then(async () => {
-      try {
-        await this.#runRecovery(kind, reason);
-      } finally {
-        this.#pendingRecoveries.delete(kind);
-      }
-    });
-  }
-
-  async #runRecovery(kind: RecoveryKind, reason: string): Promise<void> {
-    if (this.#phase !== 'live') return;
-    const now = performance.now();
-    this.#recoveryTimes = this.#recoveryTimes.filter((at) => now - at < RECOVERY_WINDOW_MS);
-    this.#recoveryTimes.push(now);
-    this.#recoveries += 1;
-    if (this.#recoveryTimes.length > MAX_RECOVERIES) {
-      this.#fail(`gave up after ${MAX_RECOVERIES} reconnects within 10 minutes (last: ${reason})`);
+    const state = this.#state;
+    if (state.status === 'live') {
+      this.#setState({ ...state, status: 'recovering', cause: { kind, reason } });
+      void this.#recoverUntilLive();
       return;
     }
-    this.#log.warn({ kind, reason, attempt: this.#recoveryTimes.length }, 'Go Live recovering');
+    if (state.status !== 'recovering') return;
+    if (state.cause.kind === kind || this.#queuedRecoveries.some((queued) => queued.kind === kind)) return;
+    this.#queuedRecoveries.push({ kind, reason });
+  }
+
+  /** Runs the recovery in the state, then each queued one, and goes back to live. */
+  async #recoverUntilLive(): Promise<void> {
+    // Not from inside the report that asked for it: a connection's own closing event, a dispatch.
+    await Promise.resolve();
+    for (;;) {
+      const state = this.#state;
+      if (state.status !== 'recovering') return;
+      if (!(await this.#runRecovery(state.cause))) return;
+      const after = this.#state;
+      if (after.status !== 'recovering') return;
+      const next = this.#queuedRecoveries.shift();
+      if (!next) {
+        this.#setState({ status: 'live', voice: after.voice, stream: after.stream });
+        return;
+      }
+      this.#setState({ ...after, cause: next });
+    }
+  }
+
+  /** One recovery; false when the Go Live failed (or was closed) instead. */
+  async #runRecovery({ kind, reason }: RecoveryCause): Promise<boolean> {
+    this.#recoveries += 1;
+    const { attempt, exhausted } = this.#budget.spend(performance.now());
+    if (exhausted) {
+      this.#fail(
+        `gave up after ${MAX_RECOVERIES} reconnects within ${RECOVERY_WINDOW_MS / 60_000} minutes (last: ${reason})`,
+      );
+      return false;
+    }
+    this.#log.warn({ kind, reason, attempt }, 'Go Live recovering');
     try {
       switch (kind) {
         case 'voice':
@@ -636,26 +743,29 @@ export class GoLiveSession {
           await this.#reconnectStream();
           break;
         case 'stream-outage':
-          this.#retire('stream');
+          this.#hold('stream', null);
           await this.#waitForStreamCredentials(STREAM_OUTAGE_TIMEOUT_MS);
           await this.#connectStream();
           break;
         case 'restart':
-          this.#retire('stream');
-          this.#retire('voice');
+          this.#hold('stream', null);
+          this.#hold('voice', null);
           await this.#establish();
           break;
       }
-      this.#log.info({ kind }, 'Go Live recovered');
     } catch (error) {
-      if (this.#phase === 'live')
+      if (this.#state.status === 'recovering')
         this.#fail(`could not recover the ${kind} connection: ${(error as Error).message}`);
+      return false;
     }
+    this.#log.info({ kind }, 'Go Live recovered');
+    return true;
   }
 
   /** Fresh voice connection: new credentials if the old ones are spent (op 4 asks for them). */
   async #reconnectVoice(): Promise<void> {
-    const old = this.#retire('voice');
+    const old = this.#connection('voice');
+    this.#hold('voice', null);
     const server = this.#voiceServer;
     if (!server?.endpoint || (old && !differs(old, server.endpoint, server.token))) {
       this.#voiceServer = null;
@@ -669,7 +779,8 @@ export class GoLiveSession {
 
   /** Fresh stream connection: op 21 asks for new credentials, else the stream is recreated (§8.2). */
   async #reconnectStream(): Promise<void> {
-    const old = this.#retire('stream');
+    const old = this.#connection('stream');
+    this.#hold('stream', null);
     const server = this.#streamServer;
     if (server?.endpoint && old && differs(old, server.endpoint, server.token)) {
       await this.#connectStream();
@@ -683,71 +794,35 @@ export class GoLiveSession {
       );
       await this.#connectStream();
     } catch (error) {
+      // Closed while waiting: no op 19 and op 18 for a stream that is being ended anyway.
+      if (this.#over) throw error;
       this.#log.warn({ err: error }, 'STREAM_PING brought no usable stream server; recreating the stream');
-      this.#retire('stream');
+      this.#hold('stream', null);
       this.#gateway.send(MainOp.streamDelete, { stream_key: this.#streamKey });
       await this.#createStream();
     }
   }
 
-  /** Takes a connection out of service, keeping its counters for the stats. */
-  #retire(kind: ConnectionKind): VoiceConnection | null {
-    const connection = kind === 'voice' ? this.#voice : this.#stream;
-    if (!connection) return null;
-    if (kind === 'voice') this.#voice = null;
-    else this.#stream = null;
-    this.#retired.videoSent += connection.counters.videoFramesSent;
-    this.#retired.audioSent += connection.counters.audioFramesSent;
-    this.#retired.packets += connection.udpCounters?.packetsSent ?? 0;
-    this.#retired.encrypted += connection.dave.counters.encrypted;
-    this.#retired.encryptMicros += connection.dave.counters.encryptMicros;
-    this.#retired.notReady += connection.dave.counters.droppedNotReady;
-    this.#retired.failed += connection.dave.counters.droppedEncryptFailed;
-    connection.destroy();
-    return connection;
-  }
-
-  #checkWatchdog(): void {
-    if (this.#phase !== 'live') return;
+  /** Every watchdog interval: the stats line now and then, and the stall check while live. */
+  #tick(): void {
     const now = performance.now();
     if (now - this.#lastStatsLogAt >= STATS_LOG_INTERVAL_MS) {
       this.#lastStatsLogAt = now;
       this.#log.info({ stats: this.stats() }, 'Go Live stats');
     }
-    const stream = this.#stream;
-    const replaced = stream !== this.#watchedStream;
-    this.#watchedStream = stream;
-    const { intervalMs, stallMs, daveStallMs } = this.#watchdogTimings;
-    // The stall clocks run only while sending is expected on this very connection: never across a
-    // reconnect, a pause, a gap between items or a wait for DAVE, nor while nobody watches.
-    const idle = this.#pendingRecoveries.size > 0 || this.#paused || !stream;
-    const daveWaiting = !idle && stream.dave.active && !stream.dave.ready;
-    const offering = now - this.#lastOfferedAt <= intervalMs * 2;
-    if (replaced || idle || daveWaiting || !offering) this.#sendExpectedSince = null;
-    if (replaced || !daveWaiting || this.#viewers === 0) this.#daveWaitingSince = null;
-    if (idle) return;
-    if (daveWaiting) {
-      // Alone in a DAVE session nothing may leave; with viewers it must not last.
-      if (this.#viewers === 0) return;
-      this.#daveWaitingSince ??= now;
-      if (now - this.#daveWaitingSince > daveStallMs) {
-        this.#daveWaitingSince = null;
-        this.#recover('stream', 'watchdog: viewers present but the DAVE group never became ready');
-      }
-      return;
-    }
-    if (!offering) return;
-    this.#sendExpectedSince ??= now;
-    const lastSent = Math.max(stream.udpCounters?.lastSendAt ?? 0, this.#sendExpectedSince);
-    if (now - lastSent > stallMs) {
-      this.#recover(
-        'stream',
-        `watchdog: frames offered but none left for ${Math.round((now - lastSent) / 1000)} s`,
-      );
-    }
+    const stream = this.#connection('stream');
+    const stall = this.#watchdog.check(now, {
+      stream,
+      resting: this.#state.status !== 'live' || this.#paused,
+      daveWaiting: stream?.dave.active === true && !stream.dave.ready,
+      viewers: this.#viewers,
+      lastOfferedAt: this.#lastOfferedAt,
+      lastSentAt: stream?.udpCounters?.lastSendAt ?? 0,
+    });
+    if (stall) this.#recover('stream', stall);
   }
 
-  // ── media timeline and preview ───────────────────────────────────────────────────────────────
+  // ── media timeline ───────────────────────────────────────────────────────────────────────────
 
   /** After a pause the RTP clock jumps by the wall-clock gap, so timestamps stay truthful (§8.5). */
   #timeline(ptsMs: number): number {
@@ -761,66 +836,49 @@ export class GoLiveSession {
     return ptsMs + this.#ptsOffsetMs;
   }
 
-  #schedulePreview(delayMs: number): void {
-    if (this.#previewTimer) clearTimeout(this.#previewTimer);
-    this.#previewTimer = setTimeout(() => {
-      void this.#uploadPreview().finally(() => {
-        if (this.#phase === 'live' || this.#phase === 'starting') this.#schedulePreview(PREVIEW_INTERVAL_MS);
-      });
-    }, delayMs);
-    this.#previewTimer.unref();
-  }
-
-  async #uploadPreview(): Promise<void> {
-    const poster = this.#nowPlaying?.posterUrl;
-    if (!poster || this.#paused || this.#phase !== 'live') return;
-    try {
-      const dataUrl = await posterPreviewDataUrl(poster);
-      await this.#gateway.uploadStreamPreview(this.#streamKey, dataUrl);
-      this.#log.info({ title: this.#nowPlaying?.title }, 'stream preview uploaded');
-    } catch (error) {
-      this.#log.warn({ err: error }, 'stream preview upload failed');
-    }
-  }
-
   // ── ending ───────────────────────────────────────────────────────────────────────────────────
 
   #fail(reason: string): void {
-    if (this.#phase === 'closing' || this.#phase === 'closed') return;
-    const error = new Error(reason);
+    if (this.#over) return;
     this.#log.error({ reason }, 'Go Live failed');
-    void this.#teardown().then(() => {
-      this.#phase = 'closed';
-      for (const listener of this.#fatalListeners) listener(error);
-    });
+    void this.#end({ kind: 'failed', error: new Error(reason) });
   }
 
-  /** Stop media, stream off (op 5/12), op 19, close stream, op 4 leave, close voice (brief §1.4). */
-  async #teardown(): Promise<void> {
-    if (this.#tornDown) return;
-    this.#tornDown = true;
-    this.#phase = 'closing';
-    this.#lifetime.abort();
-    if (this.#watchdog) clearInterval(this.#watchdog);
-    if (this.#previewTimer) clearTimeout(this.#previewTimer);
-    this.#closeMainSessionResetWindow();
-    this.#unsubscribe?.();
-    this.#unsubscribe = null;
+  /**
+   * Stop media, stream off (op 5/12), op 19, close stream, op 4 leave, close voice (protocol.md §1.4).
+   * Only what is still ours is undone: no op 19 for a stream Discord ended, no op 4 after a kick.
+   */
+  async #end(end: GoLiveEnd): Promise<void> {
+    if (this.#over) return;
+    const { voice, stream } = held(this.#state);
+    this.#setState({ status: 'closing', end, voice, stream });
     // The other side reads the voice websocket and the main gateway separately; a moment after our
     // last stream ops are on the wire, op 19 will not overtake them.
-    await this.#stream?.announceStop();
+    await stream?.announceStop();
     await new Promise((resolve) => setTimeout(resolve, STOP_SETTLE_MS));
     try {
-      // Only what is still ours: no op 19 for a stream Discord ended, no op 4 after a kick.
       if (this.#streamRequested) this.#gateway.send(MainOp.streamDelete, { stream_key: this.#streamKey });
-      this.#retire('stream');
+      this.#hold('stream', null);
       if (this.#inVoice) this.#sendVoiceState(null);
     } catch (error) {
       this.#log.warn({ err: error }, 'main gateway refused the stop sequence');
     }
-    this.#retire('stream');
-    this.#retire('voice');
+    this.#setState({ status: 'closed', end });
   }
+}
+
+/** Closing or closed: nothing new starts, and what Discord says no longer matters. */
+function isOver(state: GoLiveState): boolean {
+  return state.status === 'closing' || state.status === 'closed';
+}
+
+/** The connections a state holds; none in `idle` and `closed`. */
+function held(state: GoLiveState): Connections {
+  return 'voice' in state ? state : { voice: null, stream: null };
+}
+
+function describeEnd(end: GoLiveEnd): string {
+  return end.kind === 'closed' ? `closed: ${end.reason}` : `${end.kind}: ${end.error.message}`;
 }
 
 function differs(connection: VoiceConnection, endpoint: string, token: string): boolean {

@@ -1,5 +1,5 @@
 // H.264 access-unit preparation before DAVE (brief §4.4): no AUD units, SPS/PPS in front of every
-// IDR, and every SPS rewritten the way WebRTC's receive side would rewrite it. With DAVE the SPS is
+// IDR, and every SPS rewritten so that WebRTC's receive side leaves it alone. With DAVE the SPS is
 // sent in clear but authenticated, so a receiver that rewrites it afterwards breaks the frame's tag.
 
 const START_CODE = Buffer.from([0, 0, 1]);
@@ -274,8 +274,11 @@ function writeBitstreamRestriction(
 }
 
 /**
- * Returns the SPS NAL (header byte included) with a VUI that declares no frame reordering, or the
- * same buffer when WebRTC would already accept it. `video_signal_type` is kept (see open points).
+ * Returns the SPS NAL (header byte included) rewritten as Discord-video-stream 6 writes it, the form
+ * known to decode under DAVE on real Discord (protocol.md §4.4): always a VUI, whose bitstream
+ * restriction declares no frame reordering, and no `video_signal_type`. Receivers then assume
+ * limited range and their default colours: right for the transcoder's yuv420p, a possible tint for
+ * a copied source tagged otherwise (docs/golive-open-points.md item 7).
  */
 export function rewriteSpsVui(nal: Buffer): Buffer {
   const reader = new BitReader(removeEmulationPrevention(nal.subarray(1)));
@@ -321,10 +324,12 @@ export function rewriteSpsVui(nal: Buffer): Buffer {
   if (vuiPresent === 1) {
     if (copy.u(1) === 1 && copy.u(8) === 255) copy.u(32);
     if (copy.u(1) === 1) copy.u(1);
-    if (copy.u(1) === 1) {
-      copy.u(4);
-      if (copy.u(1) === 1) copy.u(24);
+    // video_signal_type: read past, written as absent.
+    if (reader.bit() === 1) {
+      reader.bits(4);
+      if (reader.bit() === 1) reader.bits(24);
     }
+    writer.bit(0);
     if (copy.u(1) === 1) {
       copy.ue();
       copy.ue();
@@ -340,12 +345,7 @@ export function rewriteSpsVui(nal: Buffer): Buffer {
     if (vclHrd === 1) copyHrdParameters(copy);
     if (nalHrd === 1 || vclHrd === 1) copy.u(1);
     copy.u(1);
-    if (reader.bit() === 1) {
-      restriction = [reader.bit(), reader.ue(), reader.ue(), reader.ue(), reader.ue()];
-      const maxNumReorderFrames = reader.ue();
-      const maxDecFrameBuffering = reader.ue();
-      if (maxNumReorderFrames === 0 && maxDecFrameBuffering <= maxNumRefFrames) return nal;
-    }
+    if (reader.bit() === 1) restriction = [reader.bit(), reader.ue(), reader.ue(), reader.ue(), reader.ue()];
   } else {
     // A minimal VUI: nothing present but the bitstream restriction.
     writer.bits(0, 8);

@@ -1,13 +1,15 @@
 // The production MediaSink: frames from the player go out as a Go Live stream with DAVE.
 import { type Logger, registerSecrets } from '../../logger.ts';
 import type { MediaSink } from '../media-sink.ts';
-import { GoLiveSession, type GoLiveStats, type WatchdogTimings } from './go-live.ts';
+import { GoLiveSession, type GoLiveStats } from './go-live.ts';
 import type { MainGateway } from './main-gateway.ts';
 import { describeMediaSendPath } from './native-media-send.ts';
 import { connectSelfbotGateway } from './selfbot-gateway.ts';
+import type { WatchdogTimings } from './stall-watchdog.ts';
 
-export type { GoLiveStats, WatchdogTimings } from './go-live.ts';
+export type { GoLiveStats } from './go-live.ts';
 export type { MainGateway } from './main-gateway.ts';
+export type { WatchdogTimings } from './stall-watchdog.ts';
 
 export interface GoLiveSinkOptions {
   /** The streaming account's token; never logged. */
@@ -23,6 +25,8 @@ export interface GoLiveSinkOptions {
   plainWebSocket?: boolean;
   /** Shorter watchdog timings for tests; production leaves it unset (2 s checks, 10 s / 30 s stalls). */
   watchdog?: Partial<WatchdogTimings>;
+  /** Answer NACKs with RTX (default true); benchmarks and tests turn it off to compare. */
+  retransmit?: boolean;
 }
 
 export interface GoLiveSink extends MediaSink {
@@ -61,6 +65,7 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
         insecure: options.plainWebSocket ?? options.apiBase !== undefined,
         log,
         watchdog: options.watchdog,
+        retransmit: options.retransmit,
       });
       session.onFatal((error) => {
         void release();

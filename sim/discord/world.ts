@@ -1,7 +1,7 @@
 // The simulated Discord's state: users and their tokens, one guild with channels, roles, members
 // and voice states, and builders that turn that state into COMPLETE API payloads. discord.js builds
 // its structures synchronously inside the gateway handler, so a missing array in a payload kills the
-// bot process (harness brief, pitfall 7): every payload that leaves the simulator is built here.
+// bot process (discord.js throws inside its gateway listener on a payload it cannot read): every payload that leaves the simulator is built here.
 import type {
   APIChannel,
   APIGuildMember,

@@ -1,5 +1,5 @@
 // sim/jellyfin: a local stand-in for a Jellyfin server, real HTTP on 127.0.0.1, for tests,
-// benchmarks and the demo. Payloads follow research/jellyfin-api.md §7 (PascalCase, nulls left
+// benchmarks and the demo. Payloads are shaped like Jellyfin's own (PascalCase, nulls left
 // out, 32-hex GUIDs, QueryResult envelopes, `fields`-gated properties).
 //
 // const sim = await startJellyfinSim(options);  … sim.url, sim.apiKey …  await sim.stop();

@@ -202,7 +202,7 @@ describe('/watchparty refusals and bad input', () => {
 
   test('a malformed interaction payload does not take the bot down', async () => {
     const { sim, people } = door;
-    // discord.js throws inside its gateway listener on this one (harness brief, pitfall 7).
+    // discord.js throws inside its gateway listener on this one (it cannot read the payload).
     const broken = sim.interactions.command(
       { user: people.owner },
       'watchparty',

@@ -251,7 +251,7 @@ describe('DaveChannel in the simulated DAVE group', () => {
     sim.dave.onSessionDescription(1);
     sim.sendExternalSender();
     await nextTick();
-    // The server re-creates the group before anyone joined: brief 6.3, protocol "Key Packages".
+    // The server re-creates the group before anyone joined: protocol.md §6.3, protocol "Key Packages".
     sim.dave.onPrepareEpoch(1, 1);
     await sim.keyPackagesTaken();
     const [first, second, ...more] = sim.keyPackages();

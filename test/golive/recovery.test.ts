@@ -1,4 +1,4 @@
-// How a live Go Live gets itself back (brief §8.2 items 5 and 10), against the simulator's voice
+// How a live Go Live gets itself back (protocol.md §8.2 items 5 and 10), against the simulator's voice
 // side: the watchdog reconnecting a stream that stopped sending, the full restart after the
 // streaming account's main gateway session was replaced, and a kick after a session reset that
 // dropped nothing staying fatal. Each test checks what the viewer (or the supervisor) sees.
@@ -111,7 +111,7 @@ function opsSince(gateway: SimMainGateway, index: number): number[] {
 
 /**
  * Goes live, runs `scenario` while the clip plays and ends the Go Live; then the viewer must have
- * seen nothing fatal, nothing it could not decrypt and nothing the brief forbids.
+ * seen nothing fatal, nothing it could not decrypt and nothing the protocol forbids.
  */
 async function live(
   name: string,

@@ -1,5 +1,5 @@
 // The whole chain with the real selfbot: discord.js-selfbot-v13 logs the streaming account into the
-// simulated Discord (http.api + http.agent, discord-harness.md pitfall 1), our ops go over its
+// simulated Discord (http.api + http.agent), our ops go over its
 // main gateway to the simulator's voice side, and the stream preview goes over its REST client.
 // One simulated Discord per file: the selfbot pins its first REST origin per process (pitfall 2).
 import assert from 'node:assert/strict';

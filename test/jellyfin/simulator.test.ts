@@ -1,5 +1,5 @@
-// The Jellyfin simulator's own server rules (research/jellyfin-api.md §7.2), named after the rule,
-// so a reviewer can check them against the brief when upstream behaviour changes.
+// The Jellyfin simulator's own server rules (as a real Jellyfin server answers), named after the rule,
+// so a reviewer can check them against Jellyfin when upstream behaviour changes.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';

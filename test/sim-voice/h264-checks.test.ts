@@ -27,7 +27,7 @@ function rtp(sequence: number, payload: Buffer, marker: boolean): RtpPacket {
   };
 }
 
-test('an x264 access unit with -bf 0 passes the brief 4.4 checks and reports its size', () => {
+test('an x264 access unit with -bf 0 passes the protocol.md §4.4 checks and reports its size', () => {
   const sps = nals.find((nal) => typeOf(nal) === 7)!;
   assert.deepEqual(parseSps(sps), { width: 320, height: 180, vuiOk: true });
   assert.deepEqual(accessUnitProblems(nals).problems, []);

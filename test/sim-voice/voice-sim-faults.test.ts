@@ -132,7 +132,7 @@ describe('voice simulator: faults and strictness', () => {
     await waitFor('still decrypting', () => sim.viewer.daveDecryptOk === 1);
   });
 
-  test('the brief 1.4 stop sequence leaves nothing connected; media after op 19 is recorded', async () => {
+  test('the protocol.md §1.4 stop sequence leaves nothing connected; media after op 19 is recorded', async () => {
     const live = await goLive(sim, (client) => clients.push(client));
     live.stream.startStreaming(160, 96);
     live.stream.sendOpus(OPUS, 960);

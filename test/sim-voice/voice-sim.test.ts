@@ -28,7 +28,7 @@ describe('voice simulator: main gateway events', () => {
   });
   after(() => sim.stop());
 
-  test('op 4, 18, 22 and 19 are answered with the dispatches of brief section 1', () => {
+  test('op 4, 18, 22 and 19 are answered with the dispatches of protocol.md §1', () => {
     const client = new FakeGatewayClient(USER, SESSION);
     joinVoice(sim, client);
     const state = client.latest('VOICE_STATE_UPDATE');

@@ -1,5 +1,5 @@
 // A small voice client for testing the simulator itself (not the product's transport): raw ws, a
-// dgram socket, davey and node:crypto, following the brief step by step.
+// dgram socket, davey and node:crypto, following docs/protocol.md step by step.
 
 import { createCipheriv } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -91,7 +91,7 @@ export class VoiceTestClient {
   #speaking = false;
   #closed = false;
   #pendingDowngrade: number | null = null;
-  /** After an executed downgrade the client stops wrapping frames (brief 6.3). */
+  /** After an executed downgrade the client stops wrapping frames (protocol.md §6.3). */
   downgraded = false;
 
   constructor(endpoint: string, userId: string, daveChannelId: string) {
@@ -116,7 +116,7 @@ export class VoiceTestClient {
     return ws;
   }
 
-  /** Brief 2.3 Resuming: a new websocket, op 7 with seq_ack; UDP, key and DAVE stay. */
+  /** protocol.md §2.3 Resuming: a new websocket, op 7 with seq_ack; UDP, key and DAVE stay. */
   async resume(
     endpoint: string,
     fields: Omit<IdentifyFields, 'user_id' | 'max_dave_protocol_version'>,
@@ -142,7 +142,7 @@ export class VoiceTestClient {
     });
   }
 
-  /** IP discovery, then SELECT_PROTOCOL with the discovered address and the brief's codecs. */
+  /** IP discovery, then SELECT_PROTOCOL with the discovered address and the codecs of protocol.md §4.1. */
   async selectProtocol(): Promise<void> {
     const ready = await waitFor('READY', () => this.ready);
     const request = Buffer.alloc(74);
@@ -196,7 +196,7 @@ export class VoiceTestClient {
     });
   }
 
-  /** An encrypted RTCP sender report (brief 4.7, 5.1) for the audio or video SSRC, NTP = now. */
+  /** An encrypted RTCP sender report (protocol.md §4.7, 5.1) for the audio or video SSRC, NTP = now. */
   sendSenderReport(media: 'audio' | 'video', rtpTimestamp: number, packets: number, octets: number): void {
     const header = Buffer.from([0x80, 200, 0, 6, 0, 0, 0, 0]);
     header.writeUInt32BE(media === 'audio' ? this.ready!.ssrc : this.ready!.streams[0]!.ssrc, 4);
@@ -220,7 +220,7 @@ export class VoiceTestClient {
     this.#sendRtp(this.ready!.ssrc, 120, timestamp, true, AUDIO_PLAYOUT_DELAY, frame);
   }
 
-  /** Brief 1.4 "To stop" on the stream connection: speaking 0 and op 12 with no active stream. */
+  /** protocol.md §1.4 "To stop" on the stream connection: speaking 0 and op 12 with no active stream. */
   stopStreaming(): void {
     this.#speaking = false;
     this.#json(5, { speaking: 0, delay: 0, ssrc: this.ready!.ssrc });
@@ -370,7 +370,7 @@ export class VoiceTestClient {
         this.#recognized.delete(d.user_id as string);
         return;
       case 24:
-        // Sole-member reset or upgrade (brief 6.3): reinit and a new key package.
+        // Sole-member reset or upgrade (protocol.md §6.3): reinit and a new key package.
         this.downgraded = false;
         this.#reinit();
         return;
@@ -400,7 +400,7 @@ export class VoiceTestClient {
         if (op === 29) dave.processCommit(payload.subarray(2));
         else dave.processWelcome(payload.subarray(2));
       } catch {
-        // Brief 6.3: op 31, then re-initialise with a new key package.
+        // protocol.md §6.3: op 31, then re-initialise with a new key package.
         this.#json(31, { transition_id: transitionId });
         this.#reinit();
         return;
@@ -435,7 +435,7 @@ export interface LiveStream {
   readonly streamEndpoint: string;
 }
 
-/** The brief 1.4 start sequence with the test client: main voice with DAVE, op 18, stream with DAVE. */
+/** The protocol.md §1.4 start sequence with the test client: main voice with DAVE, op 18, stream with DAVE. */
 export async function goLive(sim: VoiceSim, track: (client: VoiceTestClient) => void): Promise<LiveStream> {
   const gateway = new FakeGatewayClient(USER, SESSION);
   joinVoice(sim, gateway);

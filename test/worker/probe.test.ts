@@ -1,5 +1,5 @@
 // Copy or transcode: what ffprobe finds in generated clips decides whether the source's H.264 may
-// pass through untouched (media-pipeline.md §3).
+// pass through untouched.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';

@@ -1,5 +1,5 @@
-// The voice gateway's DAVE role for one MLS group, built on ts-mls (recipe: shared/research/
-// dave-harness.md section 4): publish the external sender (op 25), check key packages (op 26), sign
+// The voice gateway's DAVE role for one MLS group, built on ts-mls (protocol.md §6):
+// publish the external sender (op 25), check key packages (op 26), sign
 // external Add/Remove proposals (op 27), and take apart commit + welcome messages (op 28). It never
 // joins the group: the server only signs proposals and relays what members commit.
 import { p256 } from '@noble/curves/nist.js';
@@ -27,7 +27,7 @@ import type { Sender } from 'ts-mls/sender.js';
 import { decodeWelcome } from 'ts-mls/welcome.js';
 import { u64be } from './dave-wire.ts';
 
-/** DAVE v1: MLS 1.0, ciphersuite 2 (brief 6.1). */
+/** DAVE v1: MLS 1.0, ciphersuite 2 (protocol.md §6.1). */
 const DAVE_CIPHERSUITE = 'MLS_128_DHKEMP256_AES128GCM_SHA256_P256';
 const MAX_LIFETIME = 0xffff_ffff_ffff_ffffn;
 
@@ -79,7 +79,7 @@ export class DaveExternalSender {
     this.#signKey = signKey;
     this.packagePayload = Buffer.from(
       encodeExternalSender({
-        // 65-byte uncompressed P-256 point, as real gateways publish (dave-harness.md section 5).
+        // 65-byte uncompressed P-256 point, as real gateways publish.
         signaturePublicKey: p256.getPublicKey(signKey, false),
         credential: { credentialType: 'basic', identity: Buffer.alloc(8) },
       }),
@@ -91,10 +91,10 @@ export class DaveExternalSender {
     return new DaveExternalSender(u64be(groupChannelId), await ciphersuite(), p256.utils.randomSecretKey());
   }
 
-  /** Checks an op 26 body the way the brief describes a DAVE key package (6.1, harness section 2). */
+  /** Checks an op 26 body the way protocol.md §6.1 describes a DAVE key package. */
   async checkKeyPackage(userId: string, payload: Buffer): Promise<CheckedKeyPackage> {
     if (payload.length >= 4 && payload.readUInt16BE(0) === 1 && payload.readUInt16BE(2) === 5) {
-      throw new DaveProtocolError('op 26 carries an MLSMessage-wrapped KeyPackage; the brief wants it bare');
+      throw new DaveProtocolError('op 26 carries an MLSMessage-wrapped KeyPackage; DAVE wants it bare');
     }
     const decoded = decodeKeyPackage(payload, 0);
     if (!decoded) throw new DaveProtocolError('op 26 payload is not a KeyPackage');

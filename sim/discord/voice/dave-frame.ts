@@ -1,9 +1,9 @@
-// The DAVE protocol frame trailer (brief 6.6): tag (8), ULEB128 nonce, ULEB128 unencrypted ranges,
+// The DAVE protocol frame trailer (protocol.md §6.6): tag (8), ULEB128 nonce, ULEB128 unencrypted ranges,
 // supplemental size (1), magic marker 0xFAFA. Checked on every frame before davey decrypts it.
 
 const MAGIC = 0xfafa;
 const TAG_BYTES = 8;
-/** Brief 4.6: the Opus silence frame passes through DAVE unencrypted. */
+/** protocol.md §4.6: the Opus silence frame passes through DAVE unencrypted. */
 const OPUS_SILENCE = Buffer.from([0xf8, 0xff, 0xfe]);
 
 export function isOpusSilence(frame: Buffer): boolean {

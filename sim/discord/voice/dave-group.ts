@@ -1,6 +1,6 @@
 // The server side of one DAVE MLS group (one per media session: a voice channel, or a Go Live stream).
-// It decides who joins and leaves and relays what members commit, exactly as the brief (6.3, 6.4)
-// and the harness recipe (dave-harness.md section 4) describe, and it checks every client message.
+// It decides who joins and leaves and relays what members commit, exactly as protocol.md §6.3 and §6.4
+// describe, and it checks every client message.
 //
 // A membership change is one "round": external proposals (op 27) go to the current members, the first
 // acceptable commit (op 28) wins, op 29 goes to the members from before the commit and op 30 to the
@@ -26,7 +26,7 @@ import { VoiceOp } from './voice-opcodes.ts';
 /** A participant of the group: a client on a voice websocket, or the simulator's own viewer. */
 export interface DaveMember {
   readonly userId: string;
-  /** True for a client on a websocket: its messages are checked against the brief. */
+  /** True for a client on a websocket: its messages are checked against protocol.md. */
   readonly remote: boolean;
   sendJson(op: number, data: unknown): void;
   sendBinary(op: number, payload: Buffer): void;
@@ -34,7 +34,7 @@ export interface DaveMember {
   resetLocal?(): void;
 }
 
-/** Which member's commit wins when several commit the same proposals (brief 6.4: the first valid). */
+/** Which member's commit wins when several commit the same proposals (protocol.md §6.4: the first valid). */
 export type CommitterPolicy = 'client' | 'viewer' | 'first';
 
 /** A validated op 26, and the generation of the user's MLS state that created it. */
@@ -280,7 +280,7 @@ export class DaveGroup {
     if (typeof transitionId === 'number' && this.#brokenTransitions.get(transitionId)?.owing.has(userId)) {
       this.#log.record(
         `${this.#label}:dave-broken-commit`,
-        `${userId} confirmed (op 23) a commit or welcome that cannot be valid; want op 31 (brief 6.3)`,
+        `${userId} confirmed (op 23) a commit or welcome that cannot be valid; want op 31 (protocol.md §6.3)`,
       );
       return;
     }
@@ -323,7 +323,7 @@ export class DaveGroup {
     this.#pump();
   }
 
-  /** Brief 6.3: op 21 with protocol_version 0, op 23 from everyone, op 22; then media goes unwrapped. */
+  /** protocol.md §6.3: op 21 with protocol_version 0, op 23 from everyone, op 22; then media goes unwrapped. */
   downgrade(): void {
     if (!this.#established || this.#downgraded) return;
     this.#downgraded = true;
@@ -764,7 +764,7 @@ export class DaveGroup {
   }
 
   /**
-   * Sole-member reset (brief 6.4): the group is dropped, with any round and transition in flight;
+   * Sole-member reset (protocol.md §6.4): the group is dropped, with any round and transition in flight;
    * whoever is left starts a new one.
    */
   #resetGroup(): void {

@@ -1,4 +1,4 @@
-// Binary DAVE framing on the voice websocket (brief 2.1, 6.1) and the MLS varint (RFC 9420 2.1.2).
+// Binary DAVE framing on the voice websocket (protocol.md §2.1, 6.1) and the MLS varint (RFC 9420 2.1.2).
 
 /** server → client: `[seq u16 BE][opcode u8][payload]`. */
 export function serverBinaryFrame(seq: number, op: number, payload: Uint8Array): Buffer {
@@ -22,7 +22,7 @@ export function mlsVector(bytes: Uint8Array): Buffer {
   return Buffer.concat([prefix, bytes]);
 }
 
-/** Big-endian u64 of a snowflake: the DAVE MLS group id and credential identity (brief 6.1). */
+/** Big-endian u64 of a snowflake: the DAVE MLS group id and credential identity (protocol.md §6.1). */
 export function u64be(id: string): Buffer {
   const out = Buffer.alloc(8);
   out.writeBigUInt64BE(BigInt(id));

@@ -1,6 +1,6 @@
-// Rebuilds H.264 access units from RTP (RFC 6184, packetization-mode 1, brief 4.5): single NAL unit
+// Rebuilds H.264 access units from RTP (RFC 6184, packetization-mode 1, protocol.md §4.5): single NAL unit
 // packets, STAP-A and FU-A. Each NAL gets a 4-byte start code, as WebRTC receivers emit them, so a
-// DAVE frame comes out byte-identical to what the sender's davey produced (brief 6.6).
+// DAVE frame comes out byte-identical to what the sender's davey produced (protocol.md §6.6).
 import type { RtpPacket } from './rtp-packet.ts';
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
@@ -111,7 +111,7 @@ export class H264Depacketizer {
     }
     this.#onProblem(
       'video-nal-packet-type',
-      `RTP payload NAL type ${type}; the brief uses single NAL, STAP-A (24) and FU-A (28)`,
+      `RTP payload NAL type ${type}; senders use single NAL, STAP-A (24) and FU-A (28)`,
     );
     this.#complete = false;
   }

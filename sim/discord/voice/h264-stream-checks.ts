@@ -1,4 +1,4 @@
-// What the brief (4.4) requires of each H.264 access unit a Go Live sender emits: no AUD NAL units,
+// What protocol.md §4.4 requires of each H.264 access unit a Go Live sender emits: no AUD NAL units,
 // SPS and PPS in front of every IDR, and an SPS whose VUI WebRTC would not rewrite (DAVE
 // authenticates the SPS, so a receiver-side rewrite would break the frame).
 
@@ -161,7 +161,7 @@ function vuiPassesWebRtcCheck(r: BitReader, maxRefFrames: number): boolean {
   return maxNumReorderFrames === 0 && maxDecFrameBuffering <= maxRefFrames;
 }
 
-/** Returns the brief-4.4 problems of one access unit (empty when it is fine) and its SPS, if any. */
+/** Returns the protocol.md §4.4 problems of one access unit (empty when it is fine) and its SPS, if any. */
 export function accessUnitProblems(nals: Buffer[]): { problems: string[]; sps: SpsSummary | null } {
   const problems: string[] = [];
   let sps: SpsSummary | null = null;
@@ -169,7 +169,7 @@ export function accessUnitProblems(nals: Buffer[]): { problems: string[]; sps: S
   let seenPps = false;
   for (const nal of nals) {
     const type = (nal[0] ?? 0) & 0x1f;
-    if (type === 9) problems.push('access unit carries an AUD NAL unit (type 9); the brief removes them');
+    if (type === 9) problems.push('access unit carries an AUD NAL unit (type 9); senders remove them');
     if (type === 7) {
       seenSps = true;
       try {

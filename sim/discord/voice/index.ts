@@ -97,7 +97,7 @@ export interface VoiceSimOptions {
   includeRtcChannelId?: boolean;
   /** Dispatch STREAM_SERVER_UPDATE before STREAM_CREATE (default false; clients must take either order, protocol.md §1.4). */
   streamServerUpdateFirst?: boolean;
-  /** Send op 25 before SESSION_DESCRIPTION (default false; protocol.md §10.2 says clients must buffer it). */
+  /** Send op 25 before SESSION_DESCRIPTION (default false; protocol.md §10 item 2: clients must buffer it). */
   externalSenderBeforeSessionDescription?: boolean;
   /** Whose commit wins when the client and the viewer both commit (default 'client'). */
   committer?: CommitterPolicy;

@@ -1,4 +1,4 @@
-// The UDP side of one voice connection as the SFU sees it (brief 3, 4, 5): decrypt each datagram
+// The UDP side of one voice connection as the SFU sees it (protocol.md §3, 4, 5): decrypt each datagram
 // with the connection's key, check nonce, SSRC, payload type, sequence and header extension, and hand
 // audio frames and rebuilt video access units to the viewer.
 import { containsIdr } from './decode-chain.ts';
@@ -44,9 +44,9 @@ const SR_MISSING_MS = 3000;
 const MAX_PACKET_GAP_MS = 200;
 /** Packets sent just before a stop can still be on their way. */
 const IN_FLIGHT_MS = 300;
-/** Brief 4.5: FU-A chunks of at most 1200 bytes plus the 2-byte FU indicator and header. */
+/** protocol.md §4.5: FU-A chunks of at most 1200 bytes plus the 2-byte FU indicator and header. */
 const MAX_VIDEO_PAYLOAD = 1202;
-/** Brief 4.4: keyframes every 2 s or less; a frame of slack at 30 fps. */
+/** protocol.md §4.4: keyframes every 2 s or less; a frame of slack at 30 fps. */
 const MAX_KEYFRAME_GAP_90KHZ = 2 * 90_000 + 3000;
 
 export function ntpToUnixMs(report: RtcpSenderReport): number {
@@ -116,7 +116,7 @@ export class MediaReceiver {
   }
 
   #checkNonce(nonce: number): void {
-    // Brief 5.1: one counter per connection, shared by audio, video and RTCP, never reused.
+    // protocol.md §5.1: one counter per connection, shared by audio, video and RTCP, never reused.
     if (nonce <= this.#lastNonce && !this.#connection.networkImpaired) {
       this.#record('nonce', `transport nonce ${nonce} does not increase (previous ${this.#lastNonce})`);
     }
@@ -137,7 +137,7 @@ export class MediaReceiver {
     if (Math.abs(ntpMs - now) > SR_CLOCK_TOLERANCE_MS) {
       this.#record(
         'rtcp-ntp',
-        `SR NTP time is ${Math.round(ntpMs - now)} ms off the wall clock (brief 4.7: the send time)`,
+        `SR NTP time is ${Math.round(ntpMs - now)} ms off the wall clock (protocol.md §4.7: the send time)`,
       );
     }
     const media = this.#rtpClock.get(report.ssrc);
@@ -163,7 +163,7 @@ export class MediaReceiver {
     return senderTimeAt(report, rtpTimestamp, ssrc === this.#connection.ssrcs.audio ? 48_000 : 90_000);
   }
 
-  /** Brief 4.7 / 7 step 7: an SR per SSRC about every second of media. */
+  /** protocol.md §4.7 / 7 step 7: an SR per SSRC about every second of media. */
   #checkReportsFlow(ssrc: number, now: number): void {
     const flow = this.#reportFlow.get(ssrc);
     if (!flow) {
@@ -176,7 +176,7 @@ export class MediaReceiver {
     if (flow.mediaMsSinceReport > SR_MISSING_MS) {
       this.#record(
         'rtcp-missing',
-        `no RTCP sender report for SSRC ${ssrc} in ${SR_MISSING_MS} ms of media (brief 4.7: about every second)`,
+        `no RTCP sender report for SSRC ${ssrc} in ${SR_MISSING_MS} ms of media (protocol.md §4.7: about every second)`,
       );
       flow.mediaMsSinceReport = 0;
     }
@@ -189,7 +189,7 @@ export class MediaReceiver {
     if (connection.kind === 'voice') {
       this.#record(
         'media-on-main',
-        'RTP media on the main voice connection; the brief sends media only on the stream',
+        'RTP media on the main voice connection; our transport sends media only on the stream',
       );
       return;
     }
@@ -198,7 +198,7 @@ export class MediaReceiver {
     if (endedAt !== null && Date.now() - endedAt > IN_FLIGHT_MS) {
       this.#record(
         'media-after-delete',
-        'RTP media after the stream was deleted (brief 1.4: stop media first)',
+        'RTP media after the stream was deleted (protocol.md §1.4: stop media first)',
       );
     }
     const previous = this.#lastSequence.get(packet.ssrc);
@@ -263,7 +263,7 @@ export class MediaReceiver {
     if (packet.payload.length > MAX_VIDEO_PAYLOAD) {
       this.#record(
         'video-payload-size',
-        `video RTP payload of ${packet.payload.length} bytes; FU-A chunks are at most 1200 bytes (brief 4.5)`,
+        `video RTP payload of ${packet.payload.length} bytes; FU-A chunks are at most 1200 bytes (protocol.md §4.5)`,
       );
     }
     this.videoFeedback.onVideo(packet);
@@ -307,7 +307,7 @@ export class MediaReceiver {
     if (problem) this.#record('playout-delay', problem);
   }
 
-  /** Brief 4.4: frames leave in presentation order (no B-frames), so RTP timestamps only go forward. */
+  /** protocol.md §4.4: frames leave in presentation order (no B-frames), so RTP timestamps only go forward. */
   #checkFrameOrder(ssrc: number, timestamp: number): void {
     const previous = this.#lastFrameTimestamp.get(ssrc);
     this.#lastFrameTimestamp.set(ssrc, timestamp);
@@ -322,7 +322,7 @@ export class MediaReceiver {
   }
 
   /**
-   * Brief 4.4 item 4: an IDR at least every 2 s of media. DAVE leaves NAL headers in clear, so the
+   * protocol.md §4.4 item 4: an IDR at least every 2 s of media. DAVE leaves NAL headers in clear, so the
    * check reads the frame as it arrived. Losses (including injected drops) restart the measurement.
    */
   #checkKeyframeInterval(unit: AccessUnit, idr: boolean): void {
@@ -334,7 +334,7 @@ export class MediaReceiver {
     if ((unit.rtpTimestamp - last) >>> 0 > MAX_KEYFRAME_GAP_90KHZ) {
       this.#record(
         'keyframe-interval',
-        'more than 2 s of video without an IDR (brief 4.4: keyframes every 2 s or less)',
+        'more than 2 s of video without an IDR (protocol.md §4.4: keyframes every 2 s or less)',
       );
       this.#lastIdrTimestamp = unit.rtpTimestamp;
     }

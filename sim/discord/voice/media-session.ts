@@ -1,5 +1,5 @@
 // What the simulated Discord knows about one voice connection it invited a client to: the
-// credentials it handed out (brief 1.5), the media session (DAVE group + the viewer's member in it),
+// credentials it handed out (protocol.md §1.5), the media session (DAVE group + the viewer's member in it),
 // and, for a Go Live stream, the stream's pause state.
 import { type CommitterPolicy, DaveGroup } from './dave-group.ts';
 import type { DivergenceLog } from './divergences.ts';
@@ -18,7 +18,7 @@ export class MediaSession {
   #viewer: ViewerDaveMember | null = null;
 
   /**
-   * @param daveChannelId the MLS group id: the voice channel, or rtc_channel_id (brief 1.5).
+   * @param daveChannelId the MLS group id: the voice channel, or rtc_channel_id (protocol.md §1.5).
    * @param viewerUserId the simulator's viewer, or null when it does not take part in this session.
    */
   constructor(

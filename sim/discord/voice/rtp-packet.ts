@@ -1,4 +1,4 @@
-// RTP/RTCP under aead_aes256_gcm_rtpsize (brief 4.2, 4.3, 5.1): parse the clear header, decrypt the
+// RTP/RTCP under aead_aes256_gcm_rtpsize (protocol.md §4.2, 4.3, 5.1): parse the clear header, decrypt the
 // rest with the connection's key, and split off the header-extension data.
 import { createDecipheriv } from 'node:crypto';
 
@@ -92,7 +92,7 @@ export function openRtp(datagram: Buffer, key: Buffer): RtpPacket {
   };
 }
 
-/** An encrypted SR: 8 clear bytes (AAD), 20 encrypted bytes of sender info, tag, nonce (brief 5.1). */
+/** An encrypted SR: 8 clear bytes (AAD), 20 encrypted bytes of sender info, tag, nonce (protocol.md §5.1). */
 export function openRtcpSenderReport(datagram: Buffer, key: Buffer): RtcpSenderReport {
   if (datagram[1] !== 200)
     throw new MediaPacketError(`RTCP packet type ${datagram[1]}, only SR (200) is expected`);

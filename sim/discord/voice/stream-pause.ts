@@ -1,4 +1,4 @@
-// Pause bookkeeping for one Go Live stream (op 22, brief 8.5): media must stop while paused. The
+// Pause bookkeeping for one Go Live stream (op 22, protocol.md §8.5): media must stop while paused. The
 // main gateway (op 22) and UDP are separate paths, so packets within a short window around a pause
 // change are in flight, not a divergence.
 import type { DivergenceLog } from './divergences.ts';

@@ -16,7 +16,7 @@ import { OggOpusWriter } from './ogg-opus-writer.ts';
 
 const AUDIO: MediaType = 0;
 const VIDEO: MediaType = 1;
-/** Frames in flight when the sender confirmed its transition may still be clear (brief 10.3, 10.4). */
+/** Frames in flight when the sender confirmed its transition may still be clear (protocol.md §10 items 3 and 4). */
 const TRANSITION_GRACE_MS = 500;
 
 export interface ReceivedFrame {
@@ -182,7 +182,7 @@ export class Viewer {
       if (Date.now() - activeSince > TRANSITION_GRACE_MS) {
         this.#log.record(
           `${source.label}:dave-plaintext`,
-          'unencrypted media frame while the sender is an active member of the DAVE group (brief 6.5)',
+          'unencrypted media frame while the sender is an active member of the DAVE group (protocol.md §6.5)',
         );
       }
       return null;

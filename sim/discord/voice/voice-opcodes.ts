@@ -1,4 +1,4 @@
-// Voice gateway v8 opcodes and close codes (brief 2.2, 2.5, 6.1).
+// Voice gateway v8 opcodes and close codes (protocol.md §2.2, 2.5, 6.1).
 
 export const VoiceOp = {
   Identify: 0,
@@ -44,7 +44,7 @@ export const VoiceClose = {
   DaveRequired: 4017,
 } as const;
 
-/** Codes after which the server keeps the session for a RESUME (brief 2.5: < 4000 and 4015). */
+/** Codes after which the server keeps the session for a RESUME (protocol.md §2.5: < 4000 and 4015). */
 export function isResumableClose(code: number): boolean {
   return code < 4000 || code === VoiceClose.ServerCrashed;
 }

@@ -20,7 +20,7 @@ export interface VoiceConnectionOptions {
   readonly heartbeatIntervalMs: number;
   /** Refuse IDENTIFY without DAVE with 4017 (Discord since March 2026). */
   readonly requireDave: boolean;
-  /** Send op 25 right after READY, before SESSION_DESCRIPTION (protocol.md §10.2: clients must buffer it). */
+  /** Send op 25 right after READY, before SESSION_DESCRIPTION (protocol.md §10 item 2: clients must buffer it). */
   readonly externalSenderBeforeSessionDescription: boolean;
   /** How long a session whose socket dropped stays resumable. */
   readonly resumeWindowMs: number;

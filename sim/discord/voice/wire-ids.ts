@@ -19,7 +19,7 @@ export function newVoiceToken(): string {
 
 /**
  * A random non-zero 32-bit SSRC. The three SSRCs of a connection are drawn independently so a
- * client that guesses video = audio + 1 (brief 2.2: "don't") sends on an SSRC the server never gave.
+ * client that guesses video = audio + 1 (protocol.md §2.2: "don't") sends on an SSRC the server never gave.
  */
 export function newSsrc(taken: ReadonlySet<number>): number {
   for (;;) {
@@ -28,7 +28,7 @@ export function newSsrc(taken: ReadonlySet<number>): number {
   }
 }
 
-/** Brief 1.2: guild stream key `guild:<guild_id>:<channel_id>:<user_id>`. */
+/** protocol.md §1.2: guild stream key `guild:<guild_id>:<channel_id>:<user_id>`. */
 export function guildStreamKey(guildId: string, channelId: string, userId: string): string {
   return `guild:${guildId}:${channelId}:${userId}`;
 }

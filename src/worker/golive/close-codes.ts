@@ -1,4 +1,4 @@
-// What to do when a voice websocket closes (brief §2.5, §8.2): one exhaustive switch, so every
+// What to do when a voice websocket closes (protocol.md §2.5, §8.2): one exhaustive switch, so every
 // code has a decision a reader can find, and unknown codes get a logged default.
 
 export type CloseDecision =

@@ -9,7 +9,7 @@ import {
 } from '@snazzah/davey';
 import type { Logger } from '../../logger.ts';
 
-/** Voice gateway opcodes 21-31 (brief §6.1). */
+/** Voice gateway opcodes 21-31 (protocol.md §6.1). */
 export const DaveOp = {
   prepareTransition: 21,
   executeTransition: 22,

@@ -1,4 +1,4 @@
-// H.264 access-unit preparation before DAVE (brief §4.4): no AUD units, SPS/PPS in front of every
+// H.264 access-unit preparation before DAVE (protocol.md §4.4): no AUD units, SPS/PPS in front of every
 // IDR, and every SPS rewritten so that WebRTC's receive side leaves it alone. With DAVE the SPS is
 // sent in clear but authenticated, so a receiver that rewrites it afterwards breaks the frame's tag.
 
@@ -254,7 +254,7 @@ function copyHrdParameters(copy: BitCopier): void {
   copy.u(20);
 }
 
-/** Fields of the VUI bitstream restriction we emit: WebRTC's values (brief §4.4 item 6). */
+/** Fields of the VUI bitstream restriction we emit: WebRTC's values (protocol.md §4.4 item 6). */
 function writeBitstreamRestriction(
   writer: BitWriter,
   copied: readonly [number, number, number, number, number] | null,

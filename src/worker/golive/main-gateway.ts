@@ -1,4 +1,4 @@
-// The main (user-account) gateway as the Go Live code sees it (brief §1): send a raw opcode,
+// The main (user-account) gateway as the Go Live code sees it (protocol.md §1): send a raw opcode,
 // receive dispatches, upload a stream preview. The selfbot implements it in production; tests wire
 // it straight to the simulator's voice side.
 import { z } from 'zod';
@@ -9,13 +9,13 @@ export interface MainGateway {
   send(op: number, d: unknown): void;
   /** Every dispatch (`t`, `d`) of the main gateway; returns the unsubscribe function. */
   onDispatch(listener: (event: string, data: unknown) => void): () => void;
-  /** POST /streams/{stream_key}/preview with a data: URL (brief §1.4 step 8). */
+  /** POST /streams/{stream_key}/preview with a data: URL (protocol.md §1.4 step 8). */
   uploadStreamPreview(streamKey: string, thumbnailDataUrl: string): Promise<void>;
   /** Logs out; safe to call twice. */
   destroy(): Promise<void>;
 }
 
-/** Main gateway opcodes we send (brief §1.2). */
+/** Main gateway opcodes we send (protocol.md §1.2). */
 export const MainOp = {
   voiceStateUpdate: 4,
   streamCreate: 18,
@@ -145,7 +145,7 @@ export function parseGoLiveDispatch(
   }
 }
 
-/** The MLS group id of the stream (brief §1.5): rtc_channel_id, else rtc_server_id − 1. */
+/** The MLS group id of the stream (protocol.md §1.5): rtc_channel_id, else rtc_server_id − 1. */
 export function streamDaveGroupId(create: StreamCreate): string {
   if (create.rtc_channel_id) return create.rtc_channel_id;
   return (BigInt(create.rtc_server_id) - 1n).toString();

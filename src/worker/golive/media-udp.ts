@@ -1,4 +1,4 @@
-// The UDP side of one voice connection (brief §3): IP discovery, the 5 s keepalive, and a paced
+// The UDP side of one voice connection (protocol.md §3): IP discovery, the 5 s keepalive, and a paced
 // send queue so a 200-packet keyframe does not hit the socket (and the SFU) in one burst.
 import { createSocket, type Socket } from 'node:dgram';
 import { constants } from 'node:os';
@@ -9,7 +9,7 @@ const DISCOVERY_RETRY_MS = 1_000;
 const DISCOVERY_TIMEOUT_MS = 5_000;
 const KEEPALIVE_INTERVAL_MS = 5_000;
 /**
- * Pacing (brief §4.5 item 6): a token bucket at 25 Mbit/s, several times a Go Live bitrate, so a
+ * Pacing (protocol.md §4.5 item 6): a token bucket at 25 Mbit/s, several times a Go Live bitrate, so a
  * keyframe leaves over a few milliseconds instead of as one burst that overflows receive buffers.
  * The bucket holds a typical 1080p delta frame (30–60 KB at 8 Mbit/s), so only keyframes and other
  * outsized frames need the pacer to wake again: on the VMs we measured, every wake-up costs about

@@ -1,4 +1,4 @@
-// RTP for the Go Live stream (brief §4): one packetizer per codec, each owning its SSRC's sequence
+// RTP for the Go Live stream (protocol.md §4): one packetizer per codec, each owning its SSRC's sequence
 // counter. Packets come out as {header, body}: the header is the AEAD's additional data and the
 // body is what gets encrypted (the extension data plus the payload, the "rtpsize" rule of §5.1).
 import { NalType, nalType, splitAnnexB } from './h264.ts';

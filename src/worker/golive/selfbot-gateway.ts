@@ -1,5 +1,5 @@
 // The production MainGateway: discord.js-selfbot-v13 logged in as the streaming account. We only
-// use its raw socket: its own voice manager would race with our connections (brief §1.1).
+// use its raw socket: its own voice manager would race with our connections (protocol.md §1.1).
 import { Client } from 'discord.js-selfbot-v13';
 import type { Logger } from '../../logger.ts';
 import type { MainGateway } from './main-gateway.ts';
@@ -18,7 +18,7 @@ interface StreamsRoute {
 
 export interface SelfbotGatewayOptions {
   token: string;
-  /** The simulator's base URL; never set in production (discord-harness.md pitfall 1). */
+  /** The simulator's base URL; never set in production. */
   apiBase?: string;
   log: Logger;
 }

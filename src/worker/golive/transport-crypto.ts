@@ -1,4 +1,4 @@
-// aead_aes256_gcm_rtpsize (brief §5): the header is additional data, everything after it is
+// aead_aes256_gcm_rtpsize (protocol.md §5): the header is additional data, everything after it is
 // encrypted, then the 16-byte tag and the 4-byte nonce counter go on the end. One counter per
 // connection, shared by audio, video and RTCP: a repeated nonce would break GCM.
 import { createCipheriv, createSecretKey, type KeyObject } from 'node:crypto';

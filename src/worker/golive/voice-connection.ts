@@ -1,4 +1,4 @@
-// One voice gateway v8 connection (brief §2), written once and used twice: for the voice channel and
+// One voice gateway v8 connection (protocol.md §2), written once and used twice: for the voice channel and
 // for the Go Live stream. Every state is listed in `VoiceConnectionState` and carries only the
 // resources alive in it; every transition goes through `#setState`, which releases what the next
 // state no longer carries. The connection resumes by itself; anything else ends in `closed` with an
@@ -194,7 +194,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
   }
 
   /**
-   * The stream's half of the stop sequence (brief §1.4): SPEAKING 0 and the "off" VIDEO op.
+   * The stream's half of the stop sequence (protocol.md §1.4): SPEAKING 0 and the "off" VIDEO op.
    * Resolves once both are on the wire, so the main gateway's op 19 cannot overtake them.
    */
   async announceStop(): Promise<void> {

@@ -1,4 +1,4 @@
-// One voice gateway websocket (brief §2.1, §2.4): JSON and binary framing, the last sequence number
+// One voice gateway websocket (protocol.md §2.1, §2.4): JSON and binary framing, the last sequence number
 // seen for seq_ack, heartbeats with a missed-ack count, and a close that says whether we asked for
 // it. It decides nothing: the connection's state machine does.
 import { EventEmitter } from 'node:events';
@@ -148,7 +148,7 @@ export class VoiceSocket extends EventEmitter<VoiceSocketEvents> {
       this.#missedAcks += 1;
       this.send(VoiceOp.heartbeat, { t: Date.now(), seq_ack: this.#lastSeq });
     } catch {
-      // A heartbeat must never take the worker down (brief §2.4, Discord-RE c8f8efc).
+      // A heartbeat must never take the worker down (protocol.md §2.4, Discord-RE c8f8efc).
     }
   }
 

@@ -1,4 +1,4 @@
-// ffmpeg argv for one playback segment, from media-pipeline.md §0 (verified on ffmpeg 5.1). The input
+// ffmpeg argv for one playback segment (verified on ffmpeg 5.1). The input
 // URL is our loopback proxy, which adds the Jellyfin credentials, so nothing secret is on argv.
 import type { SourceInfo } from './probe.ts';
 import type { StreamEncoding } from './stream-encoding.ts';
@@ -66,7 +66,7 @@ function videoArgs(plan: SegmentPlan): string[] {
 
 function audioArgs(plan: SegmentPlan): string[] {
   if (plan.source.audioStreamIndex === null) return ['-an'];
-  // Downmix inside the chain with a limiter: plain `-ac 2` clips dense 5.1 mixes (media-pipeline.md §6).
+  // Downmix inside the chain with a limiter: plain `-ac 2` clips dense 5.1 mixes.
   const downmix =
     plan.source.audioChannels > 2 ? 'aformat=channel_layouts=stereo,alimiter=limit=0.89:level=disabled,' : '';
   // first_pts=0 would trim the audio before a copy-mode keyframe, so only transcode uses it.

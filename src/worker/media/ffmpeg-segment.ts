@@ -21,7 +21,7 @@ export interface FfmpegSegmentHandlers extends MatroskaHandlers {
 }
 
 const STDERR_TAIL_LINES = 8;
-/** ffmpeg runs below the worker, so a busy encoder never delays the pacing timer (media-pipeline.md §2.1). */
+/** ffmpeg runs below the worker, so a busy encoder never delays the pacing timer. */
 const FFMPEG_NICENESS = 10;
 
 export class FfmpegSegment {

@@ -1,6 +1,6 @@
 // Matroska stores H.264 as avcC: length-prefixed NAL units, with SPS/PPS in CodecPrivate. Viewers
-// need Annex B access units with SPS/PPS in front of every keyframe and no AUD (media-pipeline.md
-// §0.1). ffmpeg's dump_extra already puts SPS/PPS in-band; this is the second safety net.
+// need Annex B access units with SPS/PPS in front of every keyframe and no AUD (protocol.md
+// §4.4). ffmpeg's dump_extra already puts SPS/PPS in-band; this is the second safety net.
 
 const START_CODE = Buffer.from([0, 0, 0, 1]);
 const NAL_SPS = 7;

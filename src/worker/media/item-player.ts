@@ -34,7 +34,7 @@ export interface ItemPlayerEvents {
   ended(reason: EndReason, error: string | null): void;
 }
 
-/** Backpressure window on ffmpeg's output (media-pipeline.md §0: about 3 s ahead). */
+/** Backpressure window on ffmpeg's output (about 3 s ahead). */
 const BUFFER_HIGH_MS = 3_000;
 const BUFFER_LOW_MS = 2_000;
 /** ffmpeg exits 0 when its input is lost; an end this far before the duration is a loss, not the end. */
@@ -162,7 +162,7 @@ export class ItemPlayer {
   /**
    * Holds the position and, right away, restarts ffmpeg there (the seek path) so the queue fills
    * from a keyframe while paused. The transport needs an IDR with SPS/PPS after every pause
-   * (golive-protocol.md §8.5): continuing the held ffmpeg would resume mid-GOP, and viewers would
+   * (protocol.md §8.5): continuing the held ffmpeg would resume mid-GOP, and viewers would
    * watch a frozen picture until the next keyframe, up to a whole GOP. No pause is short enough to
    * escape that, so there is no fast path; restarting at pause rather than at resume means the
    * keyframe is already queued when resume comes, so the picture returns as fast as before, and a
@@ -320,7 +320,7 @@ export class ItemPlayer {
     const durationMs = (this.durationSeconds ?? 0) * 1000;
     const reachedMs = Math.max(this.#newestPushed.video, this.#newestPushed.audio, this.#segmentStartMs);
     if (durationMs > 0 && reachedMs < durationMs - TRUNCATION_TOLERANCE_MS) {
-      // ffmpeg exits 0 when it loses its input (media-pipeline.md §5): continue from where it got to.
+      // ffmpeg exits 0 when it loses its input: continue from where it got to.
       if (this.#recoveries < MAX_INPUT_RECOVERIES) {
         this.#recoveries++;
         this.#deps.logger.warn(

@@ -1,5 +1,5 @@
 // A streaming Matroska reader for exactly what ffmpeg writes to a pipe: an unknown-size Segment,
-// Info, Tracks and one Cluster per packet (media-pipeline.md §1.1). It hands out every packet with
+// Info, Tracks and one Cluster per packet. It hands out every packet with
 // its track, timestamp and keyframe flag as soon as its bytes have arrived, whatever the chunking.
 
 export interface MatroskaTrack {

@@ -1,4 +1,4 @@
-// What the source holds and whether its video can pass through untouched (media-pipeline.md §3).
+// What the source holds and whether its video can pass through untouched (protocol.md §4.4).
 // One ffprobe call reads the streams and ~20 s of packet flags (for the keyframe interval).
 import { execa } from 'execa';
 import { z } from 'zod';

@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import { firPacket, nackPacket, pliPacket, sealRtcp } from '../../sim/discord/voice/rtcp-feedback.ts';
 import {
   LossRecovery,
-  type LossRecoveryCounters,
   MAX_RETRANSMITS_PER_PACKET,
+  newLossRecoveryCounters,
 } from '../../src/worker/golive/loss-recovery.ts';
 import { RETRANSMIT_BURST_BYTES } from '../../src/worker/golive/retransmit-budget.ts';
 import { HISTORY_SLOTS } from '../../src/worker/golive/retransmit-history.ts';
@@ -30,21 +30,10 @@ function videoPacket(sequence: number, payload: Buffer, marker = false): RtpPack
   return { header, body: Buffer.concat([Buffer.from([0x52, 0, 0, 0]), payload]), marker };
 }
 
-function counters(): LossRecoveryCounters {
-  return {
-    nacksReceived: 0,
-    packetsRetransmitted: 0,
-    retransmittedBytes: 0,
-    retransmitsRefused: 0,
-    keyframeRequests: 0,
-    feedbackRejected: 0,
-  };
-}
-
 function recovery(retransmit = true) {
   const key = randomBytes(32);
   const sent: RtpPacket[] = [];
-  const counts = counters();
+  const counts = newLossRecoveryCounters();
   const subject = new LossRecovery({
     videoSsrc: VIDEO_SSRC,
     rtxSsrc: RTX_SSRC,

@@ -43,7 +43,7 @@
 // before audio (and again after RESUMED), UDP keepalives on main voice, the transport nonce per
 // connection, payload types, SSRCs, RTP sequence, marker bits, timestamps only moving forward, the
 // header extensions (well-formed; DVS 6's playout delays under orb-transport), 1200-byte FU-A chunks,
-// H.264 (no AUD, SPS/PPS before IDR, an IDR at least every 2 s, SPS VUI that WebRTC would not rewrite,
+// H.264 (no AUD, SPS/PPS before IDR, an IDR at least every 3 s under orb-transport, an SPS VUI with bitstream restrictions,
 // size matching op 12), RTCP SRs (present, NTP and RTP times coherent), the DAVE key package
 // (signature keys unique among members) / commit / welcome / op 23 / op 31 flow, DAVE frame
 // format, clear media while DAVE is active, media on main voice, media while paused or after op 19,

@@ -46,8 +46,11 @@ const MAX_PACKET_GAP_MS = 200;
 const IN_FLIGHT_MS = 300;
 /** protocol.md §4.5: FU-A chunks of at most 1200 bytes plus the 2-byte FU indicator and header. */
 const MAX_VIDEO_PAYLOAD = 1202;
-/** protocol.md §4.4: keyframes every 2 s or less; a frame of slack at 30 fps. */
-const MAX_KEYFRAME_GAP_90KHZ = 2 * 90_000 + 3000;
+/**
+ * protocol.md §4.4 item 4: our transport sends an IDR every second when transcoding and passes through
+ * no source sparser than 3 s; a frame of slack at 30 fps.
+ */
+const MAX_KEYFRAME_GAP_90KHZ = 3 * 90_000 + 3000;
 
 export function ntpToUnixMs(report: RtcpSenderReport): number {
   return (report.ntpSeconds - NTP_UNIX_OFFSET_S) * 1000 + (report.ntpFraction / 2 ** 32) * 1000;
@@ -322,7 +325,7 @@ export class MediaReceiver {
   }
 
   /**
-   * protocol.md §4.4 item 4: an IDR at least every 2 s of media. DAVE leaves NAL headers in clear, so the
+   * protocol.md §4.4 item 4: an IDR at least every 3 s of media. DAVE leaves NAL headers in clear, so the
    * check reads the frame as it arrived. Losses (including injected drops) restart the measurement.
    */
   #checkKeyframeInterval(unit: AccessUnit, idr: boolean): void {
@@ -334,7 +337,7 @@ export class MediaReceiver {
     if ((unit.rtpTimestamp - last) >>> 0 > MAX_KEYFRAME_GAP_90KHZ) {
       this.#record(
         'keyframe-interval',
-        'more than 2 s of video without an IDR (protocol.md §4.4: keyframes every 2 s or less)',
+        'more than 3 s of video without an IDR (protocol.md §4.4: keyframes every 3 s or less)',
       );
       this.#lastIdrTimestamp = unit.rtpTimestamp;
     }

@@ -27,6 +27,8 @@ export const ORB_TRANSPORT_RULES: Readonly<Record<string, string>> = {
   'media-on-main': "audio on the voice connection is @discordjs/voice's whole purpose",
   'stop-sequence': 'op 19 ends the stream whatever the stream connection last said',
   'leave-while-live': 'leaving voice ends a live stream; sending op 19 first is our choice',
+  'keyframe-interval':
+    'Discord sets no keyframe interval; ours is 1 s when transcoding and at most 3 s for a copied source',
 };
 
 /** True when `kind` (`<label>:<rule>`) is checked under `profile`. */

@@ -185,7 +185,7 @@ export class VoiceSocket {
     if (!session) {
       this.#record(
         'resume',
-        `RESUME for server_id ${String(d.server_id)} / that session_id: no resumable session (closed for good); a client reconnects fresh after 4006/4009/4014`,
+        `RESUME for server_id ${String(d.server_id)} / that session_id: no resumable session (closed for good); after 4006/4009 a client connects afresh instead of resuming`,
       );
       this.close(VoiceClose.SessionInvalid, 'session no longer valid');
       return;

@@ -2,27 +2,18 @@
 // replaced (reconnects, moves, restarts) and the ones alive now. Every numeric counter a connection
 // keeps is summed by name, so a counter added to a connection shows up here without a change.
 import type { DaveCounters } from './dave.ts';
+import { type LossRecoveryCounters, newLossRecoveryCounters } from './loss-recovery.ts';
 import type { ConnectionCounters, VoiceConnection } from './voice-connection.ts';
 
 /** The transport's figures for the stats; the session adds its own (status, offers, viewers). */
-export interface ConnectionFigures {
+/** Loss recovery's counters (NACKs, RTX, keyframe requests: protocol.md §4.8) come as they are. */
+export interface ConnectionFigures extends LossRecoveryCounters {
   videoFramesSent: number;
   audioFramesSent: number;
   daveDroppedNotReady: number;
   daveDroppedEncryptFailed: number;
   encryptMicrosPerFrame: number;
   packetsSent: number;
-  /** Generic NACKs (RFC 4585) the SFU sent us. */
-  nacksReceived: number;
-  /** Video packets sent again as RTX in answer to NACKs (protocol.md §4.8). */
-  packetsRetransmitted: number;
-  retransmittedBytes: number;
-  /** NACKed packets not sent again: out of the history or over the retransmission budget. */
-  retransmitsRefused: number;
-  /** PLIs and FIRs: the SFU asking for a keyframe. */
-  keyframeRequests: number;
-  /** RTCP from the SFU that could not be opened or parsed (ignored, never fatal). */
-  feedbackRejected: number;
 }
 
 type Sums = Record<string, number>;
@@ -59,14 +50,15 @@ export class ConnectionTally {
       daveDroppedEncryptFailed: dave('droppedEncryptFailed'),
       encryptMicrosPerFrame: encrypted === 0 ? 0 : dave('encryptMicros') / encrypted,
       packetsSent: sums.packetsSent,
-      nacksReceived: counter('nacksReceived'),
-      packetsRetransmitted: counter('packetsRetransmitted'),
-      retransmittedBytes: counter('retransmittedBytes'),
-      retransmitsRefused: counter('retransmitsRefused'),
-      keyframeRequests: counter('keyframeRequests'),
-      feedbackRejected: counter('feedbackRejected'),
+      ...lossRecovery(counter),
     };
   }
+}
+
+function lossRecovery(counter: (name: keyof LossRecoveryCounters) => number): LossRecoveryCounters {
+  const figures = newLossRecoveryCounters();
+  for (const name of Object.keys(figures) as Array<keyof LossRecoveryCounters>) figures[name] = counter(name);
+  return figures;
 }
 
 function addConnection(into: ConnectionSums, connection: VoiceConnection): void {

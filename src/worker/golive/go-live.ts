@@ -5,33 +5,40 @@
 // Go Live is closing, stops everything that only a running one needs. The connections only report
 // how they ended; this class decides: resume happened inside them already, so here it is a fresh
 // reconnect, a server move, a full restart after a main-session reset, or giving up with a reason.
+// What Discord has said is kept by `GoLiveSignals`, what we have asked by `GoLiveRequests`; the
+// frames go in through `StreamFeed`.
 import { EventEmitter } from 'node:events';
-import { type Logger, registerSecrets } from '../../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { RecoveryBudget } from '../../recovery-budget.ts';
 import type { AudioFrame, NowPlaying, StreamVideoParameters, VideoFrame } from '../media-sink.ts';
-import { type ConnectionFigures, ConnectionTally } from './go-live-stats.ts';
-import { H264Preparer } from './h264.ts';
+import { GoLiveRequests } from './go-live-requests.ts';
+import { type ConnectionCredentials, DISCONNECT_EXPLANATION_MS, GoLiveSignals } from './go-live-signals.ts';
 import {
-  type GoLiveDispatch,
-  guildStreamKey,
-  type MainGateway,
-  MainOp,
-  parseGoLiveDispatch,
-  type StreamCreate,
-  type StreamDelete,
-  type StreamServerUpdate,
-  streamDaveGroupId,
-  type VoiceServerUpdate,
-  type VoiceStateUpdate,
-} from './main-gateway.ts';
+  describeEnd,
+  type GoLiveEnd,
+  type GoLiveState,
+  type GoLiveStatus,
+  held,
+  isOver,
+  isRunning,
+  type RecoveryCause,
+  type RecoveryKind,
+} from './go-live-state.ts';
+import { type ConnectionFigures, ConnectionTally } from './go-live-stats.ts';
+import { type GoLiveDispatch, guildStreamKey, type MainGateway } from './main-gateway.ts';
+import { PauseTimeline } from './pause-timeline.ts';
 import { PreviewUploader } from './preview.ts';
 import { DEFAULT_WATCHDOG_TIMINGS, StallWatchdog, type WatchdogTimings } from './stall-watchdog.ts';
+import { StreamFeed } from './stream-feed.ts';
 import {
   type ConnectionKind,
   type ConnectionOutcome,
   describeOutcome,
   VoiceConnection,
 } from './voice-connection.ts';
+
+// The state's types live with their helpers; owners of a session name them through here.
+export type { GoLiveEnd, GoLiveState, GoLiveStatus } from './go-live-state.ts';
 
 const VOICE_CREDENTIALS_TIMEOUT_MS = 10_000;
 const STREAM_CREDENTIALS_TIMEOUT_MS = 20_000;
@@ -40,12 +47,6 @@ const STREAM_PING_TIMEOUT_MS = 5_000;
 /** An outage (STREAM_DELETE unavailable) may last this long before we give up. */
 const STREAM_OUTAGE_TIMEOUT_MS = 60_000;
 const CONNECTION_READY_TIMEOUT_MS = 15_000;
-/**
- * After a 4014, how long to wait for the main gateway to explain it (move, kick, delete, READY); and
- * the other way round, how long after READY a 4014 is still taken for the session reset
- * (protocol.md §8.2 item 5).
- */
-const DISCONNECT_EXPLANATION_MS = 5_000;
 /** After a STREAM_DELETE, how long to wait for a voice state that says we were removed. */
 const STREAM_END_EXPLANATION_MS = 1_000;
 const STATS_LOG_INTERVAL_MS = 60_000;
@@ -70,45 +71,6 @@ export interface GoLiveSessionOptions {
   retransmit?: boolean;
 }
 
-/**
- * What a recovery does: `voice`/`stream` make that connection afresh (spent session, server moved,
- * stall), `restart` rejoins from scratch after a main-session reset, `stream-outage` waits out a
- * STREAM_DELETE that said the stream is only unavailable.
- */
-export type RecoveryKind = ConnectionKind | 'restart' | 'stream-outage';
-
-export interface RecoveryCause {
-  kind: RecoveryKind;
-  reason: string;
-}
-
-/** How a Go Live ended. Only `failed` is reported to `onFatal`; `open` throws `failed-to-start`. */
-export type GoLiveEnd =
-  | { kind: 'closed'; reason: string }
-  | { kind: 'failed-to-start'; error: Error }
-  | { kind: 'failed'; error: Error };
-
-interface Connections {
-  voice: VoiceConnection | null;
-  stream: VoiceConnection | null;
-}
-
-export type GoLiveState =
-  /** Made, not opened yet. */
-  | { status: 'idle' }
-  /** Joining voice and creating the stream; frames offered now are dropped. */
-  | ({ status: 'starting' } & Connections)
-  /** Frames flow to the stream connection. */
-  | ({ status: 'live' } & Connections)
-  /** One recovery runs (others may be queued); frames still flow to a stream connection that is up. */
-  | ({ status: 'recovering'; cause: RecoveryCause } & Connections)
-  /** The stop sequence runs; the connections are still held so it can use them. */
-  | ({ status: 'closing'; end: GoLiveEnd } & Connections)
-  /** Over: nothing is held. */
-  | { status: 'closed'; end: GoLiveEnd };
-
-export type GoLiveStatus = GoLiveState['status'];
-
 interface GoLiveEvents {
   stateChange: [from: GoLiveState, to: GoLiveState];
 }
@@ -130,14 +92,15 @@ export interface GoLiveStats extends ConnectionFigures {
 
 export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   readonly #gateway: MainGateway;
-  readonly #guildId: string;
   readonly #voiceChannelId: string;
   readonly #insecure: boolean;
   readonly #retransmit: boolean;
   readonly #log: Logger;
   readonly #streamKey: string;
-  readonly #preparer = new H264Preparer();
-  readonly #lifetime = new AbortController();
+  readonly #signals: GoLiveSignals;
+  readonly #requests: GoLiveRequests;
+  readonly #timeline = new PauseTimeline(() => performance.now());
+  readonly #feed = new StreamFeed(this.#timeline, () => performance.now());
   readonly #watchdog: StallWatchdog;
   readonly #preview: PreviewUploader;
   readonly #tally = new ConnectionTally();
@@ -146,44 +109,33 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   /** Recoveries waiting for the running one; at most one of each kind, running one included. */
   #queuedRecoveries: RecoveryCause[] = [];
   #recoveries = 0;
-  #voiceState: VoiceStateUpdate | null = null;
-  #voiceServer: VoiceServerUpdate | null = null;
-  #streamCreate: StreamCreate | null = null;
-  #streamServer: StreamServerUpdate | null = null;
-  #streamDelete: StreamDelete | null = null;
-  /**
-   * Open for DISCONNECT_EXPLANATION_MS after READY: a 4014 within it is the voice servers dropping the
-   * old session. A later one is not; it goes by the close-code policy (a kick must stay fatal).
-   */
-  #mainSessionResetWindow: NodeJS.Timeout | null = null;
-  /** In a voice channel as far as we know: op 4 joined, and no voice state has shown us out since. */
-  #inVoice = false;
-  /** op 18 sent and no final STREAM_DELETE since. */
-  #streamRequested = false;
-  #viewers = 0;
   #video: StreamVideoParameters | null = null;
   #nowPlaying: NowPlaying | null = null;
   #paused = false;
-  #pausedAt = 0;
-  #resumePending = false;
-  #lastPtsMs = 0;
-  #ptsOffsetMs = 0;
-  #lastOfferedAt = 0;
   #lastStatsLogAt = 0;
   #watchdogTimer: NodeJS.Timeout | null = null;
-  readonly #waiters = new Set<() => void>();
-  #unsubscribe: (() => void) | null = null;
-  #counts = { videoOffered: 0, audioOffered: 0, videoDropped: 0 };
 
   constructor(options: GoLiveSessionOptions) {
     super();
     this.#gateway = options.gateway;
-    this.#guildId = options.guildId;
     this.#voiceChannelId = options.voiceChannelId;
     this.#insecure = options.insecure;
     this.#retransmit = options.retransmit ?? true;
     this.#log = options.log.child({ component: 'golive' });
     this.#streamKey = guildStreamKey(options.guildId, options.voiceChannelId, options.gateway.userId);
+    this.#requests = new GoLiveRequests({
+      gateway: options.gateway,
+      guildId: options.guildId,
+      voiceChannelId: options.voiceChannelId,
+      streamKey: this.#streamKey,
+    });
+    this.#signals = new GoLiveSignals({
+      gateway: options.gateway,
+      filter: { userId: options.gateway.userId, guildId: options.guildId, streamKey: this.#streamKey },
+      voiceChannelId: options.voiceChannelId,
+      log: this.#log,
+      onDispatch: (dispatch) => this.#onDispatch(dispatch),
+    });
     this.#watchdog = new StallWatchdog({ ...DEFAULT_WATCHDOG_TIMINGS, ...options.watchdog });
     this.#preview = new PreviewUploader(
       {
@@ -218,7 +170,7 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
     if (this.status !== 'idle') throw new Error(`cannot open a Go Live that is ${this.status}`);
     this.#setState({ status: 'starting', voice: null, stream: null });
     this.#video = video;
-    this.#unsubscribe = this.#gateway.onDispatch((event, data) => this.#onDispatch(event, data));
+    this.#signals.listen();
     try {
       await this.#establish();
     } catch (error) {
@@ -249,25 +201,11 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   }
 
   sendVideo(frame: VideoFrame): void {
-    this.#counts.videoOffered += 1;
-    this.#lastOfferedAt = performance.now();
-    const stream = this.#sendingStream();
-    if (!stream) {
-      this.#counts.videoDropped += 1;
-      return;
-    }
-    const prepared = this.#preparer.prepare(frame.data);
-    const sent = stream.sendVideo(
-      prepared.data,
-      this.#timeline(frame.ptsMs),
-      prepared.keyframe || frame.keyframe,
-    );
-    if (!sent) this.#counts.videoDropped += 1;
+    this.#feed.video(frame, this.#sendingStream());
   }
 
   sendAudio(frame: AudioFrame): void {
-    this.#counts.audioOffered += 1;
-    this.#sendingStream()?.sendAudio(frame.data, this.#timeline(frame.ptsMs), frame.aheadMs ?? 0);
+    this.#feed.audio(frame, this.#sendingStream());
   }
 
   /** op 22 tells viewers; while paused no media leaves, heartbeats and keepalives go on (§8.5). */
@@ -275,12 +213,12 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
     if (paused === this.#paused) return;
     this.#paused = paused;
     this.#log.info({ paused }, paused ? 'Go Live paused' : 'Go Live resumed');
-    this.#gateway.send(MainOp.streamSetPaused, { stream_key: this.#streamKey, paused });
+    this.#requests.setPaused(paused);
     if (paused) {
-      this.#pausedAt = performance.now();
+      this.#timeline.pause();
       return;
     }
-    this.#resumePending = true;
+    this.#timeline.resume();
     const stream = this.#connection('stream');
     stream?.requireKeyframe();
     stream?.setSpeaking(SPEAKING_SOUNDSHARE);
@@ -300,15 +238,15 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
     return {
       status: this.#state.status,
       paused: this.#paused,
-      videoFramesOffered: this.#counts.videoOffered,
-      audioFramesOffered: this.#counts.audioOffered,
-      videoFramesDropped: this.#counts.videoDropped,
+      videoFramesOffered: this.#feed.counts.videoOffered,
+      audioFramesOffered: this.#feed.counts.audioOffered,
+      videoFramesDropped: this.#feed.counts.videoDropped,
       ...this.#tally.figures(live),
       daveActive: stream?.dave.active ?? false,
       daveReady: stream?.dave.ready ?? false,
       daveEpoch: stream?.dave.epoch ?? null,
       recoveries: this.#recoveries,
-      viewers: this.#viewers,
+      viewers: this.#signals.viewers,
     };
   }
 
@@ -316,7 +254,7 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
 
   /** Live, whether or not a recovery runs: what Discord tells us now acts on the Go Live. */
   get #running(): boolean {
-    return this.#state.status === 'live' || this.#state.status === 'recovering';
+    return isRunning(this.#state);
   }
 
   get #over(): boolean {
@@ -356,13 +294,10 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
       }
     }
     if (isOver(next) && !isOver(previous)) {
-      this.#lifetime.abort();
+      this.#signals.stop();
       if (this.#watchdogTimer) clearInterval(this.#watchdogTimer);
       this.#watchdogTimer = null;
       this.#preview.stop();
-      this.#closeMainSessionResetWindow();
-      this.#unsubscribe?.();
-      this.#unsubscribe = null;
       this.#queuedRecoveries = [];
     }
     if (previous.status !== next.status) {
@@ -382,99 +317,43 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   // ── start ────────────────────────────────────────────────────────────────────────────────────
 
   async #establish(): Promise<void> {
-    this.#voiceState = null;
-    this.#voiceServer = null;
-    this.#closeMainSessionResetWindow();
-    this.#sendVoiceState(this.#voiceChannelId);
-    await this.#waitFor('VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE', VOICE_CREDENTIALS_TIMEOUT_MS, () =>
-      this.#voiceState?.channel_id === this.#voiceChannelId && this.#voiceServer?.endpoint ? true : undefined,
+    this.#signals.forget('voiceState', 'voiceServer');
+    this.#signals.endMainSessionReset();
+    this.#requests.joinVoice();
+    await this.#signals.waitFor(
+      'VOICE_STATE_UPDATE and VOICE_SERVER_UPDATE',
+      VOICE_CREDENTIALS_TIMEOUT_MS,
+      () => {
+        const { voiceState, voiceServer } = this.#signals.latest;
+        return voiceState?.channel_id === this.#voiceChannelId && voiceServer?.endpoint ? true : undefined;
+      },
     );
     await this.#connectVoice();
     await this.#createStream();
   }
 
-  #sendVoiceState(channelId: string | null): void {
-    this.#inVoice = channelId !== null;
-    this.#gateway.send(MainOp.voiceStateUpdate, {
-      guild_id: this.#guildId,
-      channel_id: channelId,
-      self_mute: false,
-      self_deaf: true,
-      self_video: false,
-    });
-  }
-
   async #connectVoice(): Promise<void> {
-    const state = this.#voiceState;
-    const server = this.#voiceServer;
-    if (!state || !server?.endpoint) throw new Error('no voice credentials to connect with');
-    const connection = this.#connect('voice', {
-      endpoint: server.endpoint,
-      token: server.token,
-      serverId: this.#guildId,
-      sessionId: state.session_id,
-      daveGroupId: this.#voiceChannelId,
-    });
+    const connection = this.#connect('voice', this.#signals.voiceCredentials());
     await connection.whenReady(CONNECTION_READY_TIMEOUT_MS);
   }
 
   /** op 18 + op 22, then wait for our STREAM_CREATE and STREAM_SERVER_UPDATE (protocol.md §1.4 steps 4-5). */
   async #createStream(): Promise<void> {
-    this.#streamCreate = null;
-    this.#streamServer = null;
-    this.#streamDelete = null;
-    this.#streamRequested = true;
-    this.#gateway.send(MainOp.streamCreate, {
-      type: 'guild',
-      guild_id: this.#guildId,
-      channel_id: this.#voiceChannelId,
-      preferred_region: null,
-    });
-    this.#gateway.send(MainOp.streamSetPaused, { stream_key: this.#streamKey, paused: this.#paused });
-    await this.#waitForStreamCredentials(STREAM_CREDENTIALS_TIMEOUT_MS);
+    this.#signals.forget('streamCreate', 'streamServer', 'streamDelete');
+    this.#requests.createStream(this.#paused);
+    await this.#signals.waitForStreamCredentials(STREAM_CREDENTIALS_TIMEOUT_MS);
     await this.#connectStream();
   }
 
-  #waitForStreamCredentials(timeoutMs: number): Promise<true> {
-    return this.#waitFor('STREAM_CREATE and STREAM_SERVER_UPDATE', timeoutMs, () => {
-      if (this.#streamDelete && !this.#streamDelete.unavailable) {
-        throw new Error(`Discord refused the stream (${this.#streamDelete.reason ?? 'no reason given'})`);
-      }
-      return this.#streamCreate && this.#streamServer?.endpoint ? true : undefined;
-    });
-  }
-
   async #connectStream(): Promise<void> {
-    const create = this.#streamCreate;
-    const server = this.#streamServer;
-    const state = this.#voiceState;
-    if (!create || !server?.endpoint || !state) throw new Error('no stream credentials to connect with');
-    const groupId = streamDaveGroupId(create);
-    this.#log.info(
-      {
-        rtcServerId: create.rtc_server_id,
-        rtcChannelId: create.rtc_channel_id ?? null,
-        daveGroupId: groupId,
-      },
-      'stream identifiers',
-    );
-    const connection = this.#connect('stream', {
-      endpoint: server.endpoint,
-      token: server.token,
-      serverId: create.rtc_server_id,
-      sessionId: state.session_id,
-      daveGroupId: groupId,
-    });
+    const connection = this.#connect('stream', this.#signals.streamCredentials());
     await connection.whenReady(CONNECTION_READY_TIMEOUT_MS);
     connection.setSpeaking(SPEAKING_SOUNDSHARE);
     if (this.#video) connection.announceVideo(this.#video);
   }
 
   /** A new connection, held by the current state from the start. */
-  #connect(
-    kind: ConnectionKind,
-    ids: { endpoint: string; token: string; serverId: string; sessionId: string; daveGroupId: string },
-  ): VoiceConnection {
+  #connect(kind: ConnectionKind, ids: ConnectionCredentials): VoiceConnection {
     const connection = new VoiceConnection({
       kind,
       ...ids,
@@ -492,35 +371,11 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
 
   // ── main gateway ─────────────────────────────────────────────────────────────────────────────
 
-  #onDispatch(event: string, data: unknown): void {
-    let dispatch: GoLiveDispatch | null;
-    try {
-      dispatch = parseGoLiveDispatch(event, data, {
-        userId: this.#gateway.userId,
-        guildId: this.#guildId,
-        streamKey: this.#streamKey,
-      });
-    } catch (error) {
-      this.#log.warn({ err: error }, 'ignored a malformed main gateway dispatch');
-      return;
-    }
-    if (!dispatch) return;
-    // Voice and stream tokens are credentials too: masked wherever they might surface in a log.
-    if (dispatch.type === 'voice-server' || dispatch.type === 'stream-server')
-      registerSecrets([dispatch.data.token]);
-    this.#apply(dispatch);
-    for (const waiter of [...this.#waiters]) waiter();
-  }
-
-  #apply(dispatch: GoLiveDispatch): void {
+  /** What a dispatch, already recorded by the signals, means for the Go Live. */
+  #onDispatch(dispatch: GoLiveDispatch): void {
+    this.#requests.note(dispatch);
     switch (dispatch.type) {
-      case 'voice-state': {
-        const previous = this.#voiceState;
-        this.#voiceState = dispatch.data;
-        this.#inVoice = dispatch.data.channel_id !== null;
-        if (previous && previous.session_id !== dispatch.data.session_id) {
-          this.#log.warn('voice session id changed');
-        }
+      case 'voice-state':
         if (this.#running && dispatch.data.channel_id !== this.#voiceChannelId) {
           this.#fail(
             dispatch.data.channel_id === null
@@ -529,48 +384,23 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
           );
         }
         return;
-      }
-      case 'voice-server': {
-        this.#voiceServer = dispatch.data;
-        const voice = this.#connection('voice');
-        // While a recovery runs, it reads the new credentials itself.
-        if (this.#state.status === 'live' && voice && dispatch.data.endpoint) {
-          if (differs(voice, dispatch.data.endpoint, dispatch.data.token)) {
-            this.#recover('voice', 'voice server moved (new VOICE_SERVER_UPDATE)');
-          }
-        }
-        return;
-      }
-      case 'stream-create':
-        this.#streamCreate = dispatch.data;
-        this.#streamDelete = null;
-        return;
+      case 'voice-server':
       case 'stream-server': {
-        this.#streamServer = dispatch.data;
-        const stream = this.#connection('stream');
-        if (this.#state.status === 'live' && stream && dispatch.data.endpoint) {
-          if (differs(stream, dispatch.data.endpoint, dispatch.data.token)) {
-            this.#recover('stream', 'stream server moved (new STREAM_SERVER_UPDATE)');
-          }
+        const [kind, event] =
+          dispatch.type === 'voice-server'
+            ? (['voice', 'VOICE_SERVER_UPDATE'] as const)
+            : (['stream', 'STREAM_SERVER_UPDATE'] as const);
+        const connection = this.#connection(kind);
+        // While a recovery runs, it reads the new credentials itself.
+        if (this.#state.status === 'live' && connection && this.#signals.serverMoved(kind, connection)) {
+          this.#recover(kind, `${kind} server moved (new ${event})`);
         }
         return;
       }
-      case 'stream-update':
-        this.#viewers = dispatch.data.viewer_ids?.length ?? this.#viewers;
-        this.#log.debug({ viewers: this.#viewers, paused: dispatch.data.paused }, 'stream update');
-        return;
       case 'stream-delete':
-        if (this.#over) return;
-        this.#streamDelete = dispatch.data;
-        if (!dispatch.data.unavailable) this.#streamRequested = false;
-        this.#log.warn(
-          { reason: dispatch.data.reason ?? null, unavailable: dispatch.data.unavailable ?? false },
-          'STREAM_DELETE',
-        );
         if (!this.#running) return;
         if (dispatch.data.unavailable) {
-          this.#streamCreate = null;
-          this.#streamServer = null;
+          this.#signals.forget('streamCreate', 'streamServer');
           this.#recover('stream-outage', 'stream unavailable (STREAM_DELETE)');
         } else {
           // Stop sending at once (protocol.md §8.2 item 6); the error waits a moment for its explanation.
@@ -578,61 +408,7 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
           this.#explainStreamEnd(dispatch.data.reason ?? 'no reason given');
         }
         return;
-      case 'main-session-reset':
-        this.#openMainSessionResetWindow();
-        this.#log.warn('main gateway started a new session; the voice servers will drop both connections');
-        return;
     }
-  }
-
-  #openMainSessionResetWindow(): void {
-    this.#closeMainSessionResetWindow();
-    this.#mainSessionResetWindow = setTimeout(() => {
-      this.#mainSessionResetWindow = null;
-      this.#log.warn(
-        `no 4014 within ${DISCONNECT_EXPLANATION_MS / 1000} s of the new main gateway session; the connections carry on`,
-      );
-    }, DISCONNECT_EXPLANATION_MS);
-    this.#mainSessionResetWindow.unref();
-  }
-
-  #closeMainSessionResetWindow(): void {
-    if (this.#mainSessionResetWindow) clearTimeout(this.#mainSessionResetWindow);
-    this.#mainSessionResetWindow = null;
-  }
-
-  /** Resolves when `check` returns a value; rejects when it throws, on timeout, or on close. */
-  #waitFor<T>(what: string, timeoutMs: number, check: () => T | undefined): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const signal = this.#lifetime.signal;
-      const finish = (error: Error | null, value?: T): void => {
-        clearTimeout(timer);
-        this.#waiters.delete(waiter);
-        signal.removeEventListener('abort', onAbort);
-        if (error) reject(error);
-        else resolve(value as T);
-      };
-      const waiter = (): void => {
-        try {
-          const value = check();
-          if (value !== undefined) finish(null, value);
-        } catch (error) {
-          finish(error as Error);
-        }
-      };
-      const onAbort = (): void => finish(new Error(`the Go Live closed while waiting for ${what}`));
-      const timer = setTimeout(
-        () => finish(new Error(`no ${what} from Discord within ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.add(waiter);
-      waiter();
-    });
   }
 
   // ── recovery ─────────────────────────────────────────────────────────────────────────────────
@@ -656,11 +432,11 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
 
   /** A 4014 alone says nothing: the main gateway tells whether it was a move, a kick or a reset. */
   #explainDisconnect(kind: ConnectionKind, connection: VoiceConnection, code: number): void {
-    const explanation = this.#waitFor('an explanation of the disconnect', DISCONNECT_EXPLANATION_MS, () => {
-      if (this.#mainSessionResetWindow) return 'restart' as const;
-      const server = kind === 'voice' ? this.#voiceServer : this.#streamServer;
-      if (server?.endpoint && differs(connection, server.endpoint, server.token)) return 'moved' as const;
-      if (kind === 'stream' && this.#streamDelete?.unavailable) return 'outage' as const;
+    const signals = this.#signals;
+    const explanation = signals.waitFor('an explanation of the disconnect', DISCONNECT_EXPLANATION_MS, () => {
+      if (signals.mainSessionReset) return 'restart' as const;
+      if (signals.serverMoved(kind, connection)) return 'moved' as const;
+      if (kind === 'stream' && signals.latest.streamDelete?.unavailable) return 'outage' as const;
       return undefined;
     });
     explanation.then(
@@ -681,14 +457,16 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
 
   /** A stream deleted because we left voice is better reported as what happened to the voice state. */
   #explainStreamEnd(reason: string): void {
-    this.#waitFor('the voice state after STREAM_DELETE', STREAM_END_EXPLANATION_MS, () =>
-      this.#voiceState?.channel_id !== this.#voiceChannelId ? true : undefined,
-    ).then(
-      () => {
-        // The voice-state handler has reported the removal already.
-      },
-      () => this.#fail(`Discord ended the stream (${reason})`),
-    );
+    this.#signals
+      .waitFor('the voice state after STREAM_DELETE', STREAM_END_EXPLANATION_MS, () =>
+        this.#signals.latest.voiceState?.channel_id !== this.#voiceChannelId ? true : undefined,
+      )
+      .then(
+        () => {
+          // The voice-state handler has reported the removal already.
+        },
+        () => this.#fail(`Discord ended the stream (${reason})`),
+      );
   }
 
   /** Starts a recovery, or queues it behind the running one; a kind already due is not queued twice. */
@@ -744,7 +522,7 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
           break;
         case 'stream-outage':
           this.#hold('stream', null);
-          await this.#waitForStreamCredentials(STREAM_OUTAGE_TIMEOUT_MS);
+          await this.#signals.waitForStreamCredentials(STREAM_OUTAGE_TIMEOUT_MS);
           await this.#connectStream();
           break;
         case 'restart':
@@ -766,12 +544,12 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   async #reconnectVoice(): Promise<void> {
     const old = this.#connection('voice');
     this.#hold('voice', null);
-    const server = this.#voiceServer;
-    if (!server?.endpoint || (old && !differs(old, server.endpoint, server.token))) {
-      this.#voiceServer = null;
-      this.#sendVoiceState(this.#voiceChannelId);
-      await this.#waitFor('a new VOICE_SERVER_UPDATE', VOICE_CREDENTIALS_TIMEOUT_MS, () =>
-        this.#voiceServer?.endpoint ? true : undefined,
+    const usable = old ? this.#signals.serverMoved('voice', old) : this.#signals.latest.voiceServer?.endpoint;
+    if (!usable) {
+      this.#signals.forget('voiceServer');
+      this.#requests.joinVoice();
+      await this.#signals.waitFor('a new VOICE_SERVER_UPDATE', VOICE_CREDENTIALS_TIMEOUT_MS, () =>
+        this.#signals.latest.voiceServer?.endpoint ? true : undefined,
       );
     }
     await this.#connectVoice();
@@ -781,24 +559,24 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   async #reconnectStream(): Promise<void> {
     const old = this.#connection('stream');
     this.#hold('stream', null);
-    const server = this.#streamServer;
-    if (server?.endpoint && old && differs(old, server.endpoint, server.token)) {
+    if (old && this.#signals.serverMoved('stream', old)) {
       await this.#connectStream();
       return;
     }
-    this.#streamServer = null;
-    this.#gateway.send(MainOp.streamPing, { stream_key: this.#streamKey });
+    this.#signals.forget('streamServer');
+    this.#requests.pingStream();
     try {
-      await this.#waitFor('a STREAM_SERVER_UPDATE after STREAM_PING', STREAM_PING_TIMEOUT_MS, () =>
-        this.#streamServer?.endpoint && this.#streamCreate ? true : undefined,
-      );
+      await this.#signals.waitFor('a STREAM_SERVER_UPDATE after STREAM_PING', STREAM_PING_TIMEOUT_MS, () => {
+        const { streamServer, streamCreate } = this.#signals.latest;
+        return streamServer?.endpoint && streamCreate ? true : undefined;
+      });
       await this.#connectStream();
     } catch (error) {
       // Closed while waiting: no op 19 and op 18 for a stream that is being ended anyway.
       if (this.#over) throw error;
       this.#log.warn({ err: error }, 'STREAM_PING brought no usable stream server; recreating the stream');
       this.#hold('stream', null);
-      this.#gateway.send(MainOp.streamDelete, { stream_key: this.#streamKey });
+      this.#requests.deleteStream();
       await this.#createStream();
     }
   }
@@ -815,25 +593,11 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
       stream,
       resting: this.#state.status !== 'live' || this.#paused,
       daveWaiting: stream?.dave.active === true && !stream.dave.ready,
-      viewers: this.#viewers,
-      lastOfferedAt: this.#lastOfferedAt,
+      viewers: this.#signals.viewers,
+      lastOfferedAt: this.#feed.lastOfferedAt,
       lastSentAt: stream?.udpCounters?.lastSendAt ?? 0,
     });
     if (stall) this.#recover('stream', stall);
-  }
-
-  // ── media timeline ───────────────────────────────────────────────────────────────────────────
-
-  /** After a pause the RTP clock jumps by the wall-clock gap, so timestamps stay truthful (§8.5). */
-  #timeline(ptsMs: number): number {
-    if (this.#resumePending) {
-      this.#resumePending = false;
-      const wallGap = performance.now() - this.#pausedAt;
-      const ptsGap = ptsMs - this.#lastPtsMs;
-      if (wallGap > ptsGap) this.#ptsOffsetMs += wallGap - ptsGap;
-    }
-    this.#lastPtsMs = ptsMs;
-    return ptsMs + this.#ptsOffsetMs;
   }
 
   // ── ending ───────────────────────────────────────────────────────────────────────────────────
@@ -857,30 +621,12 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
     await stream?.announceStop();
     await new Promise((resolve) => setTimeout(resolve, STOP_SETTLE_MS));
     try {
-      if (this.#streamRequested) this.#gateway.send(MainOp.streamDelete, { stream_key: this.#streamKey });
+      this.#requests.endStream();
       this.#hold('stream', null);
-      if (this.#inVoice) this.#sendVoiceState(null);
+      this.#requests.leaveVoice();
     } catch (error) {
       this.#log.warn({ err: error }, 'main gateway refused the stop sequence');
     }
     this.#setState({ status: 'closed', end });
   }
-}
-
-/** Closing or closed: nothing new starts, and what Discord says no longer matters. */
-function isOver(state: GoLiveState): boolean {
-  return state.status === 'closing' || state.status === 'closed';
-}
-
-/** The connections a state holds; none in `idle` and `closed`. */
-function held(state: GoLiveState): Connections {
-  return 'voice' in state ? state : { voice: null, stream: null };
-}
-
-function describeEnd(end: GoLiveEnd): string {
-  return end.kind === 'closed' ? `closed: ${end.reason}` : `${end.kind}: ${end.error.message}`;
-}
-
-function differs(connection: VoiceConnection, endpoint: string, token: string): boolean {
-  return connection.options.endpoint !== endpoint || connection.options.token !== token;
 }

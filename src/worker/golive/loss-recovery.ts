@@ -38,6 +38,17 @@ export interface LossRecoveryCounters {
   feedbackRejected: number;
 }
 
+export function newLossRecoveryCounters(): LossRecoveryCounters {
+  return {
+    nacksReceived: 0,
+    packetsRetransmitted: 0,
+    retransmittedBytes: 0,
+    retransmitsRefused: 0,
+    keyframeRequests: 0,
+    feedbackRejected: 0,
+  };
+}
+
 export interface LossRecoveryOptions {
   videoSsrc: number;
   rtxSsrc: number;

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../logger.ts';
 import { type CloseDecision, decideOnClose } from './close-codes.ts';
 import { DAVE_VERSION, DaveChannel, DaveOp } from './dave.ts';
-import { LossRecovery, type LossRecoveryCounters } from './loss-recovery.ts';
+import { LossRecovery, type LossRecoveryCounters, newLossRecoveryCounters } from './loss-recovery.ts';
 import { type Datagram, type DiscoveredAddress, MediaUdp } from './media-udp.ts';
 import { H264Packetizer, OpusPacketizer, PayloadType, type RtpPacket, senderReport } from './rtp.ts';
 import { TRANSPORT_MODE, TransportCipher } from './transport-crypto.ts';
@@ -133,12 +133,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     audioFramesSent: 0,
     framesDroppedDisconnected: 0,
     framesSkippedUntilKeyframe: 0,
-    nacksReceived: 0,
-    packetsRetransmitted: 0,
-    retransmittedBytes: 0,
-    retransmitsRefused: 0,
-    keyframeRequests: 0,
-    feedbackRejected: 0,
+    ...newLossRecoveryCounters(),
   };
 
   constructor(options: VoiceConnectionOptions) {

@@ -108,7 +108,7 @@ export class VoiceSocket extends EventEmitter<VoiceSocketEvents> {
     }
   }
 
-  /** Starts heartbeating at HELLO's interval; the first beat is jittered like discord.js does. */
+  /** Starts heartbeating at HELLO's interval; the first beat is jittered, our own choice (protocol.md §2.4). */
   startHeartbeat(intervalMs: number): void {
     this.#stopHeartbeat();
     const interval = Math.max(1_000, intervalMs);

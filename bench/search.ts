@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startJellyfinSim } from '../sim/jellyfin/server.ts';
 import { openDatabase } from '../src/db/connection.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { maxChoices } from '../src/interactions/autocomplete-choices.ts';
 import { CatalogSearch } from '../src/jellyfin/catalog-search.ts';
 import { syncCatalog } from '../src/jellyfin/catalog-sync.ts';
 import { JellyfinClient } from '../src/jellyfin/client.ts';
@@ -85,13 +86,14 @@ export async function run({ json, args }: BenchOptions): Promise<void> {
     }
 
     const search = new CatalogSearch({ db, client });
-    for (const query of queries.slice(0, 30)) await search.search(query.text); // warm caches
+    const asked = { limit: maxChoices };
+    for (const query of queries.slice(0, 30)) await search.search(query.text, asked); // warm caches
     const liveBefore = sim.requests.filter((request) => 'searchTerm' in request.query).length;
     const timings: Record<QueryKind | 'all', number[]> = { prefix: [], typo: [], episode: [], all: [] };
     let empty = 0;
     for (const query of queries) {
       const started = performance.now();
-      const choices = await search.search(query.text);
+      const choices = await search.search(query.text, asked);
       const elapsed = performance.now() - started;
       timings[query.kind].push(elapsed);
       timings.all.push(elapsed);

@@ -10,11 +10,10 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { mediaBrowserAuthorization } from '../src/jellyfin/auth-header.ts';
 import { createLogger } from '../src/logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../src/media/ffmpeg-binary.ts';
+import { mediaBrowserAuthorization } from '../src/media/jellyfin-auth-header.ts';
 import type { CapturedFrame } from '../src/worker/capture-sink.ts';
-import type { WorkerEvent } from '../src/worker/contract.ts';
 import {
   type EncodeMode,
   MATROSKA_OUTPUT_OPTIONS,
@@ -23,6 +22,7 @@ import {
 import { probeSource } from '../src/worker/media/probe.ts';
 import { SourceProxy } from '../src/worker/media/source-proxy.ts';
 import { type StreamEncoding, streamEncoding } from '../src/worker/media/stream-encoding.ts';
+import type { WorkerEvent } from '../src/worker-contract/http.ts';
 import { openCaptureSession, playRequest } from '../test/worker/support/media-fixtures.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';

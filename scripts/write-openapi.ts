@@ -1,5 +1,5 @@
 // `npm run docs:openapi`: writes the worker contract's OpenAPI document, generated from the zod
-// schemas in src/worker/contract.ts, to docs/worker-openapi.json.
+// schemas in src/worker-contract/http.ts, to docs/worker-openapi.json.
 import { writeFileSync } from 'node:fs';
 import { workerOpenApiDocument } from '../src/worker/contract-server.ts';
 

@@ -1,7 +1,16 @@
-// Environment → typed configuration. Every setting the app reads is declared here, once, so the
-// README table, `.env.example` and the error a newcomer sees all agree on names and defaults.
+// Environment → typed configuration. Every setting the bot reads is declared here, once, so the
+// README table, `.env.example` and the error a newcomer sees all agree on names and defaults. Rules a
+// stream worker shares (log levels, stream profiles, bitrate bounds, media send path) come from the
+// worker contract, whose environment schema carries them on to workers.
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import {
+  logLevelSchema,
+  maxBitrateKbpsSchema,
+  mediaSendSchema,
+  streamProfileSchema,
+  streamProfiles,
+} from './worker-contract/environment.ts';
 
 const csv = z
   .string()
@@ -16,18 +25,10 @@ const csv = z
 const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (15-21 digits)');
 const port = z.coerce.number().int().min(0).max(65_535);
 
-export const streamProfiles = {
-  '720p30': { width: 1280, height: 720, fps: 30, bitrateKbps: 2_500 },
-  '1080p30': { width: 1920, height: 1080, fps: 30, bitrateKbps: 4_500 },
-  '1080p60': { width: 1920, height: 1080, fps: 60, bitrateKbps: 6_000 },
-} as const;
-export type StreamProfileName = keyof typeof streamProfiles;
-const profileNames = Object.keys(streamProfiles) as [StreamProfileName, ...StreamProfileName[]];
-
 /** Settings every command needs: where the database lives and how loudly to log. */
 const baseShape = {
   DATABASE_PATH: z.string().min(1).default('./data/orb.sqlite'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: logLevelSchema.default('info'),
 };
 
 /** Settings of the Jellyfin room; `sync-catalog` needs only these and the base. */
@@ -56,8 +57,10 @@ const botShape = {
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8787),
   API_TOKENS: csv,
-  STREAM_PROFILE: z.enum(profileNames).default('720p30'),
-  STREAM_MAX_BITRATE_KBPS: z.coerce.number().int().min(200).max(20_000).optional(),
+  STREAM_PROFILE: streamProfileSchema.default('720p30'),
+  STREAM_MAX_BITRATE_KBPS: maxBitrateKbpsSchema.optional(),
+  /** Passed on to stream workers (src/worker-contract/environment.ts); `js` turns the native sender off. */
+  ORB_MEDIA_SEND: mediaSendSchema.optional(),
   /** Read where ffmpeg is resolved (src/media/ffmpeg-binary.ts); validated here so a typo shows at start. */
   FFMPEG_PATH: z.string().min(1).optional(),
 };
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       profile: parsed.STREAM_PROFILE,
       ...profile,
       bitrateKbps: Math.min(profile.bitrateKbps, parsed.STREAM_MAX_BITRATE_KBPS ?? Number.POSITIVE_INFINITY),
+      mediaSend: parsed.ORB_MEDIA_SEND,
     },
   };
 }

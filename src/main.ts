@@ -26,7 +26,7 @@ import {
 } from './jellyfin/index.ts';
 import { createLogger, registerSecrets } from './logger.ts';
 import { WatchPartyService } from './watchparty/service.ts';
-import { WorkerSupervisor } from './worker/supervisor.ts';
+import { WorkerSupervisor } from './worker-pool/supervisor.ts';
 
 const usage = `usage: node src/main.ts <command>
 
@@ -103,6 +103,7 @@ async function start(): Promise<void> {
     jellyfin: { url: config.jellyfin.url, apiKey: config.jellyfin.apiKey },
     discordApiBase: config.discord.apiBase,
     stream: { profile: config.stream.profile, bitrateKbps: config.stream.bitrateKbps },
+    mediaSend: config.stream.mediaSend,
     logLevel: config.logLevel,
   });
   const service = new WatchPartyService({

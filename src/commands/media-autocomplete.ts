@@ -2,16 +2,14 @@
 // catalog under a deadline, or ONE explanatory choice when there is nothing to offer (nothing typed,
 // nothing matches, no series picked yet, the catalog is slow or down).
 import type { AutocompleteInteraction } from 'discord.js';
-import type { Logger } from '../logger.ts';
 import {
-  autocompleteDeadlineMs,
+  type AutocompleteChoice,
   explanatoryChoice,
-  type MediaSearch,
   maxChoices,
   noMatchValue,
-  toChoices,
-  withDeadline,
-} from './media-search.ts';
+} from '../interactions/autocomplete-choices.ts';
+import type { Logger } from '../logger.ts';
+import { autocompleteDeadlineMs, type MediaSearch, toChoices, withDeadline } from './media-search.ts';
 
 export async function suggestMedia(
   search: MediaSearch,
@@ -20,7 +18,7 @@ export async function suggestMedia(
 ): Promise<void> {
   const focused = interaction.options.getFocused(true);
   const typed = String(focused.value).trim().slice(0, 100);
-  let choices: ReturnType<typeof explanatoryChoice>;
+  let choices: AutocompleteChoice[];
   try {
     if (focused.name === 'episode') {
       const seriesId = interaction.options.getString('media')?.trim() ?? '';
@@ -28,7 +26,7 @@ export async function suggestMedia(
         choices = explanatoryChoice('Pick a series in "media" first, then its episode here');
       } else {
         const hits = await withDeadline(
-          search.episodesOf(seriesId, typed, maxChoices),
+          (signal) => search.episodesOf(seriesId, typed, { limit: maxChoices, signal }),
           autocompleteDeadlineMs,
         );
         choices =
@@ -39,7 +37,10 @@ export async function suggestMedia(
     } else if (typed === '') {
       choices = explanatoryChoice('Type a title to search the library');
     } else {
-      const hits = await withDeadline(search.search(typed, { limit: maxChoices }), autocompleteDeadlineMs);
+      const hits = await withDeadline(
+        (signal) => search.search(typed, { limit: maxChoices, signal }),
+        autocompleteDeadlineMs,
+      );
       choices =
         hits.length > 0 ? toChoices(hits) : explanatoryChoice(`Nothing in the library matches "${typed}"`);
     }

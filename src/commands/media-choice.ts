@@ -3,9 +3,10 @@
 // submit a stale or made-up id. A value that cannot be an id is searched for; an id the library does
 // not know falls back to a search for that text; nothing found is a clear message, never a crash.
 
+import { noMatchValue } from '../interactions/autocomplete-choices.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import { UnknownMediaError } from '../watchparty/media-library.ts';
-import { type MediaSearch, noMatchValue, withDeadline } from './media-search.ts';
+import { type MediaSearch, withDeadline } from './media-search.ts';
 
 /** Item ids are short and have no spaces; anything else is certainly typed text. */
 const idShape = /^[\w-]{1,64}$/;
@@ -54,8 +55,11 @@ export async function addChosenMedia<R>(
       choice.media,
       add,
       async () => {
-        const [hit] = await searchOrUnavailable(search.search(choice.media, { limit: 1 }), 'media');
-        return hit?.value ?? null;
+        const [hit] = await searchOrUnavailable(
+          (signal) => search.search(choice.media, { limit: 1, signal }),
+          'media',
+        );
+        return hit?.itemId ?? null;
       },
       'media',
     );
@@ -64,21 +68,31 @@ export async function addChosenMedia<R>(
   const episode = choice.episode;
   const seriesId = idShape.test(choice.media)
     ? choice.media
-    : (await searchOrUnavailable(search.search(choice.media, { type: 'series', limit: 1 }), 'media'))[0]
-        ?.value;
+    : (
+        await searchOrUnavailable(
+          (signal) => search.search(choice.media, { type: 'series', limit: 1, signal }),
+          'media',
+        )
+      )[0]?.itemId;
   if (!seriesId) throw nothingMatches('media', choice.media);
   return withFallback(
     episode,
     add,
     async () => {
-      const [hit] = await searchOrUnavailable(search.episodesOf(seriesId, episode, 1), 'episode');
-      return hit?.value ?? null;
+      const [hit] = await searchOrUnavailable(
+        (signal) => search.episodesOf(seriesId, episode, { limit: 1, signal }),
+        'episode',
+      );
+      return hit?.itemId ?? null;
     },
     'episode',
   );
 }
 
-async function searchOrUnavailable<T>(work: Promise<T>, field: 'media' | 'episode'): Promise<T> {
+async function searchOrUnavailable<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  field: 'media' | 'episode',
+): Promise<T> {
   try {
     return await withDeadline(work, submitSearchDeadlineMs);
   } catch (error) {

@@ -1,10 +1,12 @@
-// `/watchparty`: registration, parse, run. Every subcommand defers privately first (so a slow worker
-// never misses Discord's 3 s), asks the service, and tells the caller what happened. What everyone
-// in the channel should see (what plays, what comes next) is the now-playing panel's job.
-import type { AutocompleteInteraction, ChatInputCommandInteraction } from 'discord.js';
+// `/watchparty`: parse, then run (what Discord registers is in watchparty-definition.ts). Every
+// subcommand defers privately first (so a slow worker never misses Discord's 3 s), asks the service,
+// and tells the caller what happened. What everyone in the channel should see (what plays, what
+// comes next) is the now-playing panel's job.
+import type { ChatInputCommandInteraction } from 'discord.js';
 import { memberActor } from '../interactions/actor.ts';
 import { buildPanel, buildQueuePage } from '../interactions/panel.ts';
 import { answerPrivately, deferPrivately } from '../interactions/respond.ts';
+import type { ChatCommand } from '../interactions/router.ts';
 import type { Logger } from '../logger.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import type { MemberActor } from '../watchparty/permissions.ts';
@@ -14,7 +16,7 @@ import type { PartySession } from '../watchparty/views.ts';
 import { suggestMedia } from './media-autocomplete.ts';
 import { addChosenMedia } from './media-choice.ts';
 import type { MediaSearch } from './media-search.ts';
-import { watchpartyCommand, watchpartyCommandName } from './watchparty-definition.ts';
+import { watchpartyCommandName } from './watchparty-definition.ts';
 import { parseWatchpartyRequest, type WatchpartyRequest } from './watchparty-options.ts';
 
 export interface WatchpartyDependencies {
@@ -23,17 +25,9 @@ export interface WatchpartyDependencies {
   logger: Logger;
 }
 
-export interface ChatCommand {
-  name: string;
-  definition(): ReturnType<typeof watchpartyCommand>;
-  run(interaction: ChatInputCommandInteraction): Promise<void>;
-  autocomplete(interaction: AutocompleteInteraction): Promise<void>;
-}
-
 export function createWatchpartyCommand(deps: WatchpartyDependencies): ChatCommand {
   return {
     name: watchpartyCommandName,
-    definition: watchpartyCommand,
     async run(interaction) {
       const request = parseWatchpartyRequest(interaction);
       await deferPrivately(interaction);

@@ -10,9 +10,8 @@ import {
   ComponentType,
   TextInputStyle,
 } from 'discord.js';
-import type { SessionStatus } from '../db/schema.ts';
 import { formatDuration } from '../watchparty/seek-time.ts';
-import type { QueueEntry, SessionDetails } from '../watchparty/views.ts';
+import type { PartySession, QueueEntry, SessionDetails } from '../watchparty/views.ts';
 import { encodeCustomId, type PanelAction } from './custom-id.ts';
 
 export interface MessageContent {
@@ -20,6 +19,8 @@ export interface MessageContent {
   embeds: APIEmbed[];
   components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
 }
+
+type SessionStatus = PartySession['status'];
 
 const colors: Record<SessionStatus, number> = {
   draft: 0x99aab5,

@@ -9,9 +9,9 @@ import {
   MessageFlags,
   type RepliableInteraction,
 } from 'discord.js';
-import { explanatoryChoice } from '../commands/media-search.ts';
 import type { Logger } from '../logger.ts';
 import { asWatchPartyError } from '../watchparty/errors.ts';
+import { explanatoryChoice } from './autocomplete-choices.ts';
 import type { MessageContent } from './panel.ts';
 
 export type PrivateAnswer = string | MessageContent;

@@ -1,14 +1,20 @@
 // The one entry point for every interaction: chat-input commands, autocomplete, buttons, select
 // menus and modals. Each is parsed first (command by name, component by its custom id) and then run;
 // whatever fails ends in the one error translator, so no interaction can throw out of here.
-import type { Interaction } from 'discord.js';
-import type { ChatCommand } from '../commands/watchparty.ts';
+import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
 import { decodeCustomId } from './custom-id.ts';
 import { runComponent, staleControl } from './panel-controls.ts';
 import { translateError } from './respond.ts';
+
+/** A slash command as the router sees it: commands/ defines them, the composition root hands them over. */
+export interface ChatCommand {
+  name: string;
+  run(interaction: ChatInputCommandInteraction): Promise<void>;
+  autocomplete(interaction: AutocompleteInteraction): Promise<void>;
+}
 
 export interface InteractionRouterOptions {
   commands: readonly ChatCommand[];

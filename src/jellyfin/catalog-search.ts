@@ -2,12 +2,13 @@
 // (FTS5, last word as a prefix), then words one or two typos away (trigram index of title words).
 // A lower tier runs only while the higher ones have not filled the list, which keeps the common
 // case to one or two indexed lookups. Episode codes (`S2E5`, `Show 2x05`) get their own path.
-// When the catalog is still empty, Jellyfin's own search answers under a deadline instead.
+// When the catalog is still empty, Jellyfin's own search answers instead. The search returns hits;
+// what a door makes of them (Discord's choices and their limits) is the door's business, and so is
+// when to give up: it passes an AbortSignal, which also cancels a live request to Jellyfin.
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import type { CatalogItemType } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
-import { choiceName, type NameableItem } from './choice-name.ts';
 import type { JellyfinClient } from './client.ts';
 import { editDistanceWithin } from './edit-distance.ts';
 import { type EpisodeQuery, parseEpisodeQuery } from './episode-query.ts';
@@ -15,26 +16,33 @@ import { type BaseItem, catalogTypeOf, jellyfinKindOf } from './schemas.ts';
 import { normalizeTitle } from './text.ts';
 
 const MAX_QUERY_LENGTH = 200;
-/** Discord's limit on autocomplete choices. */
-export const MAX_CHOICES = 25;
-/** Jellyfin's live search must answer within this, leaving room in Discord's 3-second budget. */
-export const LIVE_SEARCH_DEADLINE_MS = 1_800;
+/** How many series an episode code's series text may stand for (`Show S2E5`). */
+const SERIES_CANDIDATES = 25;
 
 export type MatchKind = 'exact' | 'prefix' | 'word' | 'fuzzy' | 'episode' | 'recent' | 'live';
 
-export interface SearchChoice {
-  /** At most 100 characters, e.g. `Show · S02E05 · Title (2019)`. */
-  name: string;
+export interface CatalogHit {
   /** The Jellyfin item id. */
-  value: string;
+  itemId: string;
   type: CatalogItemType;
+  title: string;
+  year: number | null;
+  /** For an episode: its series, season and number. */
+  seriesName: string | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
   match: MatchKind;
 }
 
-export interface SearchOptions {
+export interface SearchLimits {
+  /** The most hits wanted. */
+  limit: number;
+  /** Aborts the search (and a live request to Jellyfin) when the caller stops waiting. */
+  signal?: AbortSignal;
+}
+
+export interface SearchOptions extends SearchLimits {
   type?: CatalogItemType | readonly CatalogItemType[];
-  /** At most 25 (the default). */
-  limit?: number;
 }
 
 export interface SeasonSummary {
@@ -42,10 +50,16 @@ export interface SeasonSummary {
   episodeCount: number;
 }
 
-interface CatalogRow extends NameableItem {
+interface CatalogRow {
   item_id: string;
+  type: CatalogItemType;
+  name: string;
   name_norm: string;
+  year: number | null;
   series_id: string | null;
+  series_name: string | null;
+  season_number: number | null;
+  episode_number: number | null;
 }
 
 const rowColumns = sql.raw(
@@ -87,33 +101,34 @@ function trigramsOf(token: string): string[] {
 export class CatalogSearch {
   readonly #db: Db;
   readonly #client: JellyfinClient | null;
-  readonly #liveDeadlineMs: number;
   readonly #logger: Logger | null;
 
-  constructor(options: { db: Db; client?: JellyfinClient; liveDeadlineMs?: number; logger?: Logger }) {
+  constructor(options: { db: Db; client?: JellyfinClient; logger?: Logger }) {
     this.#db = options.db;
     this.#client = options.client ?? null;
-    this.#liveDeadlineMs = options.liveDeadlineMs ?? LIVE_SEARCH_DEADLINE_MS;
     this.#logger = options.logger ?? null;
   }
 
-  async search(typed: string, options: SearchOptions = {}): Promise<SearchChoice[]> {
+  async search(typed: string, options: SearchOptions): Promise<CatalogHit[]> {
     // Nobody types more than a title; a pasted essay shouldn't cost a long query.
     const query = typed.slice(0, MAX_QUERY_LENGTH);
-    const limit = Math.max(1, Math.min(options.limit ?? MAX_CHOICES, MAX_CHOICES));
+    const limit = Math.max(1, options.limit);
+    const { signal } = options;
     const types = typesOf(options.type);
-    if (!(await this.#catalogHasItems())) return this.#liveSearch(query, types, limit);
+    if (!(await this.#catalogHasItems())) return this.#liveSearch(query, types, limit, signal);
 
     const episodeQuery = types.length === 0 || types.includes('episode') ? parseEpisodeQuery(query) : null;
-    if (episodeQuery) return this.#episodeSearch(episodeQuery, limit);
+    if (episodeQuery) return this.#episodeSearch(episodeQuery, limit, signal);
 
     const normalized = normalizeTitle(query);
     if (normalized.length === 0) return this.#recent(types, limit);
-    const found = new Map<string, SearchChoice>();
+    const found = new Map<string, CatalogHit>();
+    // Each tier is a query of its own: one the caller no longer waits for is not started.
     const add = (rows: CatalogRow[], match: MatchKind) => {
+      signal?.throwIfAborted();
       for (const row of rows) {
         if (found.size >= limit) return;
-        if (!found.has(row.item_id)) found.set(row.item_id, toChoice(row, match));
+        if (!found.has(row.item_id)) found.set(row.item_id, toHit(row, match));
       }
     };
     const filter = typeFilter(types);
@@ -137,8 +152,8 @@ export class CatalogSearch {
   }
 
   /** Episodes of one series for an episode picker, in aired order, filtered by code or title. */
-  async episodesOf(seriesId: string, query = '', limit = MAX_CHOICES): Promise<SearchChoice[]> {
-    const max = Math.max(1, Math.min(limit, MAX_CHOICES));
+  async episodesOf(seriesId: string, query: string, options: SearchLimits): Promise<CatalogHit[]> {
+    const max = Math.max(1, options.limit);
     let rows = (
       await sql<CatalogRow>`
       select ${rowColumns} from catalog_items c
@@ -146,7 +161,7 @@ export class CatalogSearch {
       order by c.season_number is null, c.season_number, c.episode_number, c.name_norm
     `.execute(this.#db)
     ).rows;
-    if (rows.length === 0) rows = await this.#liveEpisodes(seriesId);
+    if (rows.length === 0) rows = await this.#liveEpisodes(seriesId, options.signal);
     const wanted = query.trim();
     if (wanted.length > 0) {
       const code = parseEpisodeQuery(wanted) ?? parseEpisodeQuery(`x ${wanted}`);
@@ -164,7 +179,7 @@ export class CatalogSearch {
         return words.every((word) => title.includes(` ${word}`));
       });
     }
-    return rows.slice(0, max).map((row) => toChoice(row, 'episode'));
+    return rows.slice(0, max).map((row) => toHit(row, 'episode'));
   }
 
   /** Seasons of a series with their episode counts, from the catalog. */
@@ -291,7 +306,11 @@ export class CatalogSearch {
     return result.rows.length > 0;
   }
 
-  async #episodeSearch(query: EpisodeQuery, limit: number): Promise<SearchChoice[]> {
+  async #episodeSearch(
+    query: EpisodeQuery,
+    limit: number,
+    signal: AbortSignal | undefined,
+  ): Promise<CatalogHit[]> {
     const episodeFilter = query.episode === null ? sql`` : sql`and c.episode_number = ${query.episode}`;
     if (normalizeTitle(query.seriesText).length === 0) {
       const rows = await sql<CatalogRow>`
@@ -299,15 +318,15 @@ export class CatalogSearch {
         where c.type = 'episode' and c.season_number = ${query.season} ${episodeFilter}
         order by c.series_name, c.episode_number limit ${limit}
       `.execute(this.#db);
-      return rows.rows.map((row) => toChoice(row, 'episode'));
+      return rows.rows.map((row) => toHit(row, 'episode'));
     }
     // The series part ranks like any title search; its episodes follow in that order.
-    const series = await this.search(query.seriesText, { type: 'series', limit: MAX_CHOICES });
+    const series = await this.search(query.seriesText, { type: 'series', limit: SERIES_CANDIDATES, signal });
     if (series.length === 0) return [];
-    const order = new Map(series.map((choice, index) => [choice.value, index]));
+    const order = new Map(series.map((hit, index) => [hit.itemId, index]));
     const rows = await sql<CatalogRow>`
       select ${rowColumns} from catalog_items c
-      where c.series_id in (${sql.join(series.map((choice) => sql`${choice.value}`))})
+      where c.series_id in (${sql.join(series.map((hit) => sql`${hit.itemId}`))})
         and c.type = 'episode' and c.season_number = ${query.season} ${episodeFilter}
     `.execute(this.#db);
     return rows.rows
@@ -317,10 +336,10 @@ export class CatalogSearch {
           (a.episode_number ?? 0) - (b.episode_number ?? 0),
       )
       .slice(0, limit)
-      .map((row) => toChoice(row, 'episode'));
+      .map((row) => toHit(row, 'episode'));
   }
 
-  async #recent(types: readonly CatalogItemType[], limit: number): Promise<SearchChoice[]> {
+  async #recent(types: readonly CatalogItemType[], limit: number): Promise<CatalogHit[]> {
     // With nothing typed yet, offer what was added or changed last (episodes only when asked for).
     const shown = types.length > 0 ? types : (['movie', 'series'] as const);
     const result = await sql<CatalogRow>`
@@ -328,14 +347,15 @@ export class CatalogSearch {
       where c.type in (${sql.join(shown.map((type) => sql`${type}`))})
       order by c.date_saved desc limit ${limit}
     `.execute(this.#db);
-    return result.rows.map((row) => toChoice(row, 'recent'));
+    return result.rows.map((row) => toHit(row, 'recent'));
   }
 
   async #liveSearch(
     query: string,
     types: readonly CatalogItemType[],
     limit: number,
-  ): Promise<SearchChoice[]> {
+    signal: AbortSignal | undefined,
+  ): Promise<CatalogHit[]> {
     const term = query.trim();
     if (!this.#client || term.length === 0) return [];
     const kinds = (types.length > 0 ? types : (['movie', 'series', 'episode'] as const)).map(
@@ -353,36 +373,44 @@ export class CatalogSearch {
           enableUserData: false,
           enableTotalRecordCount: false,
         },
-        { timeoutMs: this.#liveDeadlineMs },
+        { signal },
       );
       return result.Items.map(rowFromItem)
         .filter((row) => row !== null)
         .slice(0, limit)
-        .map((row) => toChoice(row, 'live'));
+        .map((row) => toHit(row, 'live'));
     } catch (error) {
+      // The caller gave up: that is its answer to give, not a failure of Jellyfin's.
+      if (signal?.aborted) throw error;
       this.#logger?.warn({ err: error }, 'live Jellyfin search failed while the catalog is empty');
       return [];
     }
   }
 
-  async #liveEpisodes(seriesId: string): Promise<CatalogRow[]> {
+  async #liveEpisodes(seriesId: string, signal: AbortSignal | undefined): Promise<CatalogRow[]> {
     if (!this.#client) return [];
     try {
-      const result = await this.#client.episodes(
-        seriesId,
-        { isMissing: false },
-        { timeoutMs: this.#liveDeadlineMs },
-      );
+      const result = await this.#client.episodes(seriesId, { isMissing: false }, { signal });
       return result.Items.map(rowFromItem).filter((row) => row !== null);
     } catch (error) {
+      if (signal?.aborted) throw error;
       this.#logger?.warn({ err: error }, 'live Jellyfin episode list failed');
       return [];
     }
   }
 }
 
-function toChoice(row: CatalogRow, match: MatchKind): SearchChoice {
-  return { name: choiceName(row), value: row.item_id, type: row.type, match };
+function toHit(row: CatalogRow, match: MatchKind): CatalogHit {
+  return {
+    itemId: row.item_id,
+    type: row.type,
+    title: row.name,
+    year: row.year,
+    seriesName: row.series_name,
+    seasonNumber: row.season_number,
+    episodeNumber: row.episode_number,
+    match,
+  };
 }
 
 function rowFromItem(item: BaseItem): CatalogRow | null {

@@ -2,7 +2,7 @@
 // and the MediaBrowser Authorization header as the only credential (never a key in a URL). Failures
 // come out as the typed errors of ./errors.ts.
 import type { z } from 'zod';
-import { type MediaBrowserIdentity, mediaBrowserAuthorization } from './auth-header.ts';
+import { type MediaBrowserIdentity, mediaBrowserAuthorization } from '../media/jellyfin-auth-header.ts';
 import {
   JellyfinError,
   JellyfinNotFoundError,

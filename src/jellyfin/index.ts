@@ -2,9 +2,8 @@
 import type { JellyfinConfig } from '../config.ts';
 import { JellyfinClient } from './client.ts';
 
-export { mediaBrowserAuthorization } from './auth-header.ts';
 export { CatalogScheduler } from './catalog-scheduler.ts';
-export { CatalogSearch, MAX_CHOICES, type SearchChoice, type SearchOptions } from './catalog-search.ts';
+export { type CatalogHit, CatalogSearch, type SearchOptions } from './catalog-search.ts';
 export {
   CatalogSyncBusyError,
   type SyncCatalogOptions,

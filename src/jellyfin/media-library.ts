@@ -1,13 +1,13 @@
 // The watch party's view of Jellyfin (the MediaLibrary seam): what an item is, and where the worker
 // reads it. A series resolves to its first regular episode (specials and missing episodes skipped).
-// URLs carry no key: the worker sends the MediaBrowser header itself (see auth-header.ts).
+// URLs carry no key: the worker sends the MediaBrowser header itself (see src/media/jellyfin-auth-header.ts).
 import {
   type MediaDescription,
   type MediaLibrary,
   MediaServerUnavailableError,
   UnknownMediaError,
 } from '../watchparty/media-library.ts';
-import { type PlaybackTarget, playbackTargetSchema } from '../worker/contract.ts';
+import { type PlaybackTarget, playbackTargetSchema } from '../worker-contract/http.ts';
 import type { JellyfinClient } from './client.ts';
 import { JellyfinError, JellyfinNotFoundError } from './errors.ts';
 import { type BaseItem, type MediaSource, type MediaStream, providerId, ticksToSeconds } from './schemas.ts';

@@ -1,6 +1,6 @@
 // What the watch-party service needs from the media server. src/jellyfin implements it against
 // Jellyfin; tests may inject their own. Kept here so the domain depends on a shape, not a client.
-import type { PlaybackTarget } from '../worker/contract.ts';
+import type { PlaybackTarget } from '../worker-contract/http.ts';
 
 export interface MediaDescription {
   /** The playable item's id (for a series: its first episode's id). */

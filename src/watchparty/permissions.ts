@@ -17,6 +17,9 @@ export type Actor =
 
 export type MemberActor = Extract<Actor, { kind: 'member' }>;
 
+/** The bot itself: what worker reports and recovery after a restart change is done by it. */
+export const systemActor: Actor = { kind: 'system' };
+
 /** `queue` and `start` are for every listener; the rest control the party. */
 export type PartyAction =
   | 'queue'

@@ -2,7 +2,8 @@
 // then the playing one, then the upcoming ones in play order. Users only ever see upcoming numbers
 // (1..k); positions are an internal detail.
 import type { Kysely } from 'kysely';
-import type { Database, NewQueueEntry, QueueEntryRow } from '../db/schema.ts';
+import type { Database, NewQueueEntry, QueueEntryRow, QueueEntryStatus, SessionRow } from '../db/schema.ts';
+import { WatchPartyError } from './errors.ts';
 
 type Db = Kysely<Database>;
 
@@ -30,6 +31,16 @@ export async function findEntry(
     .where('session_id', '=', sessionId)
     .where('id', '=', entryId)
     .executeTakeFirst();
+}
+
+/** The session's current entry while it plays; undefined when there is none or it already ended. */
+export async function playingEntry(
+  db: Db,
+  session: Pick<SessionRow, 'id' | 'current_queue_entry_id'>,
+): Promise<QueueEntryRow | undefined> {
+  if (session.current_queue_entry_id === null) return undefined;
+  const entry = await findEntry(db, session.id, session.current_queue_entry_id);
+  return entry?.status === 'playing' ? entry : undefined;
 }
 
 /** Played, skipped and failed entries, most recent first. */
@@ -104,7 +115,66 @@ export async function orderUpcoming(
   }
 }
 
-export async function deleteEntries(db: Db, entryIds: readonly number[]): Promise<void> {
+async function deleteEntries(db: Db, entryIds: readonly number[]): Promise<void> {
   if (entryIds.length === 0) return;
   await db.deleteFrom('watch_party_queue').where('id', 'in', entryIds).execute();
+}
+
+export async function setEntryStatus(db: Db, entryId: number, status: QueueEntryStatus): Promise<void> {
+  await db.updateTable('watch_party_queue').set({ status }).where('id', '=', entryId).execute();
+}
+
+/** Removes upcoming entry `number` (1-based, as `list` shows it) and closes the gap. */
+export async function removeUpcoming(db: Db, sessionId: number, number: number): Promise<QueueEntryRow> {
+  const upcoming = await upcomingEntries(db, sessionId);
+  const [removed] = upcoming.splice(upcomingIndex(number, upcoming.length, 'index'), 1) as [QueueEntryRow];
+  await deleteEntries(db, [removed.id]);
+  await orderUpcoming(
+    db,
+    sessionId,
+    upcoming.map((row) => row.id),
+  );
+  return removed;
+}
+
+/** Moves upcoming entry `from` to place `to` (both 1-based). */
+export async function moveUpcoming(
+  db: Db,
+  sessionId: number,
+  from: number,
+  to: number,
+): Promise<QueueEntryRow> {
+  const upcoming = await upcomingEntries(db, sessionId);
+  const fromIndex = upcomingIndex(from, upcoming.length, 'from');
+  const toIndex = upcomingIndex(to, upcoming.length, 'to');
+  const [moved] = upcoming.splice(fromIndex, 1) as [QueueEntryRow];
+  upcoming.splice(toIndex, 0, moved);
+  await orderUpcoming(
+    db,
+    sessionId,
+    upcoming.map((row) => row.id),
+  );
+  return moved;
+}
+
+/** Removes every upcoming entry; returns how many. */
+export async function clearUpcoming(db: Db, sessionId: number): Promise<number> {
+  const upcoming = await upcomingEntries(db, sessionId);
+  await deleteEntries(
+    db,
+    upcoming.map((row) => row.id),
+  );
+  return upcoming.length;
+}
+
+/** A 1-based upcoming number → array index; a clear error naming `field` when out of range. */
+function upcomingIndex(number: number, count: number, field: string): number {
+  if (!Number.isInteger(number) || number < 1 || number > count) {
+    const has =
+      count === 0
+        ? 'The queue is empty'
+        : `The queue has ${count} upcoming item${count === 1 ? '' : 's'} (1-${count})`;
+    throw new WatchPartyError('bad_request', `There is no item #${number} in the queue. ${has}.`, { field });
+  }
+  return number - 1;
 }

@@ -1,46 +1,57 @@
-// The watch-party domain: sessions, their queue, the state machine and the stream worker behind
-// each live party. Discord, the JSON API and the dashboard are doors into this one class; it knows
-// nothing of them. Each session's mutations run one at a time (KeyedSerializer) and commit in a
-// transaction together with their audit event; worker calls happen between transactions, never
-// inside one.
+// The watch-party domain's front: the commands on sessions and their queue, and every move of a
+// party along the state machine. Discord, the JSON API and the dashboard are doors into this one
+// class; it knows nothing of them. Each session's mutations run one at a time (KeyedSerializer) and
+// commit in a transaction together with their audit event; worker calls happen between
+// transactions, never inside one. Around it: reads (party-reads.ts), storage (session-store.ts,
+// queue-store.ts, audit-events.ts), calls to the worker and media server (party-streams.ts),
+// Jellyfin's playback reports (playback-relay.ts), and the flows the system drives through
+// PartyStatusChanges: worker reports (worker-reports.ts) and recovery after a restart
+// (restart-recovery.ts).
 import type { Db } from '../db/connection.ts';
 import type { QueueEntryRow, QueueEntryStatus, SessionRow, SessionUpdate } from '../db/schema.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
-import type { EndReason, SessionStatusResponse, WorkerEvent } from '../worker/contract.ts';
+import { type Advanced, type AuditEvent, recordEvent } from './audit-events.ts';
 import { asWatchPartyError, WatchPartyError } from './errors.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
 import type { MediaLibrary, PlaybackReporter } from './media-library.ts';
-import { type Actor, actorUserId, type PartyAction, PermissionPolicy } from './permissions.ts';
+import { findCallersParty, findLiveSession, listSessions, readSessionDetails } from './party-reads.ts';
+import { PartyStreams } from './party-streams.ts';
+import { type Actor, actorUserId, type PartyAction, PermissionPolicy, systemActor } from './permissions.ts';
+import { PlaybackRelay } from './playback-relay.ts';
 import {
   appendEntry,
-  deleteEntries,
+  clearUpcoming,
   findEntry,
-  historyEntries,
+  moveUpcoming,
   orderUpcoming,
+  playingEntry,
+  removeUpcoming,
+  setEntryStatus,
   upcomingEntries,
 } from './queue-store.ts';
+import { RestartRecovery } from './restart-recovery.ts';
 import { resolveSeekTarget } from './seek-time.ts';
-import { canTransition, type SessionEvent, streamingStatuses, transition } from './session-state.ts';
+import { canTransition, type SessionEvent, transition } from './session-state.ts';
 import {
-  findSession,
   findWorkerState,
-  recordEvent,
+  insertSession,
+  isChannelTaken,
   requireSession,
   saveWorkerState,
   updateSession,
-  type WorkerStateUpdate,
+  workerStateFrom,
 } from './session-store.ts';
+import type { PartyStatusChanges } from './status-changes.ts';
 import {
   type PartySession,
   type QueueEntry,
   type SessionDetails,
-  toPartyEvent,
   toPartySession,
   toQueueEntry,
-  toWorkerState,
   type UpcomingEntry,
 } from './views.ts';
-import type { WorkerPool, WorkerPoolEvent } from './worker-pool.ts';
+import type { WorkerPool } from './worker-pool.ts';
+import { WorkerReports } from './worker-reports.ts';
 
 export interface WatchPartyServiceOptions {
   db: Db;
@@ -82,41 +93,40 @@ export type SessionChangeListener = (sessionId: number) => void;
 export const DEFAULT_SESSION_TITLE = 'Watch party';
 export const MAX_UPCOMING_ENTRIES = 500;
 const MAX_TITLE_LENGTH = 100;
-const RECENT_EVENTS = 20;
-const HISTORY_ENTRIES = 20;
-/** Jellyfin needs no finer progress than this; heartbeats come every few seconds. */
-const PROGRESS_REPORT_INTERVAL_MS = 10_000;
-
-const endedEntryStatus: Record<EndReason, QueueEntryStatus> = {
-  finished: 'played',
-  skipped: 'skipped',
-  stopped: 'skipped',
-  error: 'failed',
-};
-
-const system: Actor = { kind: 'system' };
 
 export class WatchPartyService {
   readonly #db: Db;
   readonly #workers: WorkerPool;
   readonly #media: MediaLibrary;
-  readonly #reporter: PlaybackReporter | undefined;
+  readonly #relay: PlaybackRelay;
+  readonly #streams: PartyStreams;
+  readonly #recovery: RestartRecovery;
   readonly #logger: Logger;
   readonly #policy: PermissionPolicy;
   readonly #serial = new KeyedSerializer<number>();
   readonly #listeners = new Set<SessionChangeListener>();
-  readonly #lastProgressReport = new Map<number, number>();
   readonly #unsubscribeWorkers: () => void;
 
   constructor(options: WatchPartyServiceOptions) {
     this.#db = options.db;
     this.#workers = options.workers;
     this.#media = options.media;
-    this.#reporter = options.reporter;
+    this.#relay = new PlaybackRelay({ db: options.db, reporter: options.reporter, logger: options.logger });
+    this.#streams = new PartyStreams({ ...options, relay: this.#relay });
     this.#logger = options.logger;
     this.#policy = new PermissionPolicy({ djRoleId: options.djRoleId });
+    const party: PartyStatusChanges = {
+      mutate: (sessionId, task) => this.#mutate(sessionId, task),
+      notify: (sessionId) => this.#notify(sessionId),
+      changeStatus: (tx, session, event, extra) => this.#changeStatus(tx, session, event, extra),
+      advance: (session, endedAs, actor, toEvent) => this.#advance(session, endedAs, actor, toEvent),
+      connectAndPlay: (session, entry, startAt) => this.#connectAndPlay(session, entry, startAt),
+      fail: (sessionId, error) => this.#fail(sessionId, error),
+    };
+    const reports = new WorkerReports({ db: options.db, logger: options.logger, relay: this.#relay, party });
+    this.#recovery = new RestartRecovery({ ...options, party });
     this.#unsubscribeWorkers = this.#workers.subscribe((sessionId, event) =>
-      this.#onWorkerEvent(sessionId, event),
+      reports.receive(sessionId, event),
     );
   }
 
@@ -137,79 +147,22 @@ export class WatchPartyService {
     return () => this.#listeners.delete(listener);
   }
 
-  // ── Reads ──────────────────────────────────────────────────────────────────────────────────────
+  // ── Reads (party-reads.ts) ─────────────────────────────────────────────────────────────────────
 
-  async getSession(sessionId: number): Promise<SessionDetails> {
-    return this.#db.transaction().execute(async (tx) => {
-      const session = await requireSession(tx, sessionId);
-      const current =
-        session.current_queue_entry_id === null
-          ? undefined
-          : await findEntry(tx, sessionId, session.current_queue_entry_id);
-      const upcoming = await upcomingEntries(tx, sessionId);
-      const history = await historyEntries(tx, sessionId, HISTORY_ENTRIES);
-      const worker = await findWorkerState(tx, sessionId);
-      const events = await tx
-        .selectFrom('watch_party_events')
-        .selectAll()
-        .where('session_id', '=', sessionId)
-        .orderBy('id', 'desc')
-        .limit(RECENT_EVENTS)
-        .execute();
-      return {
-        session: toPartySession(session),
-        current: current ? toQueueEntry(current) : null,
-        upcoming: upcoming.map((row, index) => ({ ...toQueueEntry(row), number: index + 1 })),
-        history: history.map(toQueueEntry),
-        worker: worker ? toWorkerState(worker) : null,
-        recentEvents: events.map(toPartyEvent),
-      };
-    });
+  getSession(sessionId: number): Promise<SessionDetails> {
+    return readSessionDetails(this.#db, sessionId);
   }
 
-  async listSessions(filter: { guildId?: string; includeStopped?: boolean } = {}): Promise<PartySession[]> {
-    let query = this.#db.selectFrom('watch_party_sessions').selectAll().orderBy('id', 'desc').limit(200);
-    if (filter.guildId !== undefined) query = query.where('guild_id', '=', filter.guildId);
-    if (!filter.includeStopped) query = query.where('status', '!=', 'stopped');
-    return (await query.execute()).map(toPartySession);
+  listSessions(filter: { guildId?: string; includeStopped?: boolean } = {}): Promise<PartySession[]> {
+    return listSessions(this.#db, filter);
   }
 
-  /** The party (not stopped) in a voice channel, or a guild's only party; null when none or ambiguous. */
-  async findLiveSession(
-    where: { voiceChannelId: string } | { guildId: string },
-  ): Promise<PartySession | null> {
-    const rows = await this.#db
-      .selectFrom('watch_party_sessions')
-      .selectAll()
-      .where('status', '!=', 'stopped')
-      .where((eb) =>
-        'voiceChannelId' in where
-          ? eb('voice_channel_id', '=', where.voiceChannelId)
-          : eb('guild_id', '=', where.guildId),
-      )
-      .limit(2)
-      .execute();
-    return rows.length === 1 && rows[0] ? toPartySession(rows[0]) : null;
+  findLiveSession(where: { voiceChannelId: string } | { guildId: string }): Promise<PartySession | null> {
+    return findLiveSession(this.#db, where);
   }
 
-  /**
-   * "The caller's party": the party of the voice channel they are in, else the guild's only party.
-   * Throws a not_found error that tells the caller what to do.
-   */
-  async findCallersParty(caller: { guildId: string; voiceChannelId: string | null }): Promise<PartySession> {
-    if (caller.voiceChannelId !== null) {
-      const inChannel = await this.findLiveSession({ voiceChannelId: caller.voiceChannelId });
-      if (inChannel) return inChannel;
-    }
-    const inGuild = await this.listSessions({ guildId: caller.guildId });
-    if (inGuild.length === 1 && inGuild[0]) return inGuild[0];
-    if (inGuild.length === 0) {
-      throw new WatchPartyError('not_found', 'No watch party is running in this server. Create one first.');
-    }
-    throw new WatchPartyError(
-      'not_found',
-      `${inGuild.length} watch parties are running in this server. Join the voice channel of the one you mean.`,
-    );
+  findCallersParty(caller: { guildId: string; voiceChannelId: string | null }): Promise<PartySession> {
+    return findCallersParty(this.#db, caller);
   }
 
   // ── Sessions ───────────────────────────────────────────────────────────────────────────────────
@@ -225,22 +178,21 @@ export class WatchPartyService {
     let created: SessionRow;
     try {
       created = await this.#db.transaction().execute(async (tx) => {
-        const row = await tx
-          .insertInto('watch_party_sessions')
-          .values({
-            guild_id: input.guildId,
-            voice_channel_id: input.voiceChannelId,
-            text_channel_id: input.textChannelId,
-            owner_user_id: input.ownerUserId,
-            title,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await recordEvent(tx, row.id, 'created', actor, { title, ownerUserId: input.ownerUserId });
+        const row = await insertSession(tx, {
+          guild_id: input.guildId,
+          voice_channel_id: input.voiceChannelId,
+          text_channel_id: input.textChannelId,
+          owner_user_id: input.ownerUserId,
+          title,
+        });
+        await recordEvent(tx, row.id, actor, {
+          type: 'created',
+          payload: { title, ownerUserId: input.ownerUserId },
+        });
         return row;
       });
     } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
+      if (!isChannelTaken(error)) throw error;
       const existing = await this.findLiveSession({ voiceChannelId: input.voiceChannelId });
       const which = existing ? ` "${existing.title}" (#${existing.id}, ${existing.status})` : '';
       throw new WatchPartyError(
@@ -287,11 +239,9 @@ export class WatchPartyService {
         await orderUpcoming(tx, sessionId, order);
         await this.#changeStatus(tx, session, 'queue');
         const number = input.next ? 1 : upcoming.length + 1;
-        await recordEvent(tx, sessionId, 'queued', actor, {
-          entryId: added.id,
-          itemId: media.itemId,
-          title: media.title,
-          number,
+        await recordEvent(tx, sessionId, actor, {
+          type: 'queued',
+          payload: { entryId: added.id, itemId: media.itemId, title: media.title, number },
         });
         return { ...toQueueEntry(added), number };
       });
@@ -312,51 +262,31 @@ export class WatchPartyService {
 
   /** Removes upcoming entry `number` (1-based, as `list` shows it). */
   removeFromQueue(sessionId: number, number: number, actor: Actor): Promise<QueueEntry> {
-    return this.#editQueue(sessionId, actor, 'remove', async (tx, upcoming) => {
-      const index = upcomingIndex(number, upcoming.length, 'index');
-      const [removed] = upcoming.splice(index, 1);
-      await deleteEntries(tx, [removed!.id]);
-      await orderUpcoming(
-        tx,
-        sessionId,
-        upcoming.map((row) => row.id),
-      );
+    return this.#editQueue(sessionId, actor, 'remove', async (tx) => {
+      const removed = await removeUpcoming(tx, sessionId, number);
       return {
-        event: 'removed',
-        payload: { entryId: removed!.id, title: removed!.title, number },
-        result: toQueueEntry(removed!),
+        event: { type: 'removed', payload: { entryId: removed.id, title: removed.title, number } },
+        result: toQueueEntry(removed),
       };
     });
   }
 
   /** Moves upcoming entry `from` to place `to` (both 1-based). */
   moveInQueue(sessionId: number, from: number, to: number, actor: Actor): Promise<UpcomingEntry> {
-    return this.#editQueue(sessionId, actor, 'move', async (tx, upcoming) => {
-      const fromIndex = upcomingIndex(from, upcoming.length, 'from');
-      const toIndex = upcomingIndex(to, upcoming.length, 'to');
-      const [moved] = upcoming.splice(fromIndex, 1);
-      upcoming.splice(toIndex, 0, moved!);
-      await orderUpcoming(
-        tx,
-        sessionId,
-        upcoming.map((row) => row.id),
-      );
+    return this.#editQueue(sessionId, actor, 'move', async (tx) => {
+      const moved = await moveUpcoming(tx, sessionId, from, to);
       return {
-        event: 'moved',
-        payload: { entryId: moved!.id, title: moved!.title, from, to },
-        result: { ...toQueueEntry(moved!), number: to },
+        event: { type: 'moved', payload: { entryId: moved.id, title: moved.title, from, to } },
+        result: { ...toQueueEntry(moved), number: to },
       };
     });
   }
 
   /** Removes every upcoming entry; returns how many. The playing item plays on. */
   clearQueue(sessionId: number, actor: Actor): Promise<number> {
-    return this.#editQueue(sessionId, actor, 'clear', async (tx, upcoming) => {
-      await deleteEntries(
-        tx,
-        upcoming.map((row) => row.id),
-      );
-      return { event: 'cleared', payload: { count: upcoming.length }, result: upcoming.length };
+    return this.#editQueue(sessionId, actor, 'clear', async (tx) => {
+      const count = await clearUpcoming(tx, sessionId);
+      return { event: { type: 'cleared', payload: { count } }, result: count };
     });
   }
 
@@ -408,7 +338,7 @@ export class WatchPartyService {
       const session = await requireSession(this.#db, sessionId);
       this.#policy.assertAllowed(actor, session, 'seek');
       transition(session.status, 'seek');
-      const entry = await this.#currentEntry(session);
+      const entry = await playingEntry(this.#db, session);
       const worker = await findWorkerState(this.#db, sessionId);
       const positionSeconds = resolveSeekTarget(target, {
         positionSeconds: worker?.position_seconds ?? 0,
@@ -424,9 +354,9 @@ export class WatchPartyService {
           ...workerStateFrom(status),
           position_seconds: positionSeconds,
         });
-        await recordEvent(tx, sessionId, 'seeked', actor, {
-          from: worker?.position_seconds ?? 0,
-          to: positionSeconds,
+        await recordEvent(tx, sessionId, actor, {
+          type: 'seeked',
+          payload: { from: worker?.position_seconds ?? 0, to: positionSeconds },
         });
       });
     });
@@ -439,7 +369,7 @@ export class WatchPartyService {
       const [next] = await upcomingEntries(this.#db, sessionId);
       transition(session.status, next ? 'advance' : 'exhaust');
       if (next) await this.#call(() => this.#workers.control(String(sessionId), { action: 'skip' }));
-      await this.#advance(session, 'skipped', actor, 'skipped');
+      await this.#advance(session, 'skipped', actor, (advanced) => ({ type: 'skipped', payload: advanced }));
     });
   }
 
@@ -447,51 +377,25 @@ export class WatchPartyService {
     return this.#mutate(sessionId, async () => {
       const session = await requireSession(this.#db, sessionId);
       this.#policy.assertAllowed(actor, session, 'stop');
-      const current = await this.#currentEntry(session);
+      const current = await playingEntry(this.#db, session);
       const worker = await findWorkerState(this.#db, sessionId);
       await this.#db.transaction().execute(async (tx) => {
         await this.#changeStatus(tx, session, 'stop', { current_queue_entry_id: null });
-        if (current) await markEntry(tx, current.id, 'skipped');
+        if (current) await setEntryStatus(tx, current.id, 'skipped');
         await saveWorkerState(tx, sessionId, { worker_status: 'stopped', playback_state: 'idle' });
-        await recordEvent(
-          tx,
-          sessionId,
-          'stopped',
-          actor,
-          current ? { entryId: current.id, title: current.title } : {},
-        );
+        await recordEvent(tx, sessionId, actor, {
+          type: 'stopped',
+          payload: current ? { entryId: current.id, title: current.title } : {},
+        });
       });
-      await this.#closeWorker(sessionId);
-      if (current)
-        this.#report('stopped', sessionId, current.jellyfin_source_id, worker?.position_seconds ?? 0);
+      await this.#streams.close(sessionId);
+      if (current) this.#relay.stopped(sessionId, current.jellyfin_source_id, worker?.position_seconds ?? 0);
     });
   }
 
-  /**
-   * Picks parties up again after a bot restart: each party that was connecting, playing or paused
-   * gets a worker again and replays its current item from the last known position (paused ones are
-   * paused again). Returns the ids it resumed; failures are logged and leave the party in `error`.
-   */
-  async resumeLiveSessions(): Promise<number[]> {
-    const sessions = await this.#db
-      .selectFrom('watch_party_sessions')
-      .select('id')
-      .where('status', 'in', streamingStatuses)
-      .orderBy('id')
-      .execute();
-    const resumed: number[] = [];
-    for (const { id } of sessions) {
-      try {
-        await this.#mutate(id, () => this.#recover(id));
-        resumed.push(id);
-      } catch (error) {
-        sessionLogger(this.#logger, id).warn(
-          { err: error },
-          'could not resume the watch party after a restart',
-        );
-      }
-    }
-    return resumed;
+  /** After a bot restart: parties that were streaming get a worker again (restart-recovery.ts). */
+  resumeLiveSessions(): Promise<number[]> {
+    return this.#recovery.resumeLiveSessions();
   }
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────────────
@@ -512,18 +416,15 @@ export class WatchPartyService {
     sessionId: number,
     actor: Actor,
     action: PartyAction,
-    edit: (
-      tx: Db,
-      upcoming: QueueEntryRow[],
-    ) => Promise<{ event: string; payload: Record<string, unknown>; result: T }>,
+    edit: (tx: Db) => Promise<{ event: AuditEvent; result: T }>,
   ): Promise<T> {
     return this.#mutate(sessionId, async () => {
       const session = await requireSession(this.#db, sessionId);
       this.#policy.assertAllowed(actor, session, action);
       return this.#db.transaction().execute(async (tx) => {
         await this.#changeStatus(tx, session, 'editQueue');
-        const { event, payload, result } = await edit(tx, await upcomingEntries(tx, sessionId));
-        await recordEvent(tx, sessionId, event, actor, payload);
+        const { event, result } = await edit(tx);
+        await recordEvent(tx, sessionId, actor, event);
         return result;
       });
     });
@@ -533,7 +434,7 @@ export class WatchPartyService {
     sessionId: number,
     actor: Actor,
     action: 'pause' | 'resume',
-    eventType: string,
+    eventType: 'paused' | 'resumed',
   ): Promise<void> {
     await this.#mutate(sessionId, async () => {
       const session = await requireSession(this.#db, sessionId);
@@ -543,7 +444,10 @@ export class WatchPartyService {
       await this.#db.transaction().execute(async (tx) => {
         await this.#changeStatus(tx, session, action);
         await saveWorkerState(tx, sessionId, workerStateFrom(status));
-        await recordEvent(tx, sessionId, eventType, actor, { positionSeconds: status.positionSeconds });
+        await recordEvent(tx, sessionId, actor, {
+          type: eventType,
+          payload: { positionSeconds: status.positionSeconds },
+        });
       });
     });
   }
@@ -570,7 +474,7 @@ export class WatchPartyService {
   async #begin(sessionId: number, actor: Actor): Promise<void> {
     const session = await requireSession(this.#db, sessionId);
     transition(session.status, 'start');
-    const resumable = session.status === 'error' ? await this.#currentEntry(session) : undefined;
+    const resumable = session.status === 'error' ? await playingEntry(this.#db, session) : undefined;
     const entry = resumable ?? (await upcomingEntries(this.#db, sessionId))[0];
     if (!entry) {
       throw new WatchPartyError(
@@ -584,16 +488,15 @@ export class WatchPartyService {
         worker_session_id: String(sessionId),
         current_queue_entry_id: entry.id,
       });
-      await markEntry(tx, entry.id, 'playing');
+      await setEntryStatus(tx, entry.id, 'playing');
       await saveWorkerState(tx, sessionId, {
         worker_status: 'starting',
         playback_state: 'loading',
         last_error: null,
       });
-      await recordEvent(tx, sessionId, resumable ? 'retried' : 'started', actor, {
-        entryId: entry.id,
-        title: entry.title,
-        startPositionSeconds: startAt,
+      await recordEvent(tx, sessionId, actor, {
+        type: resumable ? 'retried' : 'started',
+        payload: { entryId: entry.id, title: entry.title, startPositionSeconds: startAt },
       });
     });
     this.#notify(sessionId);
@@ -602,54 +505,29 @@ export class WatchPartyService {
 
   async #connectAndPlay(session: SessionRow, entry: QueueEntryRow, startAt: number): Promise<void> {
     try {
-      await this.#workers.open({
-        sessionId: String(session.id),
-        guildId: session.guild_id,
-        voiceChannelId: session.voice_channel_id,
-        textChannelId: session.text_channel_id,
-      });
-      await this.#play(session.id, entry, startAt);
+      await this.#streams.connect(session, entry, startAt);
     } catch (error) {
       throw await this.#fail(session.id, error);
     }
   }
 
-  /** Sends the worker the entry to play. Throws what the media server or the worker threw. */
-  async #play(sessionId: number, entry: QueueEntryRow, startAt: number): Promise<void> {
-    const playback = await this.#media.playbackTarget(entry.jellyfin_source_id);
-    await this.#workers.play(String(sessionId), {
-      queueEntryId: entry.id,
-      jellyfinSourceId: entry.jellyfin_source_id,
-      title: entry.title,
-      mediaType: entry.media_type,
-      playback,
-      ...(startAt > 0 ? { startPositionSeconds: startAt } : {}),
-    });
-    await saveWorkerState(this.#db, sessionId, {
-      current_title: entry.title,
-      duration_seconds: playback.durationSeconds ?? entry.runtime,
-      position_seconds: startAt,
-    });
-    this.#report('started', sessionId, entry.jellyfin_source_id, startAt);
-  }
-
   /**
    * Ends the current entry with `endedAs` and moves on: the next entry plays, or with nothing left
-   * the worker is closed (freeing its streaming account) and the party goes idle.
+   * the worker is closed (freeing its streaming account) and the party goes idle. `toEvent` names
+   * the cause in the audit log.
    */
   async #advance(
     session: SessionRow,
     endedAs: QueueEntryStatus,
     actor: Actor,
-    eventType: string,
-    payload: Record<string, unknown> = {},
+    toEvent: (advanced: Advanced) => AuditEvent,
   ): Promise<void> {
-    const ended = await this.#currentEntry(session);
+    const ended = await playingEntry(this.#db, session);
     const worker = await findWorkerState(this.#db, session.id);
     const next = await this.#db.transaction().execute(async (tx) => {
       const [upcoming] = await upcomingEntries(tx, session.id);
-      if (ended) await markEntry(tx, ended.id, endedAs);
-      if (upcoming) await markEntry(tx, upcoming.id, 'playing');
+      if (ended) await setEntryStatus(tx, ended.id, endedAs);
+      if (upcoming) await setEntryStatus(tx, upcoming.id, 'playing');
       await this.#changeStatus(tx, session, upcoming ? 'advance' : 'exhaust', {
         current_queue_entry_id: upcoming?.id ?? null,
       });
@@ -660,62 +538,29 @@ export class WatchPartyService {
           ? { playback_state: 'loading', position_seconds: 0, current_title: upcoming.title }
           : { worker_status: 'stopped', playback_state: 'idle', position_seconds: 0, current_title: null },
       );
-      await recordEvent(tx, session.id, eventType, actor, {
-        ...payload,
-        endedEntryId: ended?.id ?? null,
-        endedTitle: ended?.title ?? null,
-        nextEntryId: upcoming?.id ?? null,
-        nextTitle: upcoming?.title ?? null,
-      });
+      await recordEvent(
+        tx,
+        session.id,
+        actor,
+        toEvent({
+          endedEntryId: ended?.id ?? null,
+          endedTitle: ended?.title ?? null,
+          nextEntryId: upcoming?.id ?? null,
+          nextTitle: upcoming?.title ?? null,
+        }),
+      );
       return upcoming;
     });
-    if (ended) this.#report('stopped', session.id, ended.jellyfin_source_id, worker?.position_seconds ?? 0);
+    if (ended) this.#relay.stopped(session.id, ended.jellyfin_source_id, worker?.position_seconds ?? 0);
     this.#notify(session.id);
     if (!next) {
-      await this.#closeWorker(session.id);
+      await this.#streams.close(session.id);
       return;
     }
     try {
-      await this.#play(session.id, next, 0);
+      await this.#streams.play(session.id, next, 0);
     } catch (error) {
       throw await this.#fail(session.id, error);
-    }
-  }
-
-  /** After a bot restart: give the party a worker again and replay where it was. */
-  async #recover(sessionId: number): Promise<void> {
-    const session = await requireSession(this.#db, sessionId);
-    if (!canTransition(session.status, 'recover')) return;
-    const wasPaused = session.status === 'paused';
-    const current = await this.#currentEntry(session);
-    const entry = current ?? (await upcomingEntries(this.#db, sessionId))[0];
-    if (!entry) {
-      await this.#db.transaction().execute(async (tx) => {
-        await this.#changeStatus(tx, session, 'exhaust', { current_queue_entry_id: null });
-        await recordEvent(tx, sessionId, 'recovered', system, { idle: true });
-      });
-      return;
-    }
-    const startAt = current ? ((await findWorkerState(this.#db, sessionId))?.position_seconds ?? 0) : 0;
-    await this.#db.transaction().execute(async (tx) => {
-      await this.#changeStatus(tx, session, 'recover', { current_queue_entry_id: entry.id });
-      await markEntry(tx, entry.id, 'playing');
-      await saveWorkerState(tx, sessionId, { worker_status: 'starting', playback_state: 'loading' });
-      await recordEvent(tx, sessionId, 'recovered', system, {
-        entryId: entry.id,
-        title: entry.title,
-        startPositionSeconds: startAt,
-        paused: wasPaused,
-      });
-    });
-    this.#notify(sessionId);
-    await this.#connectAndPlay(session, entry, startAt);
-    if (!wasPaused) return;
-    try {
-      const status = await this.#workers.control(String(sessionId), { action: 'pause' });
-      await saveWorkerState(this.#db, sessionId, workerStateFrom(status));
-    } catch (error) {
-      throw await this.#fail(sessionId, error);
     }
   }
 
@@ -735,25 +580,10 @@ export class WatchPartyService {
         playback_state: 'error',
         last_error: message,
       });
-      await recordEvent(tx, sessionId, 'failed', system, { message });
+      await recordEvent(tx, sessionId, systemActor, { type: 'failed', payload: { message } });
     });
-    await this.#closeWorker(sessionId);
+    await this.#streams.close(sessionId);
     return known ?? error;
-  }
-
-  async #closeWorker(sessionId: number): Promise<void> {
-    this.#lastProgressReport.delete(sessionId);
-    try {
-      await this.#workers.close(String(sessionId));
-    } catch (error) {
-      sessionLogger(this.#logger, sessionId).warn({ err: error }, 'could not close the stream worker');
-    }
-  }
-
-  async #currentEntry(session: SessionRow): Promise<QueueEntryRow | undefined> {
-    if (session.current_queue_entry_id === null) return undefined;
-    const entry = await findEntry(this.#db, session.id, session.current_queue_entry_id);
-    return entry?.status === 'playing' ? entry : undefined;
   }
 
   async #entryView(sessionId: number, entry: UpcomingEntry): Promise<UpcomingEntry | QueueEntry> {
@@ -771,130 +601,6 @@ export class WatchPartyService {
     }
   }
 
-  // ── Worker reports ─────────────────────────────────────────────────────────────────────────────
-
-  #onWorkerEvent(workerSessionId: string, event: WorkerPoolEvent): void {
-    const sessionId = Number(workerSessionId);
-    if (!Number.isSafeInteger(sessionId) || sessionId < 1) {
-      this.#logger.warn(
-        { workerSessionId, eventType: event.type },
-        'worker report for an unknown session id',
-      );
-      return;
-    }
-    this.#mutate(sessionId, () => this.#applyWorkerEvent(sessionId, event)).catch((error: unknown) => {
-      sessionLogger(this.#logger, sessionId).error(
-        { err: error, eventType: event.type },
-        'could not apply worker report',
-      );
-    });
-  }
-
-  async #applyWorkerEvent(sessionId: number, event: WorkerPoolEvent): Promise<void> {
-    const session = await findSession(this.#db, sessionId);
-    if (!session || session.status === 'stopped') return;
-    switch (event.type) {
-      case 'state':
-        return this.#applyWorkerState(session, event.status);
-      case 'heartbeat':
-        await saveWorkerState(this.#db, sessionId, { position_seconds: event.positionSeconds });
-        await this.#reportProgress(session, event.positionSeconds);
-        return;
-      case 'ended':
-        return this.#applyEnded(session, event);
-      case 'error':
-        await this.#db.transaction().execute(async (tx) => {
-          await saveWorkerState(tx, sessionId, { last_error: event.message });
-          await recordEvent(tx, sessionId, 'worker-error', system, {
-            message: event.message,
-            fatal: event.fatal,
-          });
-        });
-        return;
-      case 'worker-restarting':
-        await this.#db.transaction().execute(async (tx) => {
-          await saveWorkerState(tx, sessionId, { worker_status: 'restarting' });
-          await recordEvent(tx, sessionId, 'worker-restarting', system, {
-            attempt: event.attempt,
-            reason: event.reason,
-          });
-        });
-        return;
-      case 'worker-failed':
-        if (canTransition(session.status, 'fail')) {
-          await this.#fail(
-            sessionId,
-            new WatchPartyError('unavailable', `The stream worker failed: ${event.reason}`),
-          );
-        }
-        return;
-    }
-  }
-
-  async #applyWorkerState(session: SessionRow, status: SessionStatusResponse): Promise<void> {
-    const aboutCurrent =
-      status.queueEntryId === null || status.queueEntryId === session.current_queue_entry_id;
-    if (!aboutCurrent) return;
-    await this.#db.transaction().execute(async (tx) => {
-      await saveWorkerState(tx, session.id, workerStateFrom(status));
-      if (status.playbackState === 'playing' && canTransition(session.status, 'workerPlaying')) {
-        await this.#changeStatus(tx, session, 'workerPlaying');
-        await recordEvent(tx, session.id, 'playing', system, { title: status.currentTitle });
-      }
-    });
-  }
-
-  async #applyEnded(session: SessionRow, event: Extract<WorkerEvent, { type: 'ended' }>): Promise<void> {
-    // Reports about an entry we already moved past (skip, stop) change nothing.
-    if (event.queueEntryId !== session.current_queue_entry_id) return;
-    if (!canTransition(session.status, 'exhaust')) return;
-    if (event.error !== null) await saveWorkerState(this.#db, session.id, { last_error: event.error });
-    await saveWorkerState(this.#db, session.id, { position_seconds: event.positionSeconds });
-    await this.#advance(session, endedEntryStatus[event.reason], system, 'item-ended', {
-      reason: event.reason,
-      error: event.error,
-    });
-  }
-
-  async #reportProgress(session: SessionRow, positionSeconds: number): Promise<void> {
-    const now = Date.now();
-    const last = this.#lastProgressReport.get(session.id) ?? 0;
-    if (!this.#reporter || now - last < PROGRESS_REPORT_INTERVAL_MS) return;
-    const entry = await this.#currentEntry(session);
-    if (!entry) return;
-    this.#lastProgressReport.set(session.id, now);
-    this.#report(
-      'progress',
-      session.id,
-      entry.jellyfin_source_id,
-      positionSeconds,
-      session.status === 'paused',
-    );
-  }
-
-  /** Tells the media server what plays; never lets its failure touch playback. */
-  #report(
-    kind: 'started' | 'progress' | 'stopped',
-    sessionId: number,
-    itemId: string,
-    positionSeconds: number,
-    paused = false,
-  ): void {
-    const reporter = this.#reporter;
-    if (!reporter) return;
-    const id = String(sessionId);
-    const call = async () => {
-      if (kind === 'progress') await reporter.progress(id, itemId, positionSeconds, paused);
-      else await reporter[kind](id, itemId, positionSeconds);
-    };
-    call().catch((error: unknown) => {
-      sessionLogger(this.#logger, sessionId).warn(
-        { err: error, kind },
-        'could not report playback to the media server',
-      );
-    });
-  }
-
   #notify(sessionId: number): void {
     for (const listener of this.#listeners) {
       try {
@@ -904,40 +610,4 @@ export class WatchPartyService {
       }
     }
   }
-}
-
-async function markEntry(tx: Db, entryId: number, status: QueueEntryStatus): Promise<void> {
-  await tx.updateTable('watch_party_queue').set({ status }).where('id', '=', entryId).execute();
-}
-
-/** A 1-based upcoming number → array index; a clear error naming `field` when out of range. */
-function upcomingIndex(number: number, count: number, field: string): number {
-  if (!Number.isInteger(number) || number < 1 || number > count) {
-    const has =
-      count === 0
-        ? 'The queue is empty'
-        : `The queue has ${count} upcoming item${count === 1 ? '' : 's'} (1-${count})`;
-    throw new WatchPartyError('bad_request', `There is no item #${number} in the queue. ${has}.`, { field });
-  }
-  return number - 1;
-}
-
-function workerStateFrom(status: SessionStatusResponse): WorkerStateUpdate {
-  return {
-    worker_status: status.workerStatus,
-    playback_state: status.playbackState,
-    current_title: status.currentTitle,
-    position_seconds: status.positionSeconds,
-    duration_seconds: status.durationSeconds,
-    last_error: status.lastError,
-  };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    'code' in error &&
-    typeof error.code === 'string' &&
-    error.code.startsWith('SQLITE_CONSTRAINT_UNIQUE')
-  );
 }

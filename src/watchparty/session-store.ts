@@ -1,10 +1,11 @@
-// Storage of sessions, their audit events and the last worker report. Helpers take a Kysely
-// instance, so they run alike inside and outside a transaction.
+// Storage of sessions and the last worker report (audit events: audit-events.ts). Helpers take a
+// Kysely instance, so they run alike inside and outside a transaction.
 import type { Kysely } from 'kysely';
 import { nowIso } from '../db/connection.ts';
-import type { Database, SessionRow, SessionUpdate, WorkerStateRow } from '../db/schema.ts';
+import type { Database, NewSession, SessionRow, SessionUpdate, WorkerStateRow } from '../db/schema.ts';
+import type { SessionStatusResponse } from '../worker-contract/http.ts';
 import { WatchPartyError } from './errors.ts';
-import { type Actor, actorUserId, describeActor } from './permissions.ts';
+import { streamingStatuses } from './session-state.ts';
 
 type Db = Kysely<Database>;
 
@@ -26,26 +27,75 @@ export async function updateSession(db: Db, sessionId: number, update: SessionUp
     .execute();
 }
 
-export async function recordEvent(
+/** Throws what SQLite throws; a second live party in one voice channel fails isChannelTaken. */
+export async function insertSession(db: Db, session: NewSession): Promise<SessionRow> {
+  return db.insertInto('watch_party_sessions').values(session).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The unique index allows one party that is not stopped per voice channel. */
+export function isChannelTaken(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    'code' in error &&
+    typeof error.code === 'string' &&
+    error.code.startsWith('SQLITE_CONSTRAINT_UNIQUE')
+  );
+}
+
+/** Newest first. */
+export async function newestSessions(
   db: Db,
-  sessionId: number,
-  eventType: string,
-  actor: Actor,
-  payload: Record<string, unknown> = {},
-): Promise<void> {
-  await db
-    .insertInto('watch_party_events')
-    .values({
-      session_id: sessionId,
-      event_type: eventType,
-      actor_user_id: actorUserId(actor),
-      payload_json: JSON.stringify({ actor: describeActor(actor), ...payload }),
-      created_at: nowIso(),
-    })
+  filter: { guildId?: string | undefined; includeStopped?: boolean | undefined; limit: number },
+): Promise<SessionRow[]> {
+  let query = db.selectFrom('watch_party_sessions').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.guildId !== undefined) query = query.where('guild_id', '=', filter.guildId);
+  if (!filter.includeStopped) query = query.where('status', '!=', 'stopped');
+  return query.execute();
+}
+
+/** Parties that are not stopped, in a voice channel or a guild. */
+export async function liveSessions(
+  db: Db,
+  where: { voiceChannelId: string } | { guildId: string },
+  limit: number,
+): Promise<SessionRow[]> {
+  return db
+    .selectFrom('watch_party_sessions')
+    .selectAll()
+    .where('status', '!=', 'stopped')
+    .where((eb) =>
+      'voiceChannelId' in where
+        ? eb('voice_channel_id', '=', where.voiceChannelId)
+        : eb('guild_id', '=', where.guildId),
+    )
+    .limit(limit)
     .execute();
 }
 
+/** Ids of the parties that had a worker streaming (connecting, playing, paused), oldest first. */
+export async function streamingSessionIds(db: Db): Promise<number[]> {
+  const rows = await db
+    .selectFrom('watch_party_sessions')
+    .select('id')
+    .where('status', 'in', streamingStatuses)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 export type WorkerStateUpdate = Partial<Omit<WorkerStateRow, 'session_id' | 'updated_at'>>;
+
+/** A worker's status report as the row that keeps the party's last known worker state. */
+export function workerStateFrom(status: SessionStatusResponse): WorkerStateUpdate {
+  return {
+    worker_status: status.workerStatus,
+    playback_state: status.playbackState,
+    current_title: status.currentTitle,
+    position_seconds: status.positionSeconds,
+    duration_seconds: status.durationSeconds,
+    last_error: status.lastError,
+  };
+}
 
 /** Creates or updates the session's last known worker state. */
 export async function saveWorkerState(db: Db, sessionId: number, update: WorkerStateUpdate): Promise<void> {

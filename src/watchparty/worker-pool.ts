@@ -1,12 +1,12 @@
 // What the watch-party service needs from stream workers, shaped after the worker contract. The
-// supervisor (src/worker/supervisor.ts) implements it with child processes; tests inject their own.
+// supervisor (src/worker-pool/supervisor.ts) implements it with child processes; tests inject their own.
 import type {
   ControlRequest,
   CreateSessionRequest,
   PlayRequest,
   SessionStatusResponse,
   WorkerEvent,
-} from '../worker/contract.ts';
+} from '../worker-contract/http.ts';
 
 /** What the pool reports back: the worker's own events, plus the pool's view of the process. */
 export type WorkerPoolEvent =
@@ -40,7 +40,6 @@ export interface WorkerPool {
   open(session: CreateSessionRequest): Promise<void>;
   play(sessionId: string, request: PlayRequest): Promise<void>;
   control(sessionId: string, request: ControlRequest): Promise<SessionStatusResponse>;
-  status(sessionId: string): Promise<SessionStatusResponse | null>;
   /** Stops the worker, leaves voice and releases the streaming account; safe when none is running. */
   close(sessionId: string): Promise<void>;
   subscribe(listener: WorkerEventListener): () => void;

@@ -1,6 +1,6 @@
-// The worker's side of the contract (src/worker/contract.ts) on node:http: a handful of routes do not
-// need a framework. Bearer token in constant time before any body is read, bodies validated with the
-// contract schemas, errors as {error: {code, message, field?}}, never a stack trace.
+// The worker's side of the contract (src/worker-contract/http.ts) on node:http: a handful of routes
+// do not need a framework. Bearer token in constant time before any body is read, bodies validated
+// with the contract schemas, errors as {error: {code, message, field?}}, never a stack trace.
 import http from 'node:http';
 import type { z } from 'zod';
 import { bearerCredential, digestMatches, tokenDigest } from '../bearer-token.ts';
@@ -17,7 +17,7 @@ import {
   sessionStatusSchema,
   type WorkerEvent,
   workerEventSchema,
-} from './contract.ts';
+} from '../worker-contract/http.ts';
 import type { WorkerHost } from './worker-host.ts';
 import { PlaybackConflictError, PlaybackFieldError, type WorkerSession } from './worker-session.ts';
 
@@ -37,7 +37,6 @@ class HttpError extends Error {
   }
 }
 
-/** Compares fixed-length digests, so neither the token's content nor its length leaks through timing. */
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {

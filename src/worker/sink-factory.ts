@@ -1,14 +1,9 @@
-// Which MediaSink a worker streams into, chosen by ORB_WORKER_SINK: `golive` (Discord, production)
-// or `capture` (keeps frames in memory: tests, benchmarks, and running a worker without Discord).
-import { z } from 'zod';
+// Which MediaSink a worker streams into, chosen by ORB_WORKER_SINK (src/worker-contract): `golive`
+// (Discord, production) or `capture` (keeps frames in memory: tests, benchmarks, and running a worker
+// without Discord).
+import type { SinkKind } from '../worker-contract/environment.ts';
 import { CaptureSink } from './capture-sink.ts';
 import type { SinkFactory } from './worker-host.ts';
-
-export const WORKER_SINK_ENV = 'ORB_WORKER_SINK';
-export const sinkKinds = ['golive', 'capture'] as const;
-export type SinkKind = (typeof sinkKinds)[number];
-
-export const sinkKindSchema = z.enum(sinkKinds).default('golive');
 
 export interface GoLiveSettings {
   /** The leased streaming account's token (ORB_STREAMER_TOKEN). */

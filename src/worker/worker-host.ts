@@ -1,7 +1,7 @@
 // What one worker process serves: at most one watch party (a worker owns one streaming account), the
 // loopback proxy its ffmpeg reads through, and the encoding settings. The contract server calls it.
 import type { Logger } from '../logger.ts';
-import type { CreateSessionRequest } from './contract.ts';
+import type { CreateSessionRequest } from '../worker-contract/http.ts';
 import type { MediaSink } from './media-sink.ts';
 import { PlaybackConflictError, type SessionPlayerDeps, WorkerSession } from './worker-session.ts';
 

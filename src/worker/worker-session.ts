@@ -9,7 +9,7 @@ import type {
   PlayRequest,
   SessionStatusResponse,
   WorkerEvent,
-} from './contract.ts';
+} from '../worker-contract/http.ts';
 import type { SinkTimeline } from './media/frame-pacer.ts';
 import { ItemPlayer, type ItemPlayerDeps } from './media/item-player.ts';
 import type { MediaSink } from './media-sink.ts';

@@ -8,7 +8,7 @@ import type { MediaSearch } from '../../src/commands/media-search.ts';
 import type { CatalogItemType } from '../../src/db/schema.ts';
 import { createDiscordBot, type DiscordBot, type DiscordBotOptions } from '../../src/discord/bot.ts';
 import { registerCommands } from '../../src/discord/register-commands.ts';
-import type { SearchChoice, SearchOptions } from '../../src/jellyfin/catalog-search.ts';
+import type { CatalogHit, SearchLimits, SearchOptions } from '../../src/jellyfin/catalog-search.ts';
 import type { FakeMediaLibrary } from '../support/fake-media-library.ts';
 import { createWatchPartyHarness, type WatchPartyHarness } from '../support/watch-party.ts';
 
@@ -17,58 +17,85 @@ export class LibrarySearch implements MediaSearch {
   readonly #media: FakeMediaLibrary;
   /** When set, every search fails as if the catalog were down. */
   down = false;
-  /** Extra latency per search, to exercise the deadline guard. */
-  delayMs = 0;
+  /** When set, a search never answers on its own: it waits for its caller to abort it. */
+  stalled = false;
+  /** The reasons searches were aborted with, oldest first. */
+  readonly abortReasons: unknown[] = [];
 
   constructor(media: FakeMediaLibrary) {
     this.#media = media;
   }
 
-  async search(typed: string, options: SearchOptions = {}): Promise<SearchChoice[]> {
-    await this.#wait();
+  async search(typed: string, options: SearchOptions): Promise<CatalogHit[]> {
+    await this.#wait(options.signal);
     const needle = typed.toLowerCase();
     const wanted = (type: CatalogItemType) =>
       options.type === undefined ||
       options.type === type ||
       (Array.isArray(options.type) && options.type.includes(type));
-    const hits: SearchChoice[] = [];
+    const hits: CatalogHit[] = [];
     for (const series of this.#media.series.values()) {
-      const name = series.id === 'series-1' ? 'Orbit' : series.id;
-      if (name.toLowerCase().includes(needle) && wanted('series')) {
-        hits.push({ value: series.id, type: 'series', name: `${name} (series)`, match: 'word' });
+      const title = seriesName(series.id);
+      if (title.toLowerCase().includes(needle) && wanted('series')) {
+        hits.push({ ...unnumbered, itemId: series.id, type: 'series', title, year: null, match: 'word' });
       }
     }
     for (const item of this.#media.items.values()) {
       const type = item.mediaType === 'episode' ? 'episode' : 'movie';
       if (item.title.toLowerCase().includes(needle) && wanted(type)) {
-        const name = item.year ? `${item.title} (${item.year})` : item.title;
-        hits.push({ value: item.itemId, type, name, match: 'word' });
+        hits.push({
+          ...unnumbered,
+          itemId: item.itemId,
+          type,
+          title: item.title,
+          year: item.year,
+          match: 'word',
+        });
       }
     }
-    return hits.slice(0, options.limit ?? 25);
+    return hits.slice(0, options.limit);
   }
 
-  async episodesOf(seriesId: string, query = '', limit = 25): Promise<SearchChoice[]> {
-    await this.#wait();
+  async episodesOf(seriesId: string, query: string, options: SearchLimits): Promise<CatalogHit[]> {
+    await this.#wait(options.signal);
+    const series = seriesName(seriesId);
     const episodes = (this.#media.series.get(seriesId)?.episodeIds ?? []).flatMap((id) => {
       const item = this.#media.items.get(id);
       return item ? [item] : [];
     });
     return episodes
       .filter((item) => item.title.toLowerCase().includes(query.toLowerCase()))
-      .slice(0, limit)
+      .slice(0, options.limit)
       .map((item) => ({
-        value: item.itemId,
+        ...unnumbered,
+        itemId: item.itemId,
         type: 'episode' as const,
-        name: item.title,
+        // The fake's episode titles already read `Orbit · S01E01 · Launch`.
+        title: item.title.replace(`${series} · `, ''),
+        year: item.year,
+        seriesName: series,
         match: 'episode' as const,
       }));
   }
 
-  async #wait(): Promise<void> {
+  async #wait(signal: AbortSignal | undefined): Promise<void> {
     if (this.down) throw new Error('catalog unavailable');
-    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (!this.stalled) return;
+    await new Promise<never>((_, reject) => {
+      const abort = () => {
+        this.abortReasons.push(signal?.reason);
+        reject(signal?.reason);
+      };
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    });
   }
+}
+
+const unnumbered = { seriesName: null, seasonNumber: null, episodeNumber: null };
+
+function seriesName(seriesId: string): string {
+  return seriesId === 'series-1' ? 'Orbit' : seriesId;
 }
 
 /** Registers /watchparty with the simulator and logs a bot in, as `register-commands` then `start` do. */

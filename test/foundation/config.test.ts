@@ -82,6 +82,12 @@ describe('configuration', () => {
     );
   });
 
+  test('ORB_MEDIA_SEND is read for the stream workers, and only `js` is accepted', () => {
+    assert.equal(loadConfig({ ...validEnv, ORB_MEDIA_SEND: 'js' }).stream.mediaSend, 'js');
+    assert.equal(loadConfig(validEnv).stream.mediaSend, undefined);
+    assert.throws(() => loadConfig({ ...validEnv, ORB_MEDIA_SEND: 'fast' }), /ORB_MEDIA_SEND/);
+  });
+
   test('empty values mean unset, so defaults apply', () => {
     assert.equal(loadConfig({ ...validEnv, HTTP_HOST: '', LOG_LEVEL: '' }).http.host, '127.0.0.1');
   });

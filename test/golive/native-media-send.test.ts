@@ -10,12 +10,12 @@ import { describe, test } from 'node:test';
 import { MAX_QUEUED_BYTES } from '../../src/worker/golive/media-udp.ts';
 import {
   describeMediaSendPath,
-  MEDIA_SEND_ENV,
   mediaSendPath,
   nativeMediaSend,
 } from '../../src/worker/golive/native-media-send.ts';
 import { H264Packetizer, OpusPacketizer, type RtpPacket, senderReport } from '../../src/worker/golive/rtp.ts';
 import { TransportCipher } from '../../src/worker/golive/transport-crypto.ts';
+import { MEDIA_SEND_ENV } from '../../src/worker-contract/environment.ts';
 
 const key = Buffer.alloc(32, 0x5a);
 

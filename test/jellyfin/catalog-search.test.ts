@@ -1,12 +1,14 @@
 // Autocomplete over the synced catalog: ranking tiers, type filter, typos, episode codes, the
-// 100-character rule, the episode picker, and the live fallback while the catalog is empty.
+// limit, the episode picker, the live fallback while the catalog is empty, and a caller giving up.
+// Hits are read as the Discord door names them, which is what a user sees.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import type { JellyfinSim } from '../../sim/jellyfin/server.ts';
-import { CatalogSearch, MAX_CHOICES } from '../../src/jellyfin/catalog-search.ts';
+import { choiceName } from '../../src/commands/choice-name.ts';
+import { maxChoiceLength, maxChoices } from '../../src/interactions/autocomplete-choices.ts';
+import { CatalogSearch } from '../../src/jellyfin/catalog-search.ts';
 import { syncCatalog } from '../../src/jellyfin/catalog-sync.ts';
-import { choiceName, MAX_CHOICE_NAME_LENGTH, truncate } from '../../src/jellyfin/choice-name.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { parseEpisodeQuery } from '../../src/jellyfin/episode-query.ts';
 import type { TestDatabase } from '../support/database.ts';
@@ -31,38 +33,7 @@ describe('episode query parsing', () => {
   }
 });
 
-describe('choice names', () => {
-  test('episodes read Show · SxxEyy · Title (year)', () => {
-    const name = choiceName({
-      type: 'episode',
-      name: 'Code Blue',
-      year: 2022,
-      series_name: 'Nightshift Diaries',
-      season_number: 2,
-      episode_number: 2,
-    });
-    assert.equal(name, 'Nightshift Diaries · S02E02 · Code Blue (2022)');
-  });
-
-  test('long names stay within 100 characters and keep series, code and year', () => {
-    const name = choiceName({
-      type: 'episode',
-      name: 'T'.repeat(150),
-      year: 2020,
-      series_name: 'S'.repeat(120),
-      season_number: 12,
-      episode_number: 105,
-    });
-    assert.ok(name.length <= MAX_CHOICE_NAME_LENGTH, `${name.length}`);
-    assert.match(name, /^S+… · S12E105 · T+… \(2020\)$/);
-  });
-
-  test('truncation never splits a character outside the basic plane', () => {
-    const cut = truncate('😀'.repeat(80), 100);
-    assert.ok(cut.length <= 100);
-    assert.ok(cut.endsWith('😀…'));
-  });
-});
+const asked = { limit: maxChoices };
 
 describe('catalog search', () => {
   let fixture: JellyfinFixture;
@@ -79,19 +50,19 @@ describe('catalog search', () => {
   after(() => fixture.cleanup());
 
   const names = async (query: string, options = {}) =>
-    (await search.search(query, options)).map((c) => c.name);
+    (await search.search(query, { ...asked, ...options })).map(choiceName);
 
   test('exact title, then prefix, then word matches', async () => {
-    const choices = await search.search('harbor');
+    const choices = await search.search('harbor', asked);
     assert.deepEqual(
-      choices.map((choice) => [choice.match, choice.name]),
+      choices.map((hit) => [hit.match, choiceName(hit)]),
       [
         ['exact', 'Harbor (2001)'],
         ['prefix', 'Harbor Lights (2012)'],
         ['word', 'Night Harbor (2019)'],
       ],
     );
-    assert.equal(choices[0]?.value, sim.library.byName('Harbor').id, 'values are Jellyfin item ids');
+    assert.equal(choices[0]?.itemId, sim.library.byName('Harbor').id, 'hits carry Jellyfin item ids');
   });
 
   test('the last word counts as a prefix while it is being typed', async () => {
@@ -100,8 +71,8 @@ describe('catalog search', () => {
   });
 
   test('typos still find the title', async () => {
-    const choices = await search.search('nightshfit');
-    assert.equal(choices[0]?.name, 'Nightshift Diaries (2021) · Series');
+    const choices = await search.search('nightshfit', asked);
+    assert.equal(choices[0] && choiceName(choices[0]), 'Nightshift Diaries (2021) · Series');
     assert.equal(choices[0]?.match, 'fuzzy');
     assert.deepEqual(await names('harbr lights'), ['Harbor Lights (2012)']);
   });
@@ -113,16 +84,8 @@ describe('catalog search', () => {
   });
 
   test('the type filter keeps only the asked kinds', async () => {
-    const series = await search.search('night', { type: 'series' });
-    assert.deepEqual(
-      series.map((choice) => choice.name),
-      ['Nightshift Diaries (2021) · Series'],
-    );
-    const movies = await search.search('night', { type: ['movie'] });
-    assert.deepEqual(
-      movies.map((choice) => choice.name),
-      ['Night Harbor (2019)'],
-    );
+    assert.deepEqual(await names('night', { type: 'series' }), ['Nightshift Diaries (2021) · Series']);
+    assert.deepEqual(await names('night', { type: ['movie'] }), ['Night Harbor (2019)']);
   });
 
   test('episode codes find the episode, with or without the series', async () => {
@@ -141,22 +104,23 @@ describe('catalog search', () => {
 
   test('every name is at most 100 characters and long episodes keep their context', async () => {
     const all = [
-      ...(await search.search('remarkably')),
-      ...(await search.search('extraordinarily')),
-      ...(await search.search('remarkably s02e05')),
+      ...(await search.search('remarkably', asked)),
+      ...(await search.search('extraordinarily', asked)),
+      ...(await search.search('remarkably s02e05', asked)),
     ];
     assert.ok(all.length >= 3);
-    for (const choice of all) assert.ok(choice.name.length <= MAX_CHOICE_NAME_LENGTH, choice.name);
-    const longEpisode = all.find((choice) => choice.type === 'episode' && choice.name.includes('S02E05'));
+    const named = all.map((hit) => ({ type: hit.type, name: choiceName(hit) }));
+    for (const { name } of named) assert.ok(name.length <= maxChoiceLength, name);
+    const longEpisode = named.find((hit) => hit.type === 'episode' && hit.name.includes('S02E05'));
     assert.match(
       longEpisode?.name ?? '',
       /^The Remarkably Verbose.*… · S02E05 · The Great Teapot.*\(2020\)$/,
     );
-    const longMovie = all.find((choice) => choice.type === 'movie');
+    const longMovie = named.find((hit) => hit.type === 'movie');
     assert.ok(longMovie?.name.endsWith('… (2018)'), longMovie?.name);
   });
 
-  test('never more than 25 choices', async () => {
+  test('never more hits than asked for', async () => {
     const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
     for (let i = 0; i < 40; i += 1) {
       sim.library.add({
@@ -166,26 +130,28 @@ describe('catalog search', () => {
       });
     }
     await syncCatalog(database.db, client);
-    assert.equal((await search.search('harbor')).length, MAX_CHOICES);
-    assert.equal((await search.search('harbor', { limit: 100 })).length, MAX_CHOICES);
+    assert.equal((await search.search('harbor', { limit: 30 })).length, 30);
     assert.equal((await search.search('harbor', { limit: 5 })).length, 5);
+  });
+
+  test("a catalog search its caller has given up on stops with the caller's reason", async () => {
+    const gaveUp = new Error('the caller stopped waiting');
+    await assert.rejects(search.search('harbor', { ...asked, signal: AbortSignal.abort(gaveUp) }), gaveUp);
   });
 
   test('the episode picker lists a series in aired order and filters by code or title', async () => {
     const series = sim.library.byName(defaultTitles.series);
-    const all = await search.episodesOf(series.id);
+    const all = await search.episodesOf(series.id, '', asked);
     assert.deepEqual(
-      all.map((choice) => choice.name.split(' · ')[1]),
+      all.map((hit) => choiceName(hit).split(' · ')[1]),
       ['S00E01', 'S01E01', 'S01E02', 'S01E03', 'S02E01', 'S02E02'],
     );
-    assert.deepEqual(
-      (await search.episodesOf(series.id, 's2e2')).map((choice) => choice.name),
-      ['Nightshift Diaries · S02E02 · Code Blue (2022)'],
-    );
-    assert.deepEqual(
-      (await search.episodesOf(series.id, 'graveyard')).map((choice) => choice.name),
-      ['Nightshift Diaries · S01E02 · Graveyard Shift (2021)'],
-    );
+    assert.deepEqual((await search.episodesOf(series.id, 's2e2', asked)).map(choiceName), [
+      'Nightshift Diaries · S02E02 · Code Blue (2022)',
+    ]);
+    assert.deepEqual((await search.episodesOf(series.id, 'graveyard', asked)).map(choiceName), [
+      'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
+    ]);
     assert.deepEqual(await search.seasonsOf(series.id), [
       { seasonNumber: 0, episodeCount: 1 },
       { seasonNumber: 1, episodeCount: 3 },
@@ -207,8 +173,8 @@ describe('search before the first sync', () => {
   test("falls back to Jellyfin's live search", async () => {
     const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
     const search = new CatalogSearch({ db: database.db, client });
-    const choices = await search.search('harbor', { type: 'movie' });
-    assert.deepEqual(choices.map((choice) => [choice.match, choice.name]).sort(), [
+    const choices = await search.search('harbor', { ...asked, type: 'movie' });
+    assert.deepEqual(choices.map((hit) => [hit.match, choiceName(hit)]).sort(), [
       ['live', 'Harbor (2001)'],
       ['live', 'Harbor Lights (2012)'],
       ['live', 'Night Harbor (2019)'],
@@ -216,26 +182,47 @@ describe('search before the first sync', () => {
     assert.ok(sim.requests.some((request) => request.query.searchTerm === 'harbor'));
   });
 
-  test('gives up on a live search that misses its deadline, with no choices rather than an error', async () => {
+  test("a live search its caller gives up on aborts the request to Jellyfin, with the caller's reason", async () => {
     const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
-    const search = new CatalogSearch({ db: database.db, client, liveDeadlineMs: 50 });
-    sim.faults.set({ path: '/Items', when: (request) => request.query.has('searchTerm'), latencyMs: 5_000 });
-    assert.deepEqual(await search.search('harbor'), []);
-    sim.faults.clear();
+    const search = new CatalogSearch({ db: database.db, client });
+    const caller = new AbortController();
+    const gaveUp = new Error('the caller stopped waiting');
+    // Jellyfin never answers in time; the caller gives up once the request has reached it.
+    sim.faults.set({
+      path: '/Items',
+      when: (request) => {
+        if (request.query.has('searchTerm')) caller.abort(gaveUp);
+        return true;
+      },
+      latencyMs: 5_000,
+    });
+    try {
+      await assert.rejects(search.search('harbor', { ...asked, signal: caller.signal }), gaveUp);
+    } finally {
+      sim.faults.clear();
+    }
+  });
+
+  test('a live search Jellyfin fails offers no hits rather than an error', async () => {
+    const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
+    const search = new CatalogSearch({ db: database.db, client });
+    sim.faults.set({ path: '/Items', status: 503 });
+    try {
+      assert.deepEqual(await search.search('harbor', asked), []);
+    } finally {
+      sim.faults.clear();
+    }
   });
 
   test('the episode picker asks Jellyfin while the catalog is empty', async () => {
     const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
     const search = new CatalogSearch({ db: database.db, client });
     const series = sim.library.byName(defaultTitles.series);
-    const episodes = await search.episodesOf(series.id, 's1');
-    assert.deepEqual(
-      episodes.map((choice) => choice.name),
-      [
-        'Nightshift Diaries · S01E01 · Pilot (2021)',
-        'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
-        'Nightshift Diaries · S01E03 · The Long Night (2021)',
-      ],
-    );
+    const episodes = await search.episodesOf(series.id, 's1', asked);
+    assert.deepEqual(episodes.map(choiceName), [
+      'Nightshift Diaries · S01E01 · Pilot (2021)',
+      'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
+      'Nightshift Diaries · S01E03 · The Long Night (2021)',
+    ]);
   });
 });

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
-import { mediaBrowserAuthorization } from '../../src/jellyfin/auth-header.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import {
   JellyfinNotFoundError,
@@ -11,6 +10,7 @@ import {
   JellyfinUnexpectedResponseError,
   JellyfinUnreachableError,
 } from '../../src/jellyfin/errors.ts';
+import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import { unusedPort } from './fixture.ts';
 
 async function rejectsWith(promise: Promise<unknown>, type: new (...args: never[]) => Error, key: string) {

@@ -7,12 +7,12 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
-import { mediaBrowserAuthorization } from '../../src/jellyfin/auth-header.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { JellyfinMediaLibrary } from '../../src/jellyfin/media-library.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
+import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import { MediaServerUnavailableError, UnknownMediaError } from '../../src/watchparty/media-library.ts';
-import { playbackTargetSchema } from '../../src/worker/contract.ts';
+import { playbackTargetSchema } from '../../src/worker-contract/http.ts';
 import { unusedPort } from './fixture.ts';
 
 const run = promisify(execFile);

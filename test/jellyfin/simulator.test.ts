@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
-import { mediaBrowserAuthorization } from '../../src/jellyfin/auth-header.ts';
 import { itemsResultSchema, playbackInfoSchema } from '../../src/jellyfin/schemas.ts';
+import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 
 describe('Jellyfin simulator', () => {
   let sim: JellyfinSim;

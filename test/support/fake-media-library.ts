@@ -6,7 +6,7 @@ import {
   MediaServerUnavailableError,
   UnknownMediaError,
 } from '../../src/watchparty/media-library.ts';
-import type { PlaybackTarget } from '../../src/worker/contract.ts';
+import type { PlaybackTarget } from '../../src/worker-contract/http.ts';
 
 export interface FakeSeries {
   id: string;

@@ -14,7 +14,7 @@ import type {
   CreateSessionRequest,
   PlayRequest,
   SessionStatusResponse,
-} from '../../src/worker/contract.ts';
+} from '../../src/worker-contract/http.ts';
 
 export type WorkerCall =
   | { method: 'open'; sessionId: string; request: CreateSessionRequest }
@@ -76,11 +76,6 @@ export class FakeWorkerPool implements WorkerPool {
       this.emit(sessionId, { type: 'state', status: this.#status(worker) });
     }
     return this.#status(worker);
-  }
-
-  async status(sessionId: string): Promise<SessionStatusResponse | null> {
-    const worker = this.workers.get(sessionId);
-    return worker ? this.#status(worker) : null;
   }
 
   async close(sessionId: string): Promise<void> {

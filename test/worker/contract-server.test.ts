@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/logger.ts';
-import { WorkerClient, WorkerRefusedError } from '../../src/worker/client.ts';
-import type { WorkerEvent } from '../../src/worker/contract.ts';
-import { WorkerProcess } from '../../src/worker/worker-process.ts';
+import { workerEnvironment } from '../../src/worker-contract/environment.ts';
+import type { WorkerEvent } from '../../src/worker-contract/http.ts';
+import { WorkerClient, WorkerRefusedError } from '../../src/worker-pool/client.ts';
+import { WorkerProcess } from '../../src/worker-pool/worker-process.ts';
 import {
   childProcesses,
   isRunning,
@@ -47,13 +48,16 @@ before(async () => {
   server.serve('/clip', await makeClip(temp.dir, 'clip.mp4', { seconds: 20, kind: 'copyable' }));
   worker = await WorkerProcess.spawn({
     logger,
-    env: {
-      ORB_WORKER_TOKEN: TOKEN,
-      ORB_WORKER_SINK: 'capture',
-      JELLYFIN_URL: server.url,
-      JELLYFIN_API_KEY: server.apiKey,
-      LOG_LEVEL: 'warn',
-    },
+    env: workerEnvironment({
+      workerToken: TOKEN,
+      sink: 'capture',
+      jellyfinUrl: server.url,
+      jellyfinApiKey: server.apiKey,
+      host: '127.0.0.1',
+      port: 0,
+      streamProfile: '720p30',
+      logLevel: 'warn',
+    }),
   });
   base = `http://127.0.0.1:${worker.port}`;
   client = new WorkerClient({ baseUrl: base, token: TOKEN });

@@ -3,13 +3,13 @@
 // real time (the pacer's rate knob) to keep the suite fast; ordering and counts do not depend on it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { mediaBrowserAuthorization } from '../../src/jellyfin/auth-header.ts';
 import { createLogger } from '../../src/logger.ts';
+import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import type { CapturedFrame, CaptureSink, CaptureSinkOptions } from '../../src/worker/capture-sink.ts';
-import type { PlayRequest, WorkerEvent } from '../../src/worker/contract.ts';
 import { SourceProxy } from '../../src/worker/media/source-proxy.ts';
 import { streamEncoding } from '../../src/worker/media/stream-encoding.ts';
 import { PlaybackConflictError, type WorkerSession } from '../../src/worker/worker-session.ts';
+import type { PlayRequest, WorkerEvent } from '../../src/worker-contract/http.ts';
 import {
   keyframeTimes,
   type MediaServer,

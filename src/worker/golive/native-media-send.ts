@@ -4,6 +4,7 @@
 // wire, at about twice the CPU (docs/golive-open-points.md, "Transport CPU").
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { MEDIA_SEND_ENV } from '../../worker-contract/environment.ts';
 
 /** An AES-256-GCM context holding one connection's key; opaque to JavaScript. */
 export type NativeSealer = { readonly __nativeSealer: unique symbol };
@@ -30,12 +31,10 @@ export interface NativeMediaSend {
 
 export type MediaSendPath = { kind: 'native'; module: NativeMediaSend } | { kind: 'js'; reason: string };
 
-/** `ORB_MEDIA_SEND=js` turns the native path off (to compare, or to rule it out). */
-export const MEDIA_SEND_ENV = 'ORB_MEDIA_SEND';
-
 const MODULE_PATH = fileURLToPath(new URL('../../../native/build/media-send.node', import.meta.url));
 
 function load(): MediaSendPath {
+  // `ORB_MEDIA_SEND=js` turns the native path off (to compare, or to rule it out).
   if (process.env[MEDIA_SEND_ENV] === 'js') return { kind: 'js', reason: `${MEDIA_SEND_ENV}=js` };
   try {
     return { kind: 'native', module: createRequire(import.meta.url)(MODULE_PATH) as NativeMediaSend };

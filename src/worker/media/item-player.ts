@@ -2,7 +2,7 @@
 // copy or transcode, runs ffmpeg segment by segment (a seek or a lost input starts a new one) and
 // pushes every frame through the pacer. It ends exactly once, with a reason.
 import type { Logger } from '../../logger.ts';
-import type { EndReason, PlayRequest } from '../contract.ts';
+import type { EndReason, PlayRequest } from '../../worker-contract/http.ts';
 import type { MediaSink, StreamVideoParameters } from '../media-sink.ts';
 import { type EncodeMode, type SegmentPlan, segmentArgs } from './ffmpeg-args.ts';
 import { FfmpegSegment, type SegmentExit } from './ffmpeg-segment.ts';

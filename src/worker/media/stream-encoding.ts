@@ -1,7 +1,6 @@
-// The picture the worker sends: one of config.ts's stream profiles, capped by the bitrate limit.
-// The supervisor passes the bot's settings down as STREAM_PROFILE / STREAM_MAX_BITRATE_KBPS.
-import { z } from 'zod';
-import { type StreamProfileName, streamProfiles } from '../../config.ts';
+// The picture the worker sends: one of the contract's stream profiles, capped by the bitrate limit
+// the supervisor passes down (STREAM_PROFILE / STREAM_MAX_BITRATE_KBPS, src/worker-contract).
+import { type StreamProfileName, streamProfiles } from '../../worker-contract/environment.ts';
 
 export interface StreamEncoding {
   profile: StreamProfileName;
@@ -10,19 +9,6 @@ export interface StreamEncoding {
   fps: number;
   bitrateKbps: number;
 }
-
-export const streamEncodingEnv = {
-  profile: 'STREAM_PROFILE',
-  maxBitrateKbps: 'STREAM_MAX_BITRATE_KBPS',
-} as const;
-
-const profileNames = Object.keys(streamProfiles) as [StreamProfileName, ...StreamProfileName[]];
-
-/** zod fields for the worker's environment schema. */
-export const streamEncodingEnvShape = {
-  [streamEncodingEnv.profile]: z.enum(profileNames).default('720p30'),
-  [streamEncodingEnv.maxBitrateKbps]: z.coerce.number().int().min(200).max(20_000).optional(),
-};
 
 export function streamEncoding(profile: StreamProfileName, maxBitrateKbps?: number): StreamEncoding {
   const base = streamProfiles[profile];

@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import type { Logger } from '../../../src/logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../../src/media/ffmpeg-binary.ts';
 import { CaptureSink, type CaptureSinkOptions } from '../../../src/worker/capture-sink.ts';
-import type { PlayRequest } from '../../../src/worker/contract.ts';
 import { type SessionPlayerDeps, WorkerSession } from '../../../src/worker/worker-session.ts';
+import type { PlayRequest } from '../../../src/worker-contract/http.ts';
 
 const run = promisify(execFile);
 

@@ -1,6 +1,6 @@
-// The worker contract: what the bot (supervisor/client) and a stream worker say to each other over
-// HTTP on 127.0.0.1. One set of zod schemas serves both sides and the generated OpenAPI document,
-// so the two ends cannot drift. Fields follow the seed plan field for field; additions are marked.
+// The worker contract's HTTP half: what the bot (src/worker-pool) and a stream worker (src/worker)
+// say to each other over HTTP on 127.0.0.1. One set of zod schemas serves both sides and the
+// generated OpenAPI document, so the two ends cannot drift. Fields follow the seed plan field for field; additions are marked.
 import { z } from 'zod';
 
 const id = z.string().min(1).max(64);
@@ -121,14 +121,3 @@ export type ErrorResponse = z.infer<typeof errorResponseSchema>;
 /** Heartbeat period of the events stream; the supervisor treats three missed beats as a dead worker. */
 export const HEARTBEAT_INTERVAL_MS = 2_000;
 export const MISSED_HEARTBEATS_BEFORE_DEAD = 3;
-
-/** Environment variable names a worker reads at start; secrets travel here, never in argv. */
-export const workerEnv = {
-  token: 'ORB_WORKER_TOKEN',
-  streamerToken: 'ORB_STREAMER_TOKEN',
-  jellyfinUrl: 'JELLYFIN_URL',
-  jellyfinApiKey: 'JELLYFIN_API_KEY',
-  discordApiBase: 'DISCORD_API_BASE',
-  host: 'ORB_WORKER_HOST',
-  port: 'ORB_WORKER_PORT',
-} as const;

@@ -1,8 +1,8 @@
 // A stand-in bot for the "bot killed with SIGKILL" test: a supervisor that opens one session and
 // plays a clip, then prints `{"workerPid":N}` and waits to be killed.
 import { createLogger } from '../../../src/logger.ts';
-import { WorkerSupervisor } from '../../../src/worker/supervisor.ts';
-import { playRequest } from './media-fixtures.ts';
+import { WorkerSupervisor } from '../../../src/worker-pool/supervisor.ts';
+import { playRequest } from '../../worker/support/media-fixtures.ts';
 
 const mediaUrl = process.env.TEST_MEDIA_URL!;
 const supervisor = new WorkerSupervisor({

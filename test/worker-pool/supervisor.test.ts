@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../../src/logger.ts';
 import { NoStreamerAvailableError, type WorkerPoolEvent } from '../../src/watchparty/worker-pool.ts';
-import { WorkerSupervisor } from '../../src/worker/supervisor.ts';
+import { WorkerSupervisor } from '../../src/worker-pool/supervisor.ts';
 import {
   childProcesses,
   isRunning,
@@ -18,7 +19,7 @@ import {
   playRequest,
   startMediaServer,
   waitFor,
-} from './support/media-fixtures.ts';
+} from '../worker/support/media-fixtures.ts';
 
 const CLIP_SECONDS = 30;
 const logger = createLogger({ level: 'silent', pretty: false });
@@ -143,6 +144,38 @@ describe('the worker supervisor', () => {
     } finally {
       await supervisor.shutdown();
     }
+  });
+
+  test('passes ORB_MEDIA_SEND=js on to its workers, whose transport then takes the JS send path', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const sendPathOf = async (mediaSend: 'js' | undefined) => {
+      lines.length = 0;
+      const supervisor = new WorkerSupervisor({
+        logger: createLogger({ level: 'info', pretty: false, destination }),
+        streamerTokens: ['streamer-token-media-send'],
+        jellyfin: { url: server.url, apiKey: server.apiKey },
+        stream: { profile: '720p30', bitrateKbps: 2_500 },
+        sink: 'capture',
+        mediaSend,
+        logLevel: 'warn',
+        workerEntry: fileURLToPath(new URL('./support/media-send-worker.ts', import.meta.url)),
+      });
+      try {
+        await supervisor.open(sessionFor('1'));
+      } finally {
+        await supervisor.shutdown();
+      }
+      const reported = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg === 'media send path');
+      return String(reported?.worker?.path);
+    };
+    assert.equal(await sendPathOf('js'), 'Node crypto and dgram: ORB_MEDIA_SEND=js');
+    assert.doesNotMatch(await sendPathOf(undefined), /ORB_MEDIA_SEND/);
   });
 
   test('leaves no worker and no ffmpeg running when the bot is killed with SIGKILL', async () => {

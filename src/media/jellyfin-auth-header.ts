@@ -1,6 +1,7 @@
 // The one way this project authenticates to Jellyfin: the `Authorization: MediaBrowser …` header.
 // Legacy forms (X-Emby-Token, api_key=, the Emby scheme) are off by default from Jellyfin 12.0, and a
-// key in a URL leaks into argv and logs. No imports, so a stream worker can use it on its own.
+// key in a URL leaks into argv and logs. Here in src/media, next to ffmpeg's resolution, because the
+// bot's Jellyfin client and the stream worker's source proxy both send it.
 
 export interface MediaBrowserIdentity {
   /** Shown as the session's client in Jellyfin's dashboard (API keys show their App name instead). */

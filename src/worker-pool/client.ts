@@ -13,7 +13,7 @@ import {
   sessionStatusSchema,
   type WorkerEvent,
   workerEventSchema,
-} from './contract.ts';
+} from '../worker-contract/http.ts';
 
 /** The worker answered, but refused the call (4xx/5xx); `status` and `code` say how. */
 export class WorkerRefusedError extends WorkerUnavailableError {

@@ -3,7 +3,6 @@
 // stop, is restarted with backoff and put back where it was (same item, last position, paused or
 // not); too many failures in a short time and the pool reports `worker-failed` instead.
 import { randomBytes } from 'node:crypto';
-import type { StreamProfileName } from '../config.ts';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
 import { RecoveryBudget } from '../recovery-budget.ts';
 import {
@@ -12,7 +11,13 @@ import {
   type WorkerPoolEvent,
   WorkerUnavailableError,
 } from '../watchparty/worker-pool.ts';
-import { WorkerClient } from './client.ts';
+import {
+  type LogLevel,
+  type MediaSend,
+  type SinkKind,
+  type StreamProfileName,
+  workerEnvironment,
+} from '../worker-contract/environment.ts';
 import {
   type ControlRequest,
   type CreateSessionRequest,
@@ -21,10 +26,8 @@ import {
   type PlayRequest,
   type SessionStatusResponse,
   type WorkerEvent,
-  workerEnv,
-} from './contract.ts';
-import { streamEncodingEnv } from './media/stream-encoding.ts';
-import { type SinkKind, WORKER_SINK_ENV } from './sink-factory.ts';
+} from '../worker-contract/http.ts';
+import { WorkerClient } from './client.ts';
 import { type StreamerLease, StreamerLeases } from './streamer-leases.ts';
 import { WorkerProcess } from './worker-process.ts';
 
@@ -44,7 +47,9 @@ export interface SupervisorOptions {
   stream: { profile: StreamProfileName; bitrateKbps: number };
   /** Which sink workers stream into; `golive` in production. */
   sink?: SinkKind;
-  logLevel?: string;
+  /** `js` makes workers send with Node's crypto and dgram instead of the native sender. */
+  mediaSend?: MediaSend;
+  logLevel?: LogLevel;
   restart?: RestartPolicy;
   /** Overrides the worker entry (tests). */
   workerEntry?: string;
@@ -68,20 +73,41 @@ interface Resumable {
   paused: boolean;
 }
 
+/** One spawned worker process and how the pool follows it. */
+interface Child {
+  process: WorkerProcess;
+  client: WorkerClient;
+  /** Aborts the event stream. */
+  events: AbortController;
+  /** Fires when heartbeats stop; re-armed by every event. */
+  watchdog: NodeJS.Timeout | undefined;
+  /** Set when the pool itself condemned this process (hung, fatal sink error). */
+  failureReason: string | null;
+}
+
+type WorkerState =
+  /** Spawning a process (no child yet), opening the session, restoring playback. */
+  | { kind: 'starting'; child: Child | null }
+  /** Serving calls. */
+  | { kind: 'running'; child: Child }
+  /** Between a failure and the next start. */
+  | { kind: 'restarting' }
+  /** Closed, or given up; nothing may start again. */
+  | { kind: 'stopped' };
+
 interface ManagedWorker {
   session: CreateSessionRequest;
   lease: StreamerLease;
   logger: Logger;
-  process: WorkerProcess | null;
-  client: WorkerClient | null;
-  events: AbortController | null;
-  watchdog: NodeJS.Timeout | null;
+  state: WorkerState;
   resumable: Resumable | null;
   /** Failures within the restart policy's window; a spent budget gives the session up. */
   failures: RecoveryBudget;
-  /** Set when the pool itself condemned the running process (hung, fatal sink error). */
-  failureReason: string | null;
-  closing: boolean;
+}
+
+/** The worker's current process, while it has one. */
+function childOf(state: WorkerState): Child | null {
+  return state.kind === 'starting' || state.kind === 'running' ? state.child : null;
 }
 
 export class WorkerSupervisor implements WorkerPool {
@@ -105,26 +131,19 @@ export class WorkerSupervisor implements WorkerPool {
       session,
       lease,
       logger: sessionLogger(this.#options.logger, session.sessionId),
-      process: null,
-      client: null,
-      events: null,
-      watchdog: null,
+      state: { kind: 'starting', child: null },
       resumable: null,
       failures: new RecoveryBudget({
         // Restarts allowed: the failure that makes maxFailures gives up instead.
         allowed: this.#policy.maxFailures - 1,
         windowMs: this.#policy.windowMs,
       }),
-      failureReason: null,
-      closing: false,
     };
     this.#workers.set(session.sessionId, worker);
     try {
       await this.#start(worker);
     } catch (error) {
-      await this.#teardown(worker);
-      this.#leases.release(lease);
-      this.#workers.delete(session.sessionId);
+      await this.#stop(worker);
       throw error instanceof WorkerUnavailableError
         ? error
         : new WorkerUnavailableError(`The stream worker could not start: ${(error as Error).message}`, {
@@ -134,8 +153,8 @@ export class WorkerSupervisor implements WorkerPool {
   }
 
   async play(sessionId: string, request: PlayRequest): Promise<void> {
-    const worker = this.#running(sessionId);
-    await worker.client!.play(sessionId, request);
+    const { worker, client } = this.#running(sessionId);
+    await client.play(sessionId, request);
     worker.resumable = {
       play: request,
       positionSeconds: request.startPositionSeconds ?? 0,
@@ -145,17 +164,21 @@ export class WorkerSupervisor implements WorkerPool {
   }
 
   async control(sessionId: string, request: ControlRequest): Promise<SessionStatusResponse> {
-    const worker = this.#running(sessionId);
-    const status = await worker.client!.control(sessionId, request);
+    const { worker, client } = this.#running(sessionId);
+    const status = await client.control(sessionId, request);
     this.#remember(worker, status);
     return status;
   }
 
+  /**
+   * The worker's status, or between a crash and the restart what the pool knows ("restarting");
+   * null when no worker runs for the session. Not part of the WorkerPool port (the service follows
+   * events): diagnostics and the supervisor's tests read it.
+   */
   async status(sessionId: string): Promise<SessionStatusResponse | null> {
     const worker = this.#workers.get(sessionId);
     if (!worker) return null;
-    if (worker.client) return worker.client.status(sessionId);
-    // Between a crash and the restart: what the pool knows, so callers can show "restarting".
+    if (worker.state.kind === 'running') return worker.state.child.client.status(sessionId);
     const resumable = worker.resumable;
     return {
       workerStatus: 'restarting',
@@ -171,10 +194,7 @@ export class WorkerSupervisor implements WorkerPool {
   async close(sessionId: string): Promise<void> {
     const worker = this.#workers.get(sessionId);
     if (!worker) return;
-    worker.closing = true;
-    this.#workers.delete(sessionId);
-    await this.#teardown(worker);
-    this.#leases.release(worker.lease);
+    await this.#stop(worker);
     worker.logger.info('worker closed');
   }
 
@@ -189,15 +209,39 @@ export class WorkerSupervisor implements WorkerPool {
 
   /** The worker's process id, for diagnostics and tests. */
   processId(sessionId: string): number | null {
-    return this.#workers.get(sessionId)?.process?.pid ?? null;
+    const worker = this.#workers.get(sessionId);
+    return worker ? (childOf(worker.state)?.process.pid ?? null) : null;
   }
 
-  #running(sessionId: string): ManagedWorker {
+  #running(sessionId: string): { worker: ManagedWorker; client: WorkerClient } {
     const worker = this.#workers.get(sessionId);
     if (!worker) throw new WorkerUnavailableError('No stream worker is running for this watch party.');
-    if (!worker.client)
+    if (worker.state.kind !== 'running')
       throw new WorkerUnavailableError('The stream worker is restarting; try again in a moment.');
-    return worker;
+    return { worker, client: worker.state.child.client };
+  }
+
+  /**
+   * The one place a worker changes state. Leaving a process behind stops following it; that process
+   * is returned for the caller to stop.
+   */
+  #setState(worker: ManagedWorker, state: WorkerState): Child | null {
+    const previous = childOf(worker.state);
+    worker.state = state;
+    if (!previous || previous === childOf(state)) return null;
+    previous.events.abort();
+    clearTimeout(previous.watchdog);
+    return previous;
+  }
+
+  /** Stops the worker for good: its place in the pool, its process, then its streaming account. */
+  async #stop(worker: ManagedWorker): Promise<void> {
+    if (worker.state.kind === 'stopped') return;
+    const child = this.#setState(worker, { kind: 'stopped' });
+    this.#workers.delete(worker.session.sessionId);
+    // The account is free once the process has left voice, not before.
+    await child?.process.stop();
+    this.#leases.release(worker.lease);
   }
 
   #emit(sessionId: string, event: WorkerPoolEvent): void {
@@ -210,106 +254,120 @@ export class WorkerSupervisor implements WorkerPool {
     }
   }
 
-  #workerEnv(lease: StreamerLease): Record<string, string> {
+  #workerEnv(lease: StreamerLease, workerToken: string): Record<string, string> {
     const { jellyfin, stream, discordApiBase } = this.#options;
-    return {
-      [workerEnv.token]: randomBytes(32).toString('base64url'),
-      [workerEnv.streamerToken]: lease.token,
-      [workerEnv.jellyfinUrl]: jellyfin.url,
-      [workerEnv.jellyfinApiKey]: jellyfin.apiKey,
-      ...(discordApiBase ? { [workerEnv.discordApiBase]: discordApiBase } : {}),
-      [workerEnv.host]: '127.0.0.1',
-      [streamEncodingEnv.profile]: stream.profile,
-      [streamEncodingEnv.maxBitrateKbps]: String(stream.bitrateKbps),
-      [WORKER_SINK_ENV]: this.#options.sink ?? 'golive',
-      LOG_LEVEL: this.#options.logLevel ?? 'info',
-    };
+    return workerEnvironment({
+      workerToken,
+      streamerToken: lease.token,
+      jellyfinUrl: jellyfin.url,
+      jellyfinApiKey: jellyfin.apiKey,
+      discordApiBase,
+      host: '127.0.0.1',
+      port: 0,
+      sink: this.#options.sink ?? 'golive',
+      streamProfile: stream.profile,
+      maxBitrateKbps: stream.bitrateKbps,
+      mediaSend: this.#options.mediaSend,
+      logLevel: this.#options.logLevel ?? 'info',
+    });
   }
 
   /** Spawns the process, opens the session and follows its events; restores playback if any. */
   async #start(worker: ManagedWorker): Promise<void> {
-    const env = this.#workerEnv(worker.lease);
-    const token = env[workerEnv.token]!;
+    this.#setState(worker, { kind: 'starting', child: null });
+    const token = randomBytes(32).toString('base64url');
     registerSecrets([token]);
-    const child = await WorkerProcess.spawn({
-      env,
+    const process = await WorkerProcess.spawn({
+      env: this.#workerEnv(worker.lease, token),
       logger: worker.logger,
       ...(this.#options.workerEntry ? { entry: this.#options.workerEntry } : {}),
     });
-    worker.process = child;
-    worker.failureReason = null;
-    void child.exited.then((exit) => {
-      // Before `client` is set, #start is still running and its caller handles the failure.
-      if (worker.process !== child || worker.closing || worker.client === null) return;
+    const child: Child = {
+      process,
+      client: new WorkerClient({ baseUrl: `http://127.0.0.1:${process.port}`, token }),
+      events: new AbortController(),
+      watchdog: undefined,
+      failureReason: null,
+    };
+    if (worker.state.kind === 'stopped') {
+      // Closed while the process started: nobody will follow it.
+      await process.stop();
+      throw new WorkerUnavailableError('The watch party was closed while its stream worker started.');
+    }
+    this.#setState(worker, { kind: 'starting', child });
+    void process.exited.then((exit) => {
+      // While starting, #start is still running and its caller handles the failure.
+      if (worker.state.kind !== 'running' || worker.state.child !== child) return;
       const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
-      void this.#onFailure(worker, worker.failureReason ?? `the stream worker ${how}`);
+      void this.#onFailure(worker, child.failureReason ?? `the stream worker ${how}`);
     });
-    worker.logger.info({ pid: child.pid, port: child.port, streamer: worker.lease.index }, 'worker started');
-    const client = new WorkerClient({ baseUrl: `http://127.0.0.1:${child.port}`, token });
-    await client.createSession(worker.session);
-    this.#follow(worker, client);
+    worker.logger.info(
+      { pid: process.pid, port: process.port, streamer: worker.lease.index },
+      'worker started',
+    );
+    await child.client.createSession(worker.session);
+    this.#follow(worker, child);
     const resumable = worker.resumable;
     if (resumable) {
-      await client.play(worker.session.sessionId, {
+      await child.client.play(worker.session.sessionId, {
         ...resumable.play,
         startPositionSeconds: resumable.positionSeconds,
       });
-      if (resumable.paused) await client.control(worker.session.sessionId, { action: 'pause' });
+      if (resumable.paused) await child.client.control(worker.session.sessionId, { action: 'pause' });
       worker.logger.info(
         { positionSeconds: resumable.positionSeconds, paused: resumable.paused },
         'playback restored',
       );
     }
-    worker.client = client;
+    if (worker.state.kind !== 'starting' || worker.state.child !== child) {
+      throw new WorkerUnavailableError('The watch party was closed while its stream worker started.');
+    }
+    this.#setState(worker, { kind: 'running', child });
   }
 
   /** Subscribes to the worker's events; silence for MISSED_HEARTBEATS_BEFORE_DEAD beats means dead. */
-  #follow(worker: ManagedWorker, client: WorkerClient): void {
-    const events = new AbortController();
-    worker.events = events;
-    const child = worker.process;
+  #follow(worker: ManagedWorker, child: Child): void {
     const armWatchdog = () => {
-      if (worker.watchdog) clearTimeout(worker.watchdog);
-      worker.watchdog = setTimeout(
-        () => this.#condemn(worker, 'the stream worker stopped sending heartbeats'),
+      clearTimeout(child.watchdog);
+      child.watchdog = setTimeout(
+        () => this.#condemn(worker, child, 'the stream worker stopped sending heartbeats'),
         HEARTBEAT_INTERVAL_MS * MISSED_HEARTBEATS_BEFORE_DEAD,
       );
-      worker.watchdog.unref();
+      child.watchdog.unref();
     };
     armWatchdog();
     const onEvent = (event: WorkerEvent) => {
       armWatchdog();
-      this.#onWorkerEvent(worker, event);
+      this.#onWorkerEvent(worker, child, event);
     };
-    client
-      .events(worker.session.sessionId, onEvent, events.signal)
+    child.client
+      .events(worker.session.sessionId, onEvent, child.events.signal)
       .catch((error: unknown) => worker.logger.warn({ err: error }, 'worker event stream failed'))
       .finally(() => {
         // A live worker whose event stream closed cannot be followed: treat it like a dead one. A
         // dying worker closes the stream first, so give its exit a moment to be the reason.
         setTimeout(() => {
-          if (!events.signal.aborted && worker.process === child) {
-            this.#condemn(worker, 'the stream worker closed its event stream');
-          }
+          if (!child.events.signal.aborted)
+            this.#condemn(worker, child, 'the stream worker closed its event stream');
         }, EVENT_STREAM_GRACE_MS).unref();
       });
   }
 
-  /** Kills a running worker the pool gave up on; its exit then goes through #onFailure. */
-  #condemn(worker: ManagedWorker, reason: string): void {
-    if (worker.closing || worker.failureReason || !worker.process) return;
+  /** Kills a worker process the pool gave up on; its exit then goes through #onFailure. */
+  #condemn(worker: ManagedWorker, child: Child, reason: string): void {
+    if (child.failureReason || childOf(worker.state) !== child) return;
     worker.logger.warn({ reason }, 'killing the stream worker');
-    worker.failureReason = reason;
-    worker.process.kill();
+    child.failureReason = reason;
+    child.process.kill();
   }
 
-  #onWorkerEvent(worker: ManagedWorker, event: WorkerEvent): void {
+  #onWorkerEvent(worker: ManagedWorker, child: Child, event: WorkerEvent): void {
     // A condemned worker's last words (its item ending in error) are not the party's news: the
     // restarted worker resumes the item.
-    if (worker.failureReason) return;
+    if (child.failureReason) return;
     if (event.type === 'error' && event.fatal) {
       // The transport gave up (kicked, reconnects exhausted): a fresh worker logs in again.
-      this.#condemn(worker, event.message);
+      this.#condemn(worker, child, event.message);
       return;
     }
     if (event.type === 'state') this.#remember(worker, event.status);
@@ -348,28 +406,16 @@ export class WorkerSupervisor implements WorkerPool {
     resumable.reportedAt = now;
   }
 
-  async #teardown(worker: ManagedWorker): Promise<void> {
-    worker.events?.abort();
-    worker.events = null;
-    if (worker.watchdog) clearTimeout(worker.watchdog);
-    worker.watchdog = null;
-    worker.client = null;
-    const child = worker.process;
-    worker.process = null;
-    await child?.stop();
-  }
-
   async #onFailure(worker: ManagedWorker, reason: string): Promise<void> {
+    if (worker.state.kind === 'stopped') return;
     const sessionId = worker.session.sessionId;
     this.#extrapolatePosition(worker);
-    await this.#teardown(worker);
-    if (worker.closing) return;
+    await this.#setState(worker, { kind: 'restarting' })?.process.stop();
+    if (worker.state.kind !== 'restarting') return;
     const { attempt, exhausted } = worker.failures.spend(Date.now());
     if (exhausted) {
       worker.logger.error({ reason, failures: attempt }, 'worker failed too often; giving up');
-      worker.closing = true;
-      this.#workers.delete(sessionId);
-      this.#leases.release(worker.lease);
+      await this.#stop(worker);
       this.#emit(sessionId, {
         type: 'worker-failed',
         reason: `${reason} (${attempt} failures within ${Math.round(this.#policy.windowMs / 60_000)} min)`,
@@ -380,7 +426,7 @@ export class WorkerSupervisor implements WorkerPool {
     this.#emit(sessionId, { type: 'worker-restarting', attempt, reason });
     const backoff = this.#policy.backoffMs[Math.min(attempt, this.#policy.backoffMs.length) - 1] ?? 1_000;
     await new Promise((resolve) => setTimeout(resolve, backoff));
-    if (worker.closing) return;
+    if (worker.state.kind !== 'restarting') return;
     try {
       await this.#start(worker);
     } catch (error) {

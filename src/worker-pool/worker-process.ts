@@ -1,8 +1,8 @@
 // One stream-worker child process seen from the bot: spawn with secrets in the environment only,
-// the start-up handshake (`{"ready":true,"port":N}` on stdout, see main.ts) that tells "failed to
-// start" from "died later", the child's JSON log lines re-logged under the session's logger, and
-// stop = SIGTERM then SIGKILL. The IPC channel is only a lifeline: when the bot dies it closes and
-// the worker exits (see main.ts).
+// the start-up handshake (`{"ready":true,"port":N}` on stdout, see src/worker/main.ts) that tells
+// "failed to start" from "died later", the child's JSON log lines re-logged under the session's
+// logger, and stop = SIGTERM then SIGKILL. The IPC channel is only a lifeline: when the bot dies it closes and
+// the worker exits (see src/worker/main.ts).
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
@@ -17,13 +17,13 @@ export interface WorkerProcessOptions {
   env: Record<string, string>;
   logger: Logger;
   readyTimeoutMs?: number;
-  /** Defaults to main.ts (or main.js when running from the build) next to this file. */
+  /** Defaults to src/worker/main.ts (or its main.js when running from the build). */
   entry?: string;
 }
 
-/** The worker entry next to this module, with this module's own extension (.ts in dev, .js built). */
+/** The worker process's entry, with this module's own extension (.ts in dev, .js built). */
 export const defaultWorkerEntry = fileURLToPath(
-  new URL(`./main${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+  new URL(`../worker/main${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
 /** Environment a worker inherits from the bot; everything else (the bot's own token!) stays behind. */

@@ -12,7 +12,7 @@ import { H264Preparer } from '../src/worker/golive/h264.ts';
 import { nativeMediaSend } from '../src/worker/golive/native-media-send.ts';
 import { H264Packetizer, OpusPacketizer, type RtpPacket } from '../src/worker/golive/rtp.ts';
 import { NONCE_SUFFIX_BYTES, TAG_BYTES } from '../src/worker/golive/transport-crypto.ts';
-import { type ClipSpec, loadClip } from '../test/golive/clip.ts';
+import { type ClipSpec, loadClip } from '../test/worker/golive/clip.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 

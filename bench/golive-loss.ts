@@ -5,8 +5,8 @@
 // for both, retransmitOverheadRatio ≤ 0.05 at 2%. The transport runs in this process: CPU is the
 // `golive` bench's business, this one counts frames and bytes.
 import { createLogger } from '../src/logger.ts';
-import { type ClipSpec, loadClip, playClip } from '../test/golive/clip.ts';
-import { endGoLive, openGoLive } from '../test/golive/harness.ts';
+import { type ClipSpec, loadClip, playClip } from '../test/worker/golive/clip.ts';
+import { endGoLive, openGoLive } from '../test/worker/golive/harness.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 

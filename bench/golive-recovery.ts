@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
-import { type ClipSpec, clipFiles, loadClip, loopClip } from '../test/golive/clip.ts';
-import { endGoLive, openGoLive } from '../test/golive/harness.ts';
+import { type ClipSpec, clipFiles, loadClip, loopClip } from '../test/worker/golive/clip.ts';
+import { endGoLive, openGoLive } from '../test/worker/golive/harness.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 

@@ -12,13 +12,13 @@ import { startVoiceSim } from '../sim/discord/voice/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { createGoLiveSink, type GoLiveStats, type MainGateway } from '../src/worker/golive/index.ts';
 import { describeMediaSendPath } from '../src/worker/golive/native-media-send.ts';
-import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/golive/clip.ts';
+import { type ClipSpec, clipFiles, loadClip, playClip } from '../test/worker/golive/clip.ts';
 import {
   avOffsetsMs,
   decodeAudio,
   frameLumas,
   reportClockSpreadsMs,
-} from '../test/golive/viewer-analysis.ts';
+} from '../test/worker/golive/viewer-analysis.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
 

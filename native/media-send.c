@@ -9,7 +9,7 @@
  *
  * Built by scripts/build-native.ts; loaded by src/worker/golive/native-media-send.ts, which falls
  * back to Node's crypto and dgram when this module is missing. Both paths produce the same bytes
- * (test/golive/native-media-send.test.ts holds them to it).
+ * (test/worker/golive/native-media-send.test.ts holds them to it).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8

@@ -13,15 +13,9 @@ import { fileURLToPath } from 'node:url';
 import type { APIMessage } from 'discord-api-types/v10';
 import type { InjectedInteraction, SimUser } from './discord/index.ts';
 import { type Stack, startStack } from './stack/index.ts';
-import {
-  buttonOf,
-  type PanelView,
-  panelLine,
-  readPanel,
-  waitForPanel,
-  until as waitUntil,
-} from './stack/panel.ts';
+import { buttonOf, type PanelView, panelLine, readPanel, waitForPanel } from './stack/panel.ts';
 import { exportViewerOutput, probeViewerOutput, viewerFrameRate } from './stack/viewer-output.ts';
+import { waitFor } from './wait-for.ts';
 
 const once = process.argv.includes('--once');
 const outputDir = fileURLToPath(new URL('../demo-output/', import.meta.url));
@@ -33,7 +27,7 @@ function say(who: string, what: string): void {
   console.log(`[${elapsed}s] ${who.padEnd(7)} ${what}`);
 }
 
-const until = (what: string, condition: () => boolean) => waitUntil(what, condition, STEP_TIMEOUT_MS);
+const until = (what: string, condition: () => boolean) => waitFor(what, condition, STEP_TIMEOUT_MS, 50);
 
 let lastEpoch: bigint | undefined;
 

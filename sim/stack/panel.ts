@@ -89,14 +89,3 @@ export async function waitForPanel(
     throw new Error(`the panel did not show ${what} within ${timeoutMs / 1000} s; it shows: ${shows}`);
   }
 }
-
-/** Polls `condition` until it holds; the error names what was awaited. */
-export async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

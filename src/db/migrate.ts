@@ -4,13 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { FileMigrationProvider, type MigrationResult, Migrator } from 'kysely/migration';
+import { errorMessage } from '../error-message.ts';
 
 const migrationFolder = fileURLToPath(new URL('../../migrations', import.meta.url));
 
 export class MigrationError extends Error {
   readonly migrationName: string | undefined;
   constructor(migrationName: string | undefined, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorMessage(cause);
     super(`Migration ${migrationName ?? '(unknown)'} failed: ${reason}`, { cause });
     this.name = 'MigrationError';
     this.migrationName = migrationName;

@@ -1,6 +1,7 @@
 // The bot's JSON API under /api: a Fastify instance built by a factory (main.ts listens, tests
 // inject). Every route is declared once with its schemas; the same declarations register the
-// handler and produce /api/openapi.json. Bearer auth runs in onRequest, before any body is read.
+// handler, check its answer and produce /api/openapi.json. Bearer auth runs in onRequest, before
+// any body is read; only routes that act for the token's holder get an actor.
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -16,7 +17,7 @@ import type { Actor } from '../watchparty/permissions.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
 import { sessionDetailsSchema } from '../watchparty/views.ts';
 import { createTokenChecker } from './bearer-auth.ts';
-import { ApiRequestError, handleApiError, handleNotFound, parseInput } from './errors.ts';
+import { ApiRequestError, handleApiError, handleNotFound, parseInput, parseOutput } from './errors.ts';
 import {
   addToQueueBodySchema,
   addToQueueResponseSchema,
@@ -42,6 +43,7 @@ export interface ApiOptions {
   logger: Logger;
 }
 
+type PublicHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 type Handler = (request: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<unknown>;
 
 const errorResponses = {
@@ -83,8 +85,12 @@ export function buildApi(options: ApiOptions): ApiServer {
     request.apiActor = { kind: 'api', label };
   });
 
-  /** Registers a route and documents it from the same declaration. */
-  function route(spec: OpenApiRoute, status: number, handler: Handler): void {
+  /**
+   * Registers a route and documents it from the same declaration. The answer is parsed with the
+   * documented schema of its status before it leaves: what does not match is a logged 500 (see
+   * errors.ts), and fields the schema does not declare are dropped, so nothing leaks by accident.
+   */
+  function register(spec: OpenApiRoute, status: number, handler: PublicHandler): void {
     const url = `/api${spec.path.replace(/\{(\w+)\}/g, ':$1')}`;
     documented.push({ ...spec, path: `/api${spec.path}` });
     if (spec.authenticated === false) {
@@ -92,13 +98,35 @@ export function buildApi(options: ApiOptions): ApiServer {
       // Fastify answers HEAD for every GET route; health probes often use it.
       if (spec.method === 'get') publicRoutes.add(`HEAD ${url}`);
     }
+    const schema = spec.responses[status]?.schema ?? null;
     app.route({
       method: spec.method.toUpperCase() as 'GET',
       url,
       handler: async (request, reply) => {
-        const body = await handler(request, reply, request.apiActor ?? { kind: 'system' });
-        return reply.code(status).send(body);
+        const body = await handler(request, reply);
+        return reply.code(status).send(schema === null ? body : parseOutput(schema, body));
       },
+    });
+  }
+
+  /** A route anyone may call: it acts for nobody, so its handler gets no actor. */
+  function publicRoute(
+    spec: Omit<OpenApiRoute, 'authenticated'>,
+    status: number,
+    handler: PublicHandler,
+  ): void {
+    register({ ...spec, authenticated: false }, status, handler);
+  }
+
+  /** A route behind the bearer token; its handler acts for the token that was presented. */
+  function route(spec: Omit<OpenApiRoute, 'authenticated'>, status: number, handler: Handler): void {
+    register(spec, status, (request, reply) => {
+      const actor = request.apiActor;
+      // The auth hook sets the actor on every route it does not list as public; should that ever
+      // fail, the request fails (a 500) instead of running for nobody or as the system.
+      if (actor === undefined)
+        throw new Error(`${request.method} ${request.url} reached its handler without an actor`);
+      return handler(request, reply, actor);
     });
   }
 
@@ -107,12 +135,11 @@ export function buildApi(options: ApiOptions): ApiServer {
   const body = <S extends z.ZodType>(schema: S, request: FastifyRequest) =>
     parseInput(schema, request.body ?? {});
 
-  route(
+  publicRoute(
     {
       method: 'get',
       path: '/health',
       summary: 'Liveness and readiness (the database answers)',
-      authenticated: false,
       responses: { 200: { description: 'Healthy', schema: healthSchema } },
     },
     200,
@@ -246,12 +273,11 @@ export function buildApi(options: ApiOptions): ApiServer {
       },
       documented,
     );
-  route(
+  publicRoute(
     {
       method: 'get',
       path: '/openapi.json',
       summary: 'This document',
-      authenticated: false,
       responses: { 200: { description: 'OpenAPI 3.1', schema: null } },
     },
     200,

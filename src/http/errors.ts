@@ -2,7 +2,7 @@
 // {error: {code, message, field?}} with their status; anything else is logged and answered with a
 // generic 500, never a stack trace.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { WatchPartyError, type WatchPartyErrorCode } from '../watchparty/errors.ts';
 import type { ApiError, ApiErrorCode } from './schemas.ts';
 
@@ -36,6 +36,16 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.ou
   const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
   const field = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].join('.') || 'body';
   throw new ApiRequestError(400, 'bad_request', `${field}: ${issue.message}`, field);
+}
+
+/**
+ * Parses an answer with its documented schema, dropping undeclared fields. A mismatch is our own bug:
+ * it throws, which handleApiError logs and answers with the generic 500, so the caller sees nothing of it.
+ */
+export function parseOutput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new Error(`the answer does not match its documented schema:\n${z.prettifyError(result.error)}`);
 }
 
 function send(reply: FastifyReply, status: number, code: ApiErrorCode, message: string, field?: string) {

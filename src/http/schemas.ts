@@ -1,5 +1,6 @@
-// The JSON API's request and response shapes. The same schemas validate requests and generate
-// /api/openapi.json, so the document cannot drift from what the routes enforce.
+// The JSON API's request and response shapes. The same schemas validate requests, check answers
+// before they leave and generate /api/openapi.json, so the document cannot drift from what the
+// routes enforce.
 import { z } from 'zod';
 import { partySessionSchema, queueEntrySchema, upcomingEntrySchema } from '../watchparty/views.ts';
 

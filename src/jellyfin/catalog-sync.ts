@@ -5,6 +5,7 @@
 import { sql, type Updateable } from 'kysely';
 import type { Db } from '../db/connection.ts';
 import type { CatalogSyncRunsTable, NewCatalogItem } from '../db/schema.ts';
+import { errorMessage } from '../error-message.ts';
 import type { ItemsQuery, JellyfinClient } from './client.ts';
 import { type BaseItem, catalogTypeOf, jellyfinKindOf, providerId, ticksToSeconds } from './schemas.ts';
 import { normalizeTitle } from './text.ts';
@@ -273,7 +274,7 @@ export async function syncCatalog(
     report({ mode, phase: 'done', done: result.catalogSize, total: result.catalogSize });
     return result;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await finishRun(db, runId, { status: 'failed', items_upserted: upserted, error: message });
     throw error;
   }

@@ -123,7 +123,7 @@ export class WorkerClient {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError';
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
       throw new WorkerUnavailableError(
         timedOut
           ? `the stream worker did not answer ${method} ${path} in time`

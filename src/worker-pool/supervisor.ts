@@ -3,6 +3,7 @@
 // stop, is restarted with backoff and put back where it was (same item, last position, paused or
 // not); too many failures in a short time and the pool reports `worker-failed` instead.
 import { randomBytes } from 'node:crypto';
+import { errorMessage } from '../error-message.ts';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
 import { RecoveryBudget } from '../recovery-budget.ts';
 import {
@@ -146,7 +147,7 @@ export class WorkerSupervisor implements WorkerPool {
       await this.#stop(worker);
       throw error instanceof WorkerUnavailableError
         ? error
-        : new WorkerUnavailableError(`The stream worker could not start: ${(error as Error).message}`, {
+        : new WorkerUnavailableError(`The stream worker could not start: ${errorMessage(error)}`, {
             cause: error,
           });
     }
@@ -430,7 +431,7 @@ export class WorkerSupervisor implements WorkerPool {
     try {
       await this.#start(worker);
     } catch (error) {
-      await this.#onFailure(worker, `restart failed: ${(error as Error).message}`);
+      await this.#onFailure(worker, `restart failed: ${errorMessage(error)}`);
     }
   }
 }

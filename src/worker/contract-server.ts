@@ -4,6 +4,7 @@
 import http from 'node:http';
 import type { z } from 'zod';
 import { bearerCredential, digestMatches, tokenDigest } from '../bearer-token.ts';
+import { errorMessage } from '../error-message.ts';
 import { type Logger, redactText } from '../logger.ts';
 import { openApiDocument } from '../openapi.ts';
 import {
@@ -225,7 +226,7 @@ export function createContractServer(options: ContractServerOptions): http.Serve
         sendJson(res, created ? 201 : 200, opened.status());
       } catch (error) {
         if (error instanceof PlaybackConflictError) throw error;
-        throw new HttpError(500, 'internal', redactText((error as Error).message));
+        throw new HttpError(500, 'internal', redactText(errorMessage(error)));
       }
       return;
     }

@@ -1,6 +1,7 @@
 // One watch party inside a worker: its sink (the Go Live stream), the item playing, and the playback
 // state machine the contract exposes. Verbs the current state forbids raise PlaybackConflictError
 // (409); every change is reported to event subscribers (the SSE stream).
+import { errorMessage } from '../error-message.ts';
 import type { Logger } from '../logger.ts';
 import type {
   ControlRequest,
@@ -78,7 +79,7 @@ export class WorkerSession {
     try {
       await this.#sink.open({ width, height, fps, maxBitrateKbps: bitrateKbps });
     } catch (error) {
-      this.#lastError = `could not open the stream: ${(error as Error).message}`;
+      this.#lastError = `could not open the stream: ${errorMessage(error)}`;
       this.#setWorkerStatus('failed');
       throw new Error(this.#lastError, { cause: error });
     }

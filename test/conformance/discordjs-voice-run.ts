@@ -19,8 +19,9 @@ import {
 } from '@discordjs/voice';
 import { startDiscordSim } from '../../sim/discord/index.ts';
 import { startVoiceSim, type VoiceSim } from '../../sim/discord/voice/index.ts';
-import { fromLavfi } from '../golive/clip.ts';
-import { waitFor } from '../sim-voice/voice-test-client.ts';
+import { waitFor } from '../../sim/wait-for.ts';
+import { errorMessage } from '../../src/error-message.ts';
+import { fromLavfi } from '../worker/golive/clip.ts';
 import { type GoLiveStream, streamAdapter, voiceAdapter } from './discordjs-adapters.ts';
 import { UserGateway } from './user-gateway.ts';
 
@@ -87,7 +88,7 @@ async function step<T>(what: string, promise: Promise<T>): Promise<T> {
   try {
     return await promise;
   } catch (error) {
-    throw new Error(`conformance: ${what} failed: ${(error as Error).message}`, { cause: error });
+    throw new Error(`conformance: ${what} failed: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -182,7 +183,7 @@ export async function runDiscordjsVoiceConformance(
   } catch (error) {
     // What the simulator objected to is usually why the client got stuck.
     const seen = voice.divergences.length > 0 ? voice.divergences.join('\n  ') : '(none)';
-    throw new Error(`${(error as Error).message}\nthe simulator's divergences so far:\n  ${seen}`, {
+    throw new Error(`${errorMessage(error)}\nthe simulator's divergences so far:\n  ${seen}`, {
       cause: error,
     });
   } finally {

@@ -25,6 +25,8 @@ describe('the now-playing panel under Discord rate limits', () => {
       .command({ user: people.owner }, 'watchparty', 'create', { media: 'movie-1' })
       .reply();
     const sessionId = String((await party.service.listSessions())[0]!.id);
+    // The load itself, not a wait: ten changes a second for 3 s, more than two edit intervals, so
+    // edits sent as they came (or spaced too tightly) would exceed 5 writes in the 5 s window.
     for (let tick = 1; tick <= 30; tick += 1) {
       party.workers.heartbeat(sessionId, tick * 60);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -2,6 +2,7 @@
 // do, nothing changed, and the bot still answering the next person.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../../sim/wait-for.ts';
 import { SearchDeadlineError } from '../../src/commands/media-search.ts';
 import { buttonId, type DiscordDoor, embedText, enabledButtons, openDiscordDoor } from './harness.ts';
 
@@ -233,13 +234,11 @@ describe('/watchparty refusals and bad input', () => {
   });
 });
 
-async function waitForFollowUps(interaction: { followUps(): import('discord-api-types/v10').APIMessage[] }) {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
+function waitForFollowUps(interaction: { followUps(): import('discord-api-types/v10').APIMessage[] }) {
+  return waitFor('a follow-up', () => {
     const found = interaction.followUps();
-    if (found.length > 0) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('no follow-up arrived');
+    return found.length > 0 ? found : undefined;
+  });
 }
 
 describe('the queue list and the panel under load', () => {

@@ -313,6 +313,57 @@ describe('JSON API', () => {
     await stopSession(id);
   });
 
+  test('only health and the document answer without a token; every other route wants one', async () => {
+    const document = (await api.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    const open: string[] = [];
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const url = path.replace('{id}', '1').replace('{index}', '1');
+        const response = await api.inject({ method: method.toUpperCase() as 'GET', url, payload: {} });
+        if (response.statusCode !== 401) open.push(`${method} ${path}`);
+        assert.equal(operation.security !== undefined, response.statusCode !== 401, `${method} ${path}`);
+      }
+    }
+    assert.deepEqual(open.sort(), ['get /api/health', 'get /api/openapi.json']);
+  });
+
+  test('an answer that does not match its schema is a generic 500, logged, never sent', async () => {
+    const listSessions = harness.service.listSessions;
+    harness.service.listSessions = async () =>
+      [{ id: 'not-a-number', secret: 'internal-detail-xyz' }] as unknown as Awaited<
+        ReturnType<typeof listSessions>
+      >;
+    try {
+      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+      assertError(response, 500, 'internal');
+      assert.doesNotMatch(response.body, /internal-detail-xyz|not-a-number|secret/);
+      assert.ok(logLines.some((line) => line.includes('does not match its documented schema')));
+    } finally {
+      harness.service.listSessions = listSessions;
+    }
+  });
+
+  test('fields an answer does not declare are dropped', async () => {
+    const id = await createSession();
+    const listSessions = harness.service.listSessions;
+    harness.service.listSessions = async (filter) =>
+      (await listSessions.call(harness.service, filter)).map((session) => ({
+        ...session,
+        secret: 'internal-detail-xyz',
+      }));
+    try {
+      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.ok(response.json().sessions.some((session: { id: number }) => session.id === id));
+      assert.doesNotMatch(response.body, /internal-detail-xyz/);
+    } finally {
+      harness.service.listSessions = listSessions;
+    }
+    await stopSession(id);
+  });
+
   test('create → queue → start → pause → seek → skip → stop against a test worker pool', async () => {
     const id = await createSession();
     const queued = await api.inject({

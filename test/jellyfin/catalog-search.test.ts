@@ -11,6 +11,7 @@ import { CatalogSearch } from '../../src/jellyfin/catalog-search.ts';
 import { syncCatalog } from '../../src/jellyfin/catalog-sync.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { parseEpisodeQuery } from '../../src/jellyfin/episode-query.ts';
+import { capturedLogs } from '../support/captured-logs.ts';
 import type { TestDatabase } from '../support/database.ts';
 import { type JellyfinFixture, startJellyfinFixture } from './fixture.ts';
 
@@ -203,15 +204,29 @@ describe('search before the first sync', () => {
     }
   });
 
-  test('a live search Jellyfin fails offers no hits rather than an error', async () => {
+  test('a live search Jellyfin fails offers no hits rather than an error, and the log says why', async () => {
     const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
-    const search = new CatalogSearch({ db: database.db, client });
+    const { logger, lines } = capturedLogs('warn');
+    const search = new CatalogSearch({ db: database.db, client, logger });
+    const seenBefore = sim.requests.length;
     sim.faults.set({ path: '/Items', status: 503 });
     try {
       assert.deepEqual(await search.search('harbor', asked), []);
     } finally {
       sim.faults.clear();
     }
+    assert.ok(
+      sim.requests.slice(seenBefore).some((request) => request.query.searchTerm === 'harbor'),
+      'Jellyfin was asked',
+    );
+    assert.deepEqual(
+      lines.map((line) => line.msg),
+      ['live Jellyfin search failed while the catalog is empty'],
+    );
+    assert.ok(
+      (await search.search('harbor', asked)).length > 0,
+      'the same search finds films once Jellyfin answers',
+    );
   });
 
   test('the episode picker asks Jellyfin while the catalog is empty', async () => {

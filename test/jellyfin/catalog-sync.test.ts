@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { JellyfinSim } from '../../sim/jellyfin/server.ts';
+import { waitFor } from '../../sim/wait-for.ts';
 import { CatalogScheduler } from '../../src/jellyfin/catalog-scheduler.ts';
 import {
   CatalogSyncBusyError,
@@ -161,10 +162,13 @@ describe('overlapping syncs', () => {
     const { sim, client, database } = fixture;
     sim.faults.set({ path: '/Items', latencyMs: 300, times: 1 });
     const first = syncCatalog(database.db, client);
-    const deadline = Date.now() + 10_000;
-    while (!sim.requests.some((request) => request.path === '/Items') && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // Polled often: the second sync has to start within the 300 ms the first one's /Items is held.
+    await waitFor(
+      'the first sync to ask for /Items',
+      () => sim.requests.some((r) => r.path === '/Items'),
+      10_000,
+      5,
+    );
     await assert.rejects(syncCatalog(database.db, client), CatalogSyncBusyError);
     assert.equal((await first).mode, 'full');
     assert.equal((await syncCatalog(database.db, client)).mode, 'incremental');

@@ -4,16 +4,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
+import { waitFor } from '../../sim/wait-for.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { JellyfinPlaybackReporter, partyDeviceId } from '../../src/jellyfin/playback-reporter.ts';
-
-async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { capturedLogs, type LogLine } from '../support/captured-logs.ts';
 
 describe('Jellyfin playback reporter', () => {
   let sim: JellyfinSim;
@@ -67,7 +61,7 @@ describe('Jellyfin playback reporter', () => {
       sim.playbackReports.filter(
         (report) => report.deviceId === partyDeviceId('43') && report.kind === 'progress',
       );
-    await until(() => progressReports().length >= 2, 'two heartbeat progress reports');
+    await waitFor('two heartbeat progress reports', () => progressReports().length >= 2);
     const positions = progressReports().map((report) => Number(report.body.PositionTicks));
     assert.ok(positions[1]! > positions[0]!, 'the position moves on while playing');
     await reporter.stopped('43', movie.id, 1);
@@ -90,14 +84,40 @@ describe('Jellyfin playback reporter', () => {
     reporter.close();
   });
 
-  test('a failing Jellyfin never breaks the party', async () => {
-    const reporter = new JellyfinPlaybackReporter({ client });
-    sim.faults.set({ path: '/Sessions', status: 500 });
+  test('a failing Jellyfin never breaks the party: each failure is logged, and reports resume once it is back', async () => {
+    const { logger, lines } = capturedLogs<LogLine & { report?: string }>('warn');
+    const reporter = new JellyfinPlaybackReporter({ client, logger });
     const movie = sim.library.byName(defaultTitles.basic);
+    const seenBefore = sim.requests.length;
+    sim.faults.set({ path: '/Sessions', status: 500 });
+    // Resolving (not throwing) is what keeps the party going: callers await these.
     await reporter.started('45', movie.id, 0);
     await reporter.progress('45', movie.id, 10, true);
-    await reporter.stopped('45', movie.id, 10);
     sim.faults.clear();
+    assert.deepEqual(
+      sim.requests.slice(seenBefore).map((request) => request.path),
+      ['/Sessions/Playing', '/Sessions/Playing/Progress'],
+      'Jellyfin was asked both times',
+    );
+    assert.deepEqual(
+      lines.map((line) => [line.msg, line.report]),
+      [
+        ['could not report playback to Jellyfin', 'start'],
+        ['could not report playback to Jellyfin', 'progress'],
+      ],
+    );
+    const reached = () => sim.playbackReports.filter((report) => report.deviceId === partyDeviceId('45'));
+    assert.deepEqual(reached(), [], 'nothing got through the fault');
+
+    await reporter.progress('45', movie.id, 20, false); // the resume: reported at once
+    await reporter.stopped('45', movie.id, 21);
+    assert.deepEqual(
+      reached().map((report) => [report.kind, report.body.PositionTicks]),
+      [
+        ['progress', 200_000_000],
+        ['stopped', 210_000_000],
+      ],
+    );
     reporter.close();
   });
 });

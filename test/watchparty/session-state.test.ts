@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { type SessionStatus, sessionStatuses } from '../../src/db/schema.ts';
+import { errorMessage } from '../../src/error-message.ts';
 import { WatchPartyError } from '../../src/watchparty/errors.ts';
 import {
   canTransition,
@@ -92,7 +93,7 @@ describe('session state machine', () => {
       try {
         transition(from, event);
       } catch (error) {
-        return (error as Error).message;
+        return errorMessage(error);
       }
       return 'no error';
     };

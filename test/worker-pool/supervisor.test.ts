@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../sim/wait-for.ts';
 import { createLogger } from '../../src/logger.ts';
 import { NoStreamerAvailableError, type WorkerPoolEvent } from '../../src/watchparty/worker-pool.ts';
 import { WorkerSupervisor } from '../../src/worker-pool/supervisor.ts';
@@ -18,7 +19,6 @@ import {
   makeTempDir,
   playRequest,
   startMediaServer,
-  waitFor,
 } from '../worker/support/media-fixtures.ts';
 
 const CLIP_SECONDS = 30;

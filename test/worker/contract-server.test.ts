@@ -3,6 +3,7 @@
 // SIGTERM that ends everything.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../../sim/wait-for.ts';
 import { createLogger } from '../../src/logger.ts';
 import { workerEnvironment } from '../../src/worker-contract/environment.ts';
 import type { WorkerEvent } from '../../src/worker-contract/http.ts';
@@ -16,7 +17,6 @@ import {
   makeTempDir,
   playRequest,
   startMediaServer,
-  waitFor,
 } from './support/media-fixtures.ts';
 
 const TOKEN = 'worker-token-for-contract-tests-0123456789';

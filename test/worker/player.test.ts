@@ -3,6 +3,7 @@
 // real time (the pacer's rate knob) to keep the suite fast; ordering and counts do not depend on it.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { waitFor } from '../../sim/wait-for.ts';
 import { createLogger } from '../../src/logger.ts';
 import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import type { CapturedFrame, CaptureSink, CaptureSinkOptions } from '../../src/worker/capture-sink.ts';
@@ -18,7 +19,6 @@ import {
   openCaptureSession,
   playRequest,
   startMediaServer,
-  waitFor,
 } from './support/media-fixtures.ts';
 
 const CLIP_SECONDS = 6;

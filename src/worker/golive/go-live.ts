@@ -8,6 +8,7 @@
 // What Discord has said is kept by `GoLiveSignals`, what we have asked by `GoLiveRequests`; the
 // frames go in through `StreamFeed`.
 import { EventEmitter } from 'node:events';
+import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
 import { RecoveryBudget } from '../../recovery-budget.ts';
 import type { AudioFrame, NowPlaying, StreamVideoParameters, VideoFrame } from '../media-sink.ts';
@@ -533,7 +534,7 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
       }
     } catch (error) {
       if (this.#state.status === 'recovering')
-        this.#fail(`could not recover the ${kind} connection: ${(error as Error).message}`);
+        this.#fail(`could not recover the ${kind} connection: ${errorMessage(error)}`);
       return false;
     }
     this.#log.info({ kind }, 'Go Live recovered');

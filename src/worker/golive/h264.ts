@@ -1,89 +1,33 @@
 // H.264 access-unit preparation before DAVE (protocol.md §4.4): no AUD units, SPS/PPS in front of every
 // IDR, and every SPS rewritten so that WebRTC's receive side leaves it alone. With DAVE the SPS is
 // sent in clear but authenticated, so a receiver that rewrites it afterwards breaks the frame's tag.
-
-const START_CODE = Buffer.from([0, 0, 1]);
-const FOUR_BYTE_START_CODE = Buffer.from([0, 0, 0, 1]);
-
-export const NalType = {
-  slice: 1,
-  idr: 5,
-  sei: 6,
-  sps: 7,
-  pps: 8,
-  aud: 9,
-  stapA: 24,
-  fuA: 28,
-} as const;
-
-export function nalType(nal: Buffer): number {
-  return (nal[0] ?? 0) & 0x1f;
-}
-
-/** Splits an Annex B buffer into NAL units (without start codes); 3- and 4-byte start codes both work. */
-export function splitAnnexB(data: Buffer): Buffer[] {
-  const nals: Buffer[] = [];
-  let start = data.indexOf(START_CODE);
-  if (start < 0) return data.length > 0 ? [data] : [];
-  start += 3;
-  while (start < data.length) {
-    const next = data.indexOf(START_CODE, start);
-    if (next < 0) {
-      nals.push(data.subarray(start));
-      break;
-    }
-    // A 4-byte start code leaves one zero byte at the end of the previous NAL: it belongs to the code.
-    const end = next > start && data[next - 1] === 0 ? next - 1 : next;
-    if (end > start) nals.push(data.subarray(start, end));
-    start = next + 3;
-  }
-  return nals;
-}
-
-export function joinAnnexB(nals: readonly Buffer[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const nal of nals) parts.push(FOUR_BYTE_START_CODE, nal);
-  return Buffer.concat(parts);
-}
+// The NAL walk and the AUD and SPS/PPS rule are media/h264-nal.ts's, shared with the demuxer path;
+// this file adds the SPS rewrite and remembers parameter sets across access units.
+import {
+  addMissingParameterSets,
+  joinAnnexB,
+  NalType,
+  nalType,
+  readAccessUnit,
+  splitAnnexB,
+} from '../media/h264-nal.ts';
 
 /**
  * Keeps the last SPS/PPS seen so an IDR that arrives without them still gets them in-band: viewers
  * have no out-of-band parameter sets and can only start at an IDR that carries both.
  */
 export class H264Preparer {
-  #sps: Buffer | null = null;
-  #pps: Buffer | null = null;
+  readonly #known: { sps: Buffer[]; pps: Buffer[] } = { sps: [], pps: [] };
 
   /** Returns the access unit to encrypt and send: 4-byte start codes, no AUD, rewritten SPS. */
   prepare(accessUnit: Buffer): { data: Buffer; keyframe: boolean } {
     const fast = deltaFrameWithoutAud(accessUnit);
     if (fast) return { data: fast, keyframe: false };
-    const nals: Buffer[] = [];
-    let hasSps = false;
-    let hasPps = false;
-    let keyframe = false;
-    for (const nal of splitAnnexB(accessUnit)) {
-      const type = nalType(nal);
-      if (type === NalType.aud) continue;
-      if (type === NalType.sps) {
-        const rewritten = rewriteSpsVuiOrKeep(nal);
-        this.#sps = rewritten;
-        hasSps = true;
-        nals.push(rewritten);
-        continue;
-      }
-      if (type === NalType.pps) {
-        this.#pps = nal;
-        hasPps = true;
-      }
-      if (type === NalType.idr && !keyframe) {
-        keyframe = true;
-        if (!hasPps && this.#pps) nals.unshift(this.#pps);
-        if (!hasSps && this.#sps) nals.unshift(this.#sps);
-      }
-      nals.push(nal);
-    }
-    return { data: joinAnnexB(nals), keyframe };
+    const unit = readAccessUnit(splitAnnexB(accessUnit), rewriteSpsVuiOrKeep);
+    if (unit.idr) addMissingParameterSets(unit, this.#known);
+    if (unit.sps) this.#known.sps = [unit.sps];
+    if (unit.pps) this.#known.pps = [unit.pps];
+    return { data: joinAnnexB(unit.nals), keyframe: unit.idr };
   }
 }
 

@@ -1,8 +1,9 @@
 // Loss recovery for one connection's video (protocol.md §4.8): every video packet sent is
 // remembered; RTCP arriving on the media socket is opened and read; generic NACKs are answered
 // with RTX from the history within the retransmission budget; PLIs and FIRs are counted. They need
-// no action here: the stream's keyframe interval is 1 s (ffmpeg-args.ts; a copied source's own
-// GOP in copy mode), so the keyframe a receiver asks for follows within a second anyway.
+// no action here: the transcoder's keyframe interval is 1 s (ffmpeg-args.ts) and copy mode takes a
+// source only when its keyframes are at most 3 s apart (probe.ts), so the keyframe a receiver asks
+// for follows within a second, or three in copy mode, anyway.
 import { RetransmitBudget } from './retransmit-budget.ts';
 import { RetransmitHistory } from './retransmit-history.ts';
 import {

@@ -1,7 +1,7 @@
 // RTP for the Go Live stream (protocol.md §4): one packetizer per codec, each owning its SSRC's sequence
 // counter. Packets come out as {header, body}: the header is the AEAD's additional data and the
 // body is what gets encrypted (the extension data plus the payload, the "rtpsize" rule of §5.1).
-import { NalType, nalType, splitAnnexB } from './h264.ts';
+import { NalType, nalType, splitAnnexB } from '../media/h264-nal.ts';
 
 /** Payload types we advertise in SELECT_PROTOCOL; the server uses what we advertise. */
 export const PayloadType = { opus: 120, h264: 101, h264Rtx: 102 } as const;

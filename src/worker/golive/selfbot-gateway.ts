@@ -1,6 +1,7 @@
 // The production MainGateway: discord.js-selfbot-v13 logged in as the streaming account. We only
 // use its raw socket: its own voice manager would race with our connections (protocol.md §1.1).
 import { Client } from 'discord.js-selfbot-v13';
+import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
 import type { MainGateway } from './main-gateway.ts';
 
@@ -45,7 +46,7 @@ export async function connectSelfbotGateway(options: SelfbotGatewayOptions): Pro
     ]);
   } catch (error) {
     client.destroy();
-    throw new Error(`streaming account could not log in: ${(error as Error).message}`);
+    throw new Error(`streaming account could not log in: ${errorMessage(error)}`);
   } finally {
     clearTimeout(timer);
   }

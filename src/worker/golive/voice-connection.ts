@@ -4,6 +4,7 @@
 // state no longer carries. The connection resumes by itself; anything else ends in `closed` with an
 // outcome, and the parent (the Go Live session) decides what happens next.
 import { EventEmitter } from 'node:events';
+import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
 import { type CloseDecision, decideOnClose } from './close-codes.ts';
 import { DAVE_VERSION, DaveChannel, DaveOp } from './dave.ts';
@@ -11,6 +12,7 @@ import { LossRecovery, type LossRecoveryCounters, newLossRecoveryCounters } from
 import { type Datagram, type DiscoveredAddress, MediaUdp } from './media-udp.ts';
 import { H264Packetizer, OpusPacketizer, PayloadType, type RtpPacket, senderReport } from './rtp.ts';
 import { TRANSPORT_MODE, TransportCipher } from './transport-crypto.ts';
+import { parseVoicePacket, type ReadyPayload, type SessionDescriptionPayload } from './voice-payloads.ts';
 import { VoiceOp, VoiceSocket } from './voice-socket.ts';
 
 /** Resume attempts in a row without RESUMED before we ask for a fresh session instead. */
@@ -348,55 +350,65 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
 
   #onPacket(socket: VoiceSocket, op: number, d: unknown): void {
     if (socket !== this.#socket()) return;
-    const data = (d ?? {}) as Record<string, unknown>;
-    switch (op) {
+    const parsed = parseVoicePacket(op, d);
+    if (parsed.kind === 'ignored') {
+      // HEARTBEAT_ACK, SPEAKING/VIDEO of others, SESSION_UPDATE, MEDIA_SINK_WANTS and friends.
+      if (op !== VoiceOp.heartbeatAck) this.#log.debug({ op }, 'voice gateway message ignored');
+      return;
+    }
+    if (parsed.kind === 'malformed') {
+      // A server that breaks the protocol is treated like its protocol-error close codes: fatal.
+      this.#log.error({ op }, parsed.reason);
+      this.#fail(parsed.reason);
+      return;
+    }
+    const { payload } = parsed;
+    switch (payload.op) {
       case VoiceOp.hello:
-        socket.startHeartbeat(Number(data.heartbeat_interval) || 41_250);
+        socket.startHeartbeat(payload.d.heartbeat_interval);
         return;
       case VoiceOp.ready:
-        this.#onReady(socket, data);
+        this.#onReady(socket, payload.d);
         return;
       case VoiceOp.sessionDescription:
-        this.#onSessionDescription(data);
+        this.#onSessionDescription(payload.d);
         return;
       case VoiceOp.resumed:
         this.#onResumed();
         return;
       case VoiceOp.clientsConnect:
-        this.dave.onClientsConnect(Array.isArray(data.user_ids) ? data.user_ids.map(String) : []);
+        this.dave.onClientsConnect(payload.d.user_ids);
         return;
       case VoiceOp.clientDisconnect:
-        this.dave.onClientDisconnect(String(data.user_id));
+        this.dave.onClientDisconnect(payload.d.user_id);
         return;
       case DaveOp.prepareTransition:
-        this.dave.onPrepareTransition(Number(data.transition_id), Number(data.protocol_version));
+        this.dave.onPrepareTransition(payload.d.transition_id, payload.d.protocol_version);
         return;
       case DaveOp.executeTransition:
-        this.dave.onExecuteTransition(Number(data.transition_id));
+        this.dave.onExecuteTransition(payload.d.transition_id);
         return;
       case DaveOp.prepareEpoch:
-        this.dave.onPrepareEpoch(Number(data.epoch), Number(data.protocol_version));
+        this.dave.onPrepareEpoch(payload.d.epoch, payload.d.protocol_version);
         return;
-      default:
-        // HEARTBEAT_ACK, SPEAKING/VIDEO of others, SESSION_UPDATE, MEDIA_SINK_WANTS and friends.
-        if (op !== VoiceOp.heartbeatAck) this.#log.debug({ op }, 'voice gateway message ignored');
     }
   }
 
-  #onReady(socket: VoiceSocket, data: Record<string, unknown>): void {
+  #onReady(socket: VoiceSocket, ready: ReadyPayload): void {
     if (this.#state.status !== 'identifying' && this.#state.status !== 'opening-ws') return;
-    const streams = Array.isArray(data.streams) ? (data.streams as Array<Record<string, unknown>>) : [];
-    const modes = Array.isArray(data.modes) ? data.modes.map(String) : [];
-    if (!modes.includes(TRANSPORT_MODE)) {
-      this.#fail(`voice server does not offer ${TRANSPORT_MODE} (offers ${modes.join(', ') || 'nothing'})`);
+    if (!ready.modes.includes(TRANSPORT_MODE)) {
+      this.#fail(
+        `voice server does not offer ${TRANSPORT_MODE} (offers ${ready.modes.join(', ') || 'nothing'})`,
+      );
       return;
     }
+    const video = ready.streams?.[0];
     const server: ServerInfo = {
-      ip: String(data.ip),
-      port: Number(data.port),
-      audioSsrc: Number(data.ssrc),
-      videoSsrc: Number(streams[0]?.ssrc ?? 0),
-      rtxSsrc: Number(streams[0]?.rtx_ssrc ?? 0),
+      ip: ready.ip,
+      port: ready.port,
+      audioSsrc: ready.ssrc,
+      videoSsrc: video?.ssrc ?? 0,
+      rtxSsrc: video?.rtx_ssrc ?? 0,
     };
     const udp = new MediaUdp(server.ip, server.port);
     udp.onDatagram((datagram) => {
@@ -407,8 +419,9 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#announceVideo();
     udp.discover(server.audioSsrc, discovery.signal).then(
       (address) => this.#onDiscovered(udp, address),
-      (error: Error) => {
-        if (this.#state.status === 'udp-handshaking' && this.#state.udp === udp) this.#fail(error.message);
+      (error: unknown) => {
+        if (this.#state.status === 'udp-handshaking' && this.#state.udp === udp)
+          this.#fail(errorMessage(error));
       },
     );
   }
@@ -435,23 +448,24 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
     this.#setState({ status: 'selecting-protocol', socket: state.socket, udp, server: state.server });
   }
 
-  #onSessionDescription(data: Record<string, unknown>): void {
+  #onSessionDescription(description: SessionDescriptionPayload): void {
     const state = this.#state;
     if (state.status !== 'selecting-protocol') return;
-    if (data.mode !== TRANSPORT_MODE) {
-      this.#fail(`voice server chose transport mode ${String(data.mode)}`);
+    if (description.mode !== TRANSPORT_MODE) {
+      this.#fail(`voice server chose transport mode ${description.mode}`);
       return;
     }
-    if (this.options.kind === 'stream' && data.video_codec !== undefined && data.video_codec !== 'H264') {
-      this.#fail(`voice server chose video codec ${String(data.video_codec)}, we send H264`);
+    const videoCodec = description.video_codec;
+    if (this.options.kind === 'stream' && videoCodec !== undefined && videoCodec !== 'H264') {
+      this.#fail(`voice server chose video codec ${videoCodec}, we send H264`);
       return;
     }
-    const secretKey = Array.isArray(data.secret_key) ? data.secret_key.map(Number) : [];
+    const secretKey = description.secret_key;
     let cipher: TransportCipher;
     try {
       cipher = new TransportCipher(secretKey);
     } catch (error) {
-      this.#fail((error as Error).message);
+      this.#fail(errorMessage(error));
       return;
     }
     const media: MediaSession = {
@@ -469,7 +483,7 @@ export class VoiceConnection extends EventEmitter<VoiceConnectionEvents> {
         send: (packets) => state.udp.enqueue(packets.map((packet) => cipher.seal(packet))),
       }),
     };
-    this.dave.onSessionDescription(Number(data.dave_protocol_version ?? 0));
+    this.dave.onSessionDescription(description.dave_protocol_version ?? 0);
     state.udp.startKeepalive();
     this.#needsKeyframe = true;
     this.#setState({ status: 'ready', socket: state.socket, udp: state.udp, server: state.server, media });

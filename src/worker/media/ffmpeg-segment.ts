@@ -3,6 +3,7 @@
 // full stderr blocks ffmpeg too, and its last lines explain a failure.
 import { setPriority } from 'node:os';
 import { execa, type ResultPromise } from 'execa';
+import { errorMessage } from '../../error-message.ts';
 import { MatroskaDemuxer, type MatroskaHandlers } from './matroska-demuxer.ts';
 
 export interface SegmentExit {
@@ -17,7 +18,7 @@ export interface SegmentExit {
 export interface FfmpegSegmentHandlers extends MatroskaHandlers {
   exit(exit: SegmentExit): void;
   /** The output could not be parsed; the segment is killed. */
-  formatError(error: Error): void;
+  formatError(message: string): void;
 }
 
 const STDERR_TAIL_LINES = 8;
@@ -52,7 +53,7 @@ export class FfmpegSegment {
         demuxer.push(chunk);
       } catch (error) {
         this.kill();
-        handlers.formatError(error as Error);
+        handlers.formatError(errorMessage(error));
       }
     });
     let partialLine = '';

@@ -1,6 +1,7 @@
 // Plays one queue item into the sink: picks a source (streamUrl, then downloadUrl), probes it, chooses
 // copy or transcode, runs ffmpeg segment by segment (a seek or a lost input starts a new one) and
 // pushes every frame through the pacer. It ends exactly once, with a reason.
+import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
 import type { EndReason, PlayRequest } from '../../worker-contract/http.ts';
 import type { MediaSink, StreamVideoParameters } from '../media-sink.ts';
@@ -117,7 +118,7 @@ export class ItemPlayer {
     try {
       this.#source = await this.#openSource();
     } catch (error) {
-      this.#end('error', (error as Error).message);
+      this.#end('error', errorMessage(error));
       return;
     }
     if (this.#ended) {
@@ -135,7 +136,7 @@ export class ItemPlayer {
         outputVideoParameters(info, mode, this.#deps.encoding),
       );
     } catch (error) {
-      this.#end('error', `the stream refused the new item: ${(error as Error).message}`);
+      this.#end('error', `the stream refused the new item: ${errorMessage(error)}`);
       return;
     }
     if (this.#ended) return;
@@ -240,7 +241,7 @@ export class ItemPlayer {
       } catch (error) {
         proxied.release();
         if (this.#abort.signal.aborted) throw new Error('stopped while opening the media');
-        failures.push(`${label} URL: ${proxied.lastFailure() ?? (error as Error).message}`);
+        failures.push(`${label} URL: ${proxied.lastFailure() ?? errorMessage(error)}`);
         this.#deps.logger.warn({ source: label, cause: failures.at(-1) }, 'media source failed');
       }
     }
@@ -262,7 +263,7 @@ export class ItemPlayer {
     const segment = new FfmpegSegment(this.#deps.ffmpegPath, segmentArgs(plan), {
       tracks: (tracks) => this.#onTracks(tracks),
       packet: (packet) => this.#onPacket(packet),
-      formatError: (error) => this.#end('error', error.message),
+      formatError: (message) => this.#end('error', message),
       exit: (exit) => {
         this.#running.delete(segment);
         if (this.#segment === segment) this.#segment = null;

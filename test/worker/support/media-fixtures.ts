@@ -160,21 +160,6 @@ export function playRequest(
   };
 }
 
-/** Resolves when `check` returns a value (not undefined/false), polling; rejects after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 /** Direct children of `pid` with their argv, from /proc (Linux). */
 export function childProcesses(pid: number): { pid: number; argv: string[] }[] {
   const children: { pid: number; argv: string[] }[] = [];

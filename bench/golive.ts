@@ -24,6 +24,8 @@ import type { BenchOptions } from './run.ts';
 
 const WORKER_FLAG = 'GOLIVE_BENCH_WORKER';
 const USER_ID = '800000000000000001';
+/** The main gateway session both sides of the IPC channel name: voice states carry it. */
+const MAIN_SESSION_ID = 'bench-main-session';
 const GUILD_ID = '700000000000000001';
 const VOICE_CHANNEL_ID = '700000000000000002';
 const spec: ClipSpec = { seconds: 60, width: 1920, height: 1080, fps: 30, videoKbps: 8000, grain: true };
@@ -55,7 +57,7 @@ export async function run(options: BenchOptions): Promise<void> {
   });
   const handle: GatewayClientHandle = {
     userId: USER_ID,
-    sessionId: 'bench-main-session',
+    sessionId: MAIN_SESSION_ID,
     dispatch: (event, data) => send(worker, { type: 'dispatch', event, data }),
     close: () => {},
   };
@@ -139,6 +141,7 @@ async function runWorker(): Promise<void> {
   };
   const gateway: MainGateway = {
     userId: USER_ID,
+    sessionId: MAIN_SESSION_ID,
     send: (op, d) => post({ type: 'op', op, d }),
     onDispatch(listener) {
       listeners.add(listener);

@@ -259,7 +259,7 @@ export function buildApi(options: ApiOptions): ApiServer {
     async (request, _reply, actor) => {
       const id = sessionId(request);
       const { action, position } = body(controlBodySchema, request);
-      await service.control(id, action, actor, position === undefined ? undefined : String(position));
+      await service.control(id, action, actor, position);
       return details(id);
     },
   );

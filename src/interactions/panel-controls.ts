@@ -5,6 +5,7 @@ import type { ButtonInteraction, MessageComponentInteraction, ModalSubmitInterac
 import { WatchPartyError } from '../watchparty/errors.ts';
 import { formatDuration } from '../watchparty/seek-time.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
+import type { SessionDetails } from '../watchparty/views.ts';
 import { memberActor } from './actor.ts';
 import type { CustomIdData, PanelAction } from './custom-id.ts';
 import { buildQueuePage, buildSeekModal, seekInputId } from './panel.ts';
@@ -17,13 +18,21 @@ export async function runComponent(
   interaction: MessageComponentInteraction | ModalSubmitInteraction,
   data: CustomIdData,
 ): Promise<void> {
+  // Custom ids can be forged: a party of another guild is refused like one that does not exist. The
+  // seek button is checked here too, so nobody types a time into a modal only to be refused.
+  const opensSeekModal = data.kind === 'panel' && data.action === 'seek' && interaction.isButton();
+  const party = await service.getGuildSession(
+    data.sessionId,
+    interaction.guildId,
+    opensSeekModal ? { actor: memberActor(interaction), action: 'seek' } : undefined,
+  );
   switch (data.kind) {
     case 'panel':
       if (!interaction.isButton()) throw staleControl();
-      return runPanelButton(service, interaction, data.action, data.sessionId);
+      return runPanelButton(service, interaction, data.action, data.sessionId, party);
     case 'list':
       if (!interaction.isButton()) throw staleControl();
-      await interaction.update(buildQueuePage(await service.getSession(data.sessionId), data.page));
+      await interaction.update(buildQueuePage(party, data.page));
       return;
     case 'seek-modal':
       if (!interaction.isModalSubmit()) throw staleControl();
@@ -43,15 +52,16 @@ async function runPanelButton(
   interaction: ButtonInteraction,
   action: PanelAction,
   sessionId: number,
+  party: SessionDetails,
 ): Promise<void> {
   const actor = memberActor(interaction);
   switch (action) {
     case 'seek':
-      await interaction.showModal(buildSeekModal(await service.getSession(sessionId), Date.now()));
+      await interaction.showModal(buildSeekModal(party, Date.now()));
       return;
     case 'queue':
       await deferPrivately(interaction);
-      await answerPrivately(interaction, buildQueuePage(await service.getSession(sessionId), 0));
+      await answerPrivately(interaction, buildQueuePage(party, 0));
       return;
     default:
       break;

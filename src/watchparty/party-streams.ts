@@ -64,7 +64,6 @@ export class PartyStreams {
 
   /** Closes the worker, freeing its streaming account; a failure to close is only logged. */
   async close(sessionId: number): Promise<void> {
-    this.#relay.forget(sessionId);
     try {
       await this.#workers.close(String(sessionId));
     } catch (error) {

@@ -1,13 +1,12 @@
 // Tells the media server (Jellyfin) what each party plays, so it shows on its dashboard. Best effort:
-// a failed report is logged and never touches playback. Heartbeats come every few seconds, but
-// Jellyfin needs progress no finer than PROGRESS_REPORT_INTERVAL_MS, so progress is throttled.
+// a failed report is logged and never touches playback. Every position is passed on: the reporter
+// thins them to its own rhythm and sends a seek, pause or resume at once, which a second throttle
+// here would hold back (Jellyfin then showed the position from before the seek).
 import type { Db } from '../db/connection.ts';
 import type { SessionRow } from '../db/schema.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
 import type { PlaybackReporter } from './media-library.ts';
 import { playingEntry } from './queue-store.ts';
-
-const PROGRESS_REPORT_INTERVAL_MS = 10_000;
 
 export interface PlaybackRelayOptions {
   db: Db;
@@ -20,7 +19,6 @@ export class PlaybackRelay {
   readonly #db: Db;
   readonly #reporter: PlaybackReporter | undefined;
   readonly #logger: Logger;
-  readonly #lastProgressReport = new Map<number, number>();
 
   constructor(options: PlaybackRelayOptions) {
     this.#db = options.db;
@@ -36,26 +34,12 @@ export class PlaybackRelay {
     this.#send('stopped', sessionId, itemId, positionSeconds);
   }
 
-  /** Reports the playing entry's position, at most once per interval per party. */
-  async progress(session: SessionRow, positionSeconds: number): Promise<void> {
-    const now = Date.now();
-    const last = this.#lastProgressReport.get(session.id) ?? 0;
-    if (!this.#reporter || now - last < PROGRESS_REPORT_INTERVAL_MS) return;
+  /** Reports the playing entry's position: a worker heartbeat, or where a seek, pause or resume left it. */
+  async progress(session: SessionRow, positionSeconds: number, paused: boolean): Promise<void> {
+    if (!this.#reporter) return;
     const entry = await playingEntry(this.#db, session);
     if (!entry) return;
-    this.#lastProgressReport.set(session.id, now);
-    this.#send(
-      'progress',
-      session.id,
-      entry.jellyfin_source_id,
-      positionSeconds,
-      session.status === 'paused',
-    );
-  }
-
-  /** The party's worker closed: its next progress, whenever it plays again, goes out at once. */
-  forget(sessionId: number): void {
-    this.#lastProgressReport.delete(sessionId);
+    this.#send('progress', session.id, entry.jellyfin_source_id, positionSeconds, paused);
   }
 
   #send(

@@ -49,16 +49,18 @@ export function formatDuration(totalSeconds: number): string {
 }
 
 /**
- * Resolves what the user typed against the playing item: a relative jump before the start lands on
- * 0, a target at or past the end is refused with the item's length.
+ * Resolves what the user typed, or a number of seconds (the API accepts both), against the playing
+ * item: a relative jump before the start lands on 0, a target at or past the end is refused with the
+ * item's length.
  */
 export function resolveSeekTarget(
-  text: string,
+  requested: string | number,
   current: { positionSeconds: number; durationSeconds: number | null; title: string },
 ): number {
-  const target = parseSeekTime(text);
+  const target = typeof requested === 'number' ? secondsTarget(requested) : parseSeekTime(requested);
   if (target === null) {
-    throw new WatchPartyError('bad_request', `"${text.slice(0, 32)}" is not a time. ${seekFormatsHelp}`, {
+    const typed = String(requested).slice(0, 32);
+    throw new WatchPartyError('bad_request', `"${typed}" is not a time. ${seekFormatsHelp}`, {
       field: 'position',
     });
   }
@@ -68,11 +70,25 @@ export function resolveSeekTarget(
   );
   const { durationSeconds } = current;
   if (durationSeconds !== null && seconds >= durationSeconds) {
+    // A number can be far too large to read as a clock (1e308), so it is named as it was given.
+    const asked = typeof requested === 'number' ? `${requested} seconds` : formatDuration(seconds);
     throw new WatchPartyError(
       'bad_request',
-      `${formatDuration(seconds)} is past the end: "${current.title}" is ${formatDuration(durationSeconds)} long. ${seekFormatsHelp}`,
+      `${asked} is past the end: "${current.title}" is ${formatDuration(durationSeconds)} long. ${seekFormatsHelp}`,
       { field: 'position' },
     );
   }
   return seconds;
+}
+
+/** A position given as a number of seconds; negative and non-finite numbers name no position. */
+function secondsTarget(seconds: number): SeekTarget {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new WatchPartyError(
+      'bad_request',
+      `${seconds} is not a position: give a number of seconds from 0 up to the item's length, or a time as text. ${seekFormatsHelp}`,
+      { field: 'position' },
+    );
+  }
+  return { kind: 'absolute', seconds };
 }

@@ -38,6 +38,7 @@ import {
   isChannelTaken,
   requireSession,
   saveWorkerState,
+  unknownParty,
   updateSession,
   workerStateFrom,
 } from './session-store.ts';
@@ -151,6 +152,28 @@ export class WatchPartyService {
 
   getSession(sessionId: number): Promise<SessionDetails> {
     return readSessionDetails(this.#db, sessionId);
+  }
+
+  /**
+   * A party as a member of `guildId` sees it: one of another guild reads as unknown (a Discord
+   * custom id can be forged to name any party), and `action`, when given, must be allowed to `actor`.
+   */
+  async getGuildSession(
+    sessionId: number,
+    guildId: string | null,
+    check?: { actor: Actor; action: PartyAction },
+  ): Promise<SessionDetails> {
+    const details = await readSessionDetails(this.#db, sessionId);
+    if (details.session.guildId !== guildId) throw unknownParty(sessionId);
+    if (check) {
+      const { voiceChannelId, ownerUserId } = details.session;
+      this.#policy.assertAllowed(
+        check.actor,
+        { voice_channel_id: voiceChannelId, owner_user_id: ownerUserId },
+        check.action,
+      );
+    }
+    return details;
   }
 
   listSessions(filter: { guildId?: string; includeStopped?: boolean } = {}): Promise<PartySession[]> {
@@ -293,7 +316,12 @@ export class WatchPartyService {
   // ── Controls ───────────────────────────────────────────────────────────────────────────────────
 
   /** Runs a control by name; the API's single control route and the Discord buttons use this. */
-  async control(sessionId: number, action: PartyControl, actor: Actor, position?: string): Promise<void> {
+  async control(
+    sessionId: number,
+    action: PartyControl,
+    actor: Actor,
+    position?: string | number,
+  ): Promise<void> {
     switch (action) {
       case 'start':
         return this.start(sessionId, actor);
@@ -332,8 +360,8 @@ export class WatchPartyService {
     return this.#playerControl(sessionId, actor, 'resume', 'resumed');
   }
 
-  /** `target` is what the user typed (see parseSeekTime). */
-  seek(sessionId: number, target: string, actor: Actor): Promise<void> {
+  /** `target` is what the user typed (see parseSeekTime), or a number of seconds. */
+  seek(sessionId: number, target: string | number, actor: Actor): Promise<void> {
     return this.#mutate(sessionId, async () => {
       const session = await requireSession(this.#db, sessionId);
       this.#policy.assertAllowed(actor, session, 'seek');
@@ -359,6 +387,7 @@ export class WatchPartyService {
           payload: { from: worker?.position_seconds ?? 0, to: positionSeconds },
         });
       });
+      await this.#relay.progress(session, positionSeconds, status.playbackState === 'paused');
     });
   }
 
@@ -449,6 +478,7 @@ export class WatchPartyService {
           payload: { positionSeconds: status.positionSeconds },
         });
       });
+      await this.#relay.progress(session, status.positionSeconds, action === 'pause');
     });
   }
 

@@ -15,8 +15,13 @@ export async function findSession(db: Db, sessionId: number): Promise<SessionRow
 
 export async function requireSession(db: Db, sessionId: number): Promise<SessionRow> {
   const session = await findSession(db, sessionId);
-  if (!session) throw new WatchPartyError('not_found', `There is no watch party #${sessionId}.`);
+  if (!session) throw unknownParty(sessionId);
   return session;
+}
+
+/** The refusal for a party id that names no party the caller can see. */
+export function unknownParty(sessionId: number): WatchPartyError {
+  return new WatchPartyError('not_found', `There is no watch party #${sessionId}.`);
 }
 
 export async function updateSession(db: Db, sessionId: number, update: SessionUpdate): Promise<void> {

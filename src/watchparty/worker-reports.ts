@@ -69,7 +69,7 @@ export class WorkerReports {
         return this.#applyState(session, event.status);
       case 'heartbeat':
         await saveWorkerState(this.#db, sessionId, { position_seconds: event.positionSeconds });
-        await this.#relay.progress(session, event.positionSeconds);
+        await this.#relay.progress(session, event.positionSeconds, session.status === 'paused');
         return;
       case 'ended':
         return this.#applyEnded(session, event);
@@ -103,9 +103,10 @@ export class WorkerReports {
   }
 
   async #applyState(session: SessionRow, status: SessionStatusResponse): Promise<void> {
-    const aboutCurrent =
-      status.queueEntryId === null || status.queueEntryId === session.current_queue_entry_id;
-    if (!aboutCurrent) return;
+    // A report is applied only to the entry it names. A worker that plays nothing (a restarted one
+    // before it resumes, or one whose item just ended) reports `queueEntryId: null` at 0 s: saving
+    // that would make a retry or a second restart start the current entry from the wrong point.
+    if (status.queueEntryId !== session.current_queue_entry_id) return;
     await this.#db.transaction().execute(async (tx) => {
       await saveWorkerState(tx, session.id, workerStateFrom(status));
       if (status.playbackState === 'playing' && canTransition(session.status, 'workerPlaying')) {

@@ -382,7 +382,9 @@ export class WorkerSupervisor implements WorkerPool {
   #remember(worker: ManagedWorker, status: SessionStatusResponse): void {
     const resumable = worker.resumable;
     if (!resumable) return;
-    if (status.queueEntryId !== null && status.queueEntryId !== resumable.play.queueEntryId) return;
+    // Only a report about the item to resume moves its position: a restarted worker's first report
+    // (idle, no item, 0 s) would otherwise make a second crash restart the item from the beginning.
+    if (status.queueEntryId !== resumable.play.queueEntryId) return;
     if (status.playbackState === 'ended' || status.playbackState === 'error') {
       worker.resumable = null;
       return;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../../sim/wait-for.ts';
 import { SearchDeadlineError } from '../../src/commands/media-search.ts';
+import { systemActor } from '../../src/watchparty/permissions.ts';
 import { buttonId, type DiscordDoor, embedText, enabledButtons, openDiscordDoor } from './harness.ts';
 
 describe('/watchparty refusals and bad input', () => {
@@ -118,6 +119,41 @@ describe('/watchparty refusals and bad input', () => {
       },
     );
     assert.match((await forgedModal.reply()).content, /out of date or not from this bot/);
+  });
+
+  test("a custom id forged to name another server's party is refused like an unknown one", async () => {
+    const { sim, people, party } = door;
+    const foreign = await party.service.createSession(
+      {
+        guildId: 'another-guild',
+        voiceChannelId: 'their-voice',
+        textChannelId: 'their-text',
+        ownerUserId: people.owner.id,
+        title: 'Their secret party',
+      },
+      systemActor,
+    );
+    const panel = sim.messages.get(panelId)!.message;
+    for (const forged of [`wp1:list:${foreign.id}:0`, `wp1:queue:${foreign.id}`, `wp1:seek:${foreign.id}`]) {
+      const click = sim.interactions.button({ user: people.owner }, panelId, buttonId(panel, 'Pause'), {
+        forgedCustomId: forged,
+      });
+      const reply = await click.reply();
+      assert.equal(reply.flags, 64, forged);
+      assert.equal(reply.content, `There is no watch party #${foreign.id}.`, forged);
+    }
+  });
+
+  test('the seek button of a listener without rights says who can, before any time is typed', async () => {
+    const { sim, people } = door;
+    const panel = sim.messages.get(panelId)!.message;
+    const click = sim.interactions.button({ user: people.listener }, panelId, buttonId(panel, 'Seek…'));
+    const reply = await click.reply();
+    assert.equal(reply.flags, 64);
+    assert.match(
+      reply.content,
+      /Only the party's owner <@\d+>, the <@&\d+> role or members with Manage Channels can seek/,
+    );
   });
 
   test('an unknown item id, or a suggestion that only explained, is answered clearly', async () => {

@@ -205,6 +205,35 @@ describe('JSON API', () => {
     await stopSession(id);
   });
 
+  test('a seek position given as a number is taken as seconds; one past the end is refused with the length', async () => {
+    const id = await createSession();
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'short-1', startIfIdle: true },
+    });
+    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    const seek = (position: number) =>
+      api.inject({
+        method: 'POST',
+        url: `/api/sessions/${id}/control`,
+        headers: auth,
+        payload: { action: 'seek', position },
+      });
+    const tiny = await seek(0.0001);
+    assert.equal(tiny.statusCode, 200, tiny.body);
+    assert.equal(tiny.json().worker.positionSeconds, 0.0001);
+    const seeked = await seek(90.5);
+    assert.equal(seeked.json().worker.positionSeconds, 90.5);
+    const error = assertError(await seek(1e308), 400, 'bad_request', 'position');
+    assert.equal(
+      error.message,
+      'position: 1e+308 seconds is past the end: "Big Buck Bunny" is 9:56 long. Use a time such as 1:23:45, 83:45, 90 (seconds), +30 or -10 (jump), or 1h2m3s.',
+    );
+    await stopSession(id);
+  });
+
   test('404 for unknown sessions, items, queue numbers and routes', async () => {
     assertError(
       await api.inject({ method: 'GET', url: '/api/sessions/999999', headers: auth }),

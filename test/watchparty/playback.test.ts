@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
+import { waitFor } from '../../sim/wait-for.ts';
 import type { PlaybackReporter } from '../../src/watchparty/media-library.ts';
 import { WorkerUnavailableError } from '../../src/watchparty/worker-pool.ts';
 import {
@@ -196,6 +197,82 @@ describe('playing a party', () => {
     assert.equal(plays.at(-1)?.request.startPositionSeconds, 1234);
   });
 
+  test("a restarted worker's first report (idle, no item, 0 s) keeps the position; a retry resumes there", async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(id), 1234);
+    workers.emit(String(id), { type: 'worker-restarting', attempt: 1, reason: 'missed heartbeats' });
+    workers.emit(String(id), {
+      type: 'state',
+      status: {
+        workerStatus: 'ready',
+        playbackState: 'idle',
+        currentTitle: null,
+        positionSeconds: 0,
+        durationSeconds: null,
+        lastError: null,
+        queueEntryId: null,
+      },
+    });
+    await service.settled();
+    const details = await service.getSession(id);
+    assert.equal(details.worker?.positionSeconds, 1234);
+    assert.equal(details.worker?.playbackState, 'playing');
+    assert.equal(details.current?.itemId, 'movie-1');
+
+    // The second crash gives up on the worker; start resumes the film where it was, not at 0.
+    workers.crash(String(id));
+    await waitForSession(service, id, (d) => d.session.status === 'error');
+    await service.start(id, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(workers.callsOf('play', String(id)).at(-1)?.request.startPositionSeconds, 1234);
+  });
+
+  test('a retry after a Jellyfin outage plays the entry the party failed on, from its own start', async () => {
+    const { service, workers, media } = harness;
+    media.addMovie('film', 'Long Film', 600);
+    media.addMovie('short', 'Short Film', 10);
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'film', startIfIdle: true }, owner);
+    await service.addToQueue(id, { itemId: 'short' }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+
+    media.down = true;
+    await service.seek(id, '1:00', owner);
+    // The worker cannot fetch the film from 1:00; the next item cannot even be looked up.
+    workers.finishItem(String(id), 'error');
+    await waitForSession(service, id, (d) => d.session.status === 'error');
+    // The worker's report after its item ended names no entry; it is not the short film's position.
+    workers.emit(String(id), {
+      type: 'state',
+      status: {
+        workerStatus: 'ready',
+        playbackState: 'error',
+        currentTitle: null,
+        positionSeconds: 60,
+        durationSeconds: null,
+        lastError: null,
+        queueEntryId: null,
+      },
+    });
+    await service.settled();
+
+    media.down = false;
+    await service.start(id, owner);
+    const details = await waitForSession(service, id, (d) => d.session.status === 'playing');
+    assert.equal(details.current?.itemId, 'short');
+    assert.equal(details.worker?.positionSeconds, 0);
+    const retried = workers.callsOf('play', String(id)).at(-1)?.request;
+    assert.equal(retried?.jellyfinSourceId, 'short');
+    assert.equal(retried?.startPositionSeconds, undefined, 'the short film starts from its beginning');
+    assert.deepEqual(
+      details.history.map((entry) => [entry.itemId, entry.status]),
+      [['film', 'failed']],
+    );
+  });
+
   test('a full streaming-account pool leaves the item queued and says why', async () => {
     const { service, workers } = harness;
     workers.capacity = 0;
@@ -290,6 +367,39 @@ describe('playing a party', () => {
     await waitForSession(service, id, (d) => d.worker?.positionSeconds === 30);
     await service.stop(id, owner);
     assert.deepEqual(heard, ['started movie-1', 'stopped movie-1']);
+  });
+
+  test('a seek, a pause and a resume reach the media server at once, with the new position', async () => {
+    const heard: Array<{ positionSeconds: number; paused: boolean }> = [];
+    const reporter: PlaybackReporter = {
+      async started() {},
+      async progress(_session, _itemId, positionSeconds, paused) {
+        heard.push({ positionSeconds, paused });
+      },
+      async stopped() {},
+    };
+    await harness.cleanup();
+    harness = await createWatchPartyHarness({ reporter });
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    workers.heartbeat(String(id), 9.8);
+    await waitFor('the heartbeat reported', () => heard.length === 1);
+    await service.seek(id, '1:00:00', owner);
+    await waitFor('the seek reported', () => heard.length === 2);
+    await service.pause(id, owner);
+    await waitFor('the pause reported', () => heard.length === 3);
+    await service.resume(id, owner);
+    await waitFor('the resume reported', () => heard.length === 4);
+    assert.deepEqual(
+      heard.slice(1).map(({ positionSeconds, paused }) => [Math.floor(positionSeconds), paused]),
+      [
+        [3600, false],
+        [3600, true],
+        [3600, false],
+      ],
+    );
   });
 });
 

@@ -77,6 +77,20 @@ describe('resolveSeekTarget', () => {
     );
   });
 
+  test('a number is a position in seconds; a negative or non-finite one is refused as no position', () => {
+    assert.equal(resolveSeekTarget(0.0001, film), 0.0001);
+    for (const seconds of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      assert.throws(
+        () => resolveSeekTarget(seconds, { ...film, durationSeconds: null }),
+        (error: unknown) =>
+          error instanceof WatchPartyError &&
+          error.field === 'position' &&
+          error.message.startsWith(`${seconds} is not a position: give a number of seconds`),
+        String(seconds),
+      );
+    }
+  });
+
   test('without a known length any target is accepted', () => {
     assert.equal(resolveSeekTarget('10h', { ...film, durationSeconds: null }), 36_000);
   });

@@ -44,9 +44,14 @@ after(async () => {
   await temp.remove();
 });
 
-function createSupervisor(streamerTokens = ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb']) {
+function createSupervisor(
+  streamerTokens = ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb'],
+  logLines?: string[],
+) {
   const supervisor = new WorkerSupervisor({
-    logger,
+    logger: logLines
+      ? createLogger({ level: 'info', pretty: false, destination: collect(logLines) })
+      : logger,
     streamerTokens,
     jellyfin: { url: server.url, apiKey: server.apiKey },
     stream: { profile: '720p30', bitrateKbps: 2_500 },
@@ -57,6 +62,16 @@ function createSupervisor(streamerTokens = ['streamer-token-aaaaaaaa', 'streamer
   const events: { sessionId: string; event: WorkerPoolEvent }[] = [];
   supervisor.subscribe((sessionId, event) => events.push({ sessionId, event }));
   return { supervisor, events };
+}
+
+/** A log destination that keeps every line written to it. */
+function collect(lines: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
 }
 
 const clipRequest = () => playRequest(`${server.url}/clip`, { durationSeconds: CLIP_SECONDS });
@@ -81,7 +96,8 @@ describe('the worker supervisor', () => {
   });
 
   test('restarts a killed worker at its position, restores pause, and gives up after repeated failures', async () => {
-    const { supervisor, events } = createSupervisor();
+    const logLines: string[] = [];
+    const { supervisor, events } = createSupervisor(undefined, logLines);
     try {
       await supervisor.open(sessionFor('1'));
       await supervisor.play('1', clipRequest());
@@ -108,6 +124,15 @@ describe('the worker supervisor', () => {
         `resumed at ${resumed.positionSeconds} s, killed at ${positionAtKill} s`,
       );
       assert.equal(resumed.queueEntryId, 1);
+      // The new worker's first report (idle, no item, 0 s) must not become the position a second
+      // crash would resume from.
+      const restoredLog = logLines
+        .map((line) => JSON.parse(line))
+        .find((entry) => entry.msg === 'playback restored');
+      assert.ok(
+        Math.abs(restoredLog?.positionSeconds - positionAtKill) <= 2,
+        `remembered ${restoredLog?.positionSeconds} s after the restart, killed at ${positionAtKill} s`,
+      );
       assert.ok(orphanCandidate, 'the worker was running ffmpeg');
       await waitFor('the killed worker’s ffmpeg gone', () => !isRunning(orphanCandidate.pid), 10_000);
 
@@ -148,12 +173,7 @@ describe('the worker supervisor', () => {
 
   test('passes ORB_MEDIA_SEND=js on to its workers, whose transport then takes the JS send path', async () => {
     const lines: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        lines.push(chunk.toString());
-        done();
-      },
-    });
+    const destination = collect(lines);
     const sendPathOf = async (mediaSend: 'js' | undefined) => {
       lines.length = 0;
       const supervisor = new WorkerSupervisor({

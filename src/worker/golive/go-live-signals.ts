@@ -216,6 +216,12 @@ export class GoLiveSignals {
       return;
     }
     if (!dispatch) return;
+    // The same account's voice state under another main gateway session (a killed worker's, one
+    // before a READY) names a session the voice servers refuse with 4006: never ours to connect with.
+    if (dispatch.type === 'voice-state' && dispatch.data.session_id !== this.#gateway.sessionId) {
+      this.#log.debug('ignored a voice state of another main gateway session');
+      return;
+    }
     // Voice and stream tokens are credentials too: masked wherever they might surface in a log.
     if (dispatch.type === 'voice-server' || dispatch.type === 'stream-server')
       registerSecrets([dispatch.data.token]);

@@ -6,6 +6,8 @@ import { z } from 'zod';
 export interface MainGateway {
   /** The streaming account's user id. */
   readonly userId: string;
+  /** The current main gateway session's id (READY `session_id`): the id our own voice states carry. */
+  readonly sessionId: string;
   send(op: number, d: unknown): void;
   /** Every dispatch (`t`, `d`) of the main gateway; returns the unsubscribe function. */
   onDispatch(listener: (event: string, data: unknown) => void): () => void;
@@ -29,6 +31,8 @@ export function guildStreamKey(guildId: string, channelId: string, userId: strin
 }
 
 const id = z.coerce.string();
+
+export const readySchema = z.object({ session_id: z.string() });
 
 export const voiceStateUpdateSchema = z.object({
   user_id: id,

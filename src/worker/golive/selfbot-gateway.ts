@@ -3,7 +3,7 @@
 import { Client } from 'discord.js-selfbot-v13';
 import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
-import type { MainGateway } from './main-gateway.ts';
+import { type MainGateway, readySchema } from './main-gateway.ts';
 
 const LOGIN_TIMEOUT_MS = 30_000;
 
@@ -36,6 +36,14 @@ export async function connectSelfbotGateway(options: SelfbotGatewayOptions): Pro
     log.warn({ code: event.code, shardId }, 'main gateway disconnected'),
   );
   client.on('shardResume', (shardId) => log.info({ shardId }, 'main gateway resumed'));
+  // Listening before login and before any Go Live: each READY's session id is known by the time the
+  // Go Live reads that READY or a voice state of the new session.
+  let sessionId = '';
+  client.on('raw', (packet: RawPacket) => {
+    if (packet.t !== 'READY') return;
+    const ready = readySchema.safeParse(packet.d);
+    if (ready.success) sessionId = ready.data.session_id;
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -56,6 +64,9 @@ export async function connectSelfbotGateway(options: SelfbotGatewayOptions): Pro
   let destroyed = false;
   return {
     userId: user.id,
+    get sessionId() {
+      return sessionId;
+    },
     send(op, d) {
       client.ws.broadcast({ op, d });
     },

@@ -7,7 +7,8 @@ import { startVoiceSim, type VoiceSim } from '../../../sim/discord/voice/index.t
 import { waitFor } from '../../../sim/wait-for.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { GoLiveSession, type GoLiveState } from '../../../src/worker/golive/go-live.ts';
-import { simMainGateway } from './sim-gateway.ts';
+import { MainOp } from '../../../src/worker/golive/main-gateway.ts';
+import { type SimMainGateway, simMainGateway } from './sim-gateway.ts';
 
 const USER_ID = '800000000000000021';
 const GUILD_ID = '700000000000000021';
@@ -38,9 +39,11 @@ after(async () => {
   await voice.stop();
 });
 
-async function goLive(): Promise<{ session: GoLiveSession; seen: string[]; fatal: Error[] }> {
+async function goLive(
+  gateway: SimMainGateway = simMainGateway(voice, USER_ID),
+): Promise<{ session: GoLiveSession; seen: string[]; fatal: Error[] }> {
   const session = new GoLiveSession({
-    gateway: simMainGateway(voice, USER_ID),
+    gateway,
     guildId: GUILD_ID,
     voiceChannelId: VOICE_CHANNEL_ID,
     insecure: true,
@@ -129,6 +132,31 @@ describe('Go Live states', () => {
     assert.equal(session.state.status === 'closed' && session.state.end.kind, 'failed');
     await session.close('closed again');
     assert.equal(fatal.length, 1, 'closing a closed Go Live changes nothing');
+    await waitFor('nothing connected', () => voice.connectedSessions().length === 0, 15_000);
+  });
+
+  test('a voice state of an earlier main gateway session (a killed worker) is not connected with', async () => {
+    const gateway = simMainGateway(voice, USER_ID, 'main-session-new');
+    const send = gateway.send.bind(gateway);
+    // Discord tells the new worker how the dead one's session leaves voice, right after the join's answers.
+    gateway.send = (op, d) => {
+      send(op, d);
+      if (op !== MainOp.voiceStateUpdate) return;
+      gateway.inject('VOICE_STATE_UPDATE', {
+        user_id: USER_ID,
+        guild_id: GUILD_ID,
+        channel_id: VOICE_CHANNEL_ID,
+        session_id: 'main-session-of-the-killed-worker',
+      });
+    };
+    const { session, seen, fatal } = await goLive(gateway);
+    // Connected with the dead session's id, the voice server would close with 4006 and force a recovery.
+    const voiceConnection = session.state.status === 'live' ? session.state.voice : null;
+    assert.equal(voiceConnection?.options.sessionId, 'main-session-new');
+    assert.deepEqual(seen, ['starting', 'live']);
+    assert.equal(session.stats().recoveries, 0);
+    await session.close('done');
+    assert.deepEqual(fatal, []);
     await waitFor('nothing connected', () => voice.connectedSessions().length === 0, 15_000);
   });
 

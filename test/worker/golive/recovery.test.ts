@@ -225,7 +225,7 @@ describe('Go Live recovery', () => {
         user_id: USER_ID,
         guild_id: GUILD_ID,
         channel_id: null,
-        session_id: 'main-session-1',
+        session_id: 'main-session-2',
       });
       await waitFor('the fatal report', () => fatal.length > 0);
       await waitFor('nothing connected', () => voice.connectedSessions().length === 0);

@@ -2,37 +2,48 @@
 // GatewayOpHandler, its dispatches come back asynchronously, as they would over a socket.
 import type { GatewayClientHandle } from '../../../sim/discord/gateway-hooks.ts';
 import type { VoiceSim } from '../../../sim/discord/voice/index.ts';
-import type { MainGateway } from '../../../src/worker/golive/main-gateway.ts';
+import { type MainGateway, readySchema } from '../../../src/worker/golive/main-gateway.ts';
 
 export interface SimMainGateway extends MainGateway {
   /** Every op we sent, in order. */
   readonly sent: Array<{ op: number; d: unknown }>;
   readonly previews: Array<{ streamKey: string; thumbnail: string }>;
-  /** Delivers a dispatch as if the main gateway had sent it (READY after a re-identify, …). */
+  /**
+   * Delivers a dispatch as if the main gateway had sent it (READY after a re-identify, …); a READY
+   * starts its session, for us and for the simulator, as it is delivered.
+   */
   inject(event: string, data: unknown): void;
 }
 
 export function simMainGateway(
   voice: VoiceSim,
   userId: string,
-  sessionId = 'main-session-1',
+  firstSessionId = 'main-session-1',
 ): SimMainGateway {
+  let sessionId = firstSessionId;
   const listeners = new Set<(event: string, data: unknown) => void>();
   const sent: Array<{ op: number; d: unknown }> = [];
   const previews: Array<{ streamKey: string; thumbnail: string }> = [];
   const deliver = (event: string, data: unknown): void => {
     setImmediate(() => {
+      const ready = event === 'READY' ? readySchema.safeParse(data) : null;
+      if (ready?.success) sessionId = ready.data.session_id;
       for (const listener of listeners) listener(event, structuredClone(data));
     });
   };
   const handle: GatewayClientHandle = {
     userId,
-    sessionId,
+    get sessionId() {
+      return sessionId;
+    },
     dispatch: deliver,
     close: () => {},
   };
   return {
     userId,
+    get sessionId() {
+      return sessionId;
+    },
     sent,
     previews,
     inject: deliver,

@@ -53,6 +53,19 @@ describe('JSON API', () => {
     return response.json().session.id;
   }
 
+  /** A party playing the short film, started through the API. */
+  async function playingSession(): Promise<number> {
+    const id = await createSession();
+    await api.inject({
+      method: 'POST',
+      url: `/api/sessions/${id}/queue`,
+      headers: auth,
+      payload: { itemId: 'short-1', startIfIdle: true },
+    });
+    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    return id;
+  }
+
   async function stopSession(id: number): Promise<void> {
     const response = await api.inject({
       method: 'POST',
@@ -186,14 +199,7 @@ describe('JSON API', () => {
   });
 
   test('400 for a seek past the end, with the length and the formats', async () => {
-    const id = await createSession();
-    await api.inject({
-      method: 'POST',
-      url: `/api/sessions/${id}/queue`,
-      headers: auth,
-      payload: { itemId: 'short-1', startIfIdle: true },
-    });
-    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    const id = await playingSession();
     const response = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/control`,
@@ -206,14 +212,7 @@ describe('JSON API', () => {
   });
 
   test('a seek position given as a number is taken as seconds; one past the end is refused with the length', async () => {
-    const id = await createSession();
-    await api.inject({
-      method: 'POST',
-      url: `/api/sessions/${id}/queue`,
-      headers: auth,
-      payload: { itemId: 'short-1', startIfIdle: true },
-    });
-    await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
+    const id = await playingSession();
     const seek = (position: number) =>
       api.inject({
         method: 'POST',

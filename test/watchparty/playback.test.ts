@@ -23,6 +23,17 @@ describe('playing a party', () => {
   });
   afterEach(() => harness.cleanup());
 
+  /** A new harness whose playback goes to `reporter`, with movie-1 playing. */
+  async function playingWith(reporter: PlaybackReporter) {
+    await harness.cleanup();
+    harness = await createWatchPartyHarness({ reporter });
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    return { service, workers, id };
+  }
+
   test('the first item queued into an idle party starts it and the worker plays it', async () => {
     const { service, workers } = harness;
     const id = await createParty(service);
@@ -357,12 +368,7 @@ describe('playing a party', () => {
         throw new Error('Jellyfin is down');
       },
     };
-    await harness.cleanup();
-    harness = await createWatchPartyHarness({ reporter });
-    const { service, workers } = harness;
-    const id = await createParty(service);
-    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
-    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    const { service, workers, id } = await playingWith(reporter);
     workers.heartbeat(String(id), 30);
     await waitForSession(service, id, (d) => d.worker?.positionSeconds === 30);
     await service.stop(id, owner);
@@ -378,12 +384,7 @@ describe('playing a party', () => {
       },
       async stopped() {},
     };
-    await harness.cleanup();
-    harness = await createWatchPartyHarness({ reporter });
-    const { service, workers } = harness;
-    const id = await createParty(service);
-    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
-    await waitForSession(service, id, (d) => d.session.status === 'playing');
+    const { service, workers, id } = await playingWith(reporter);
     workers.heartbeat(String(id), 9.8);
     await waitFor('the heartbeat reported', () => heard.length === 1);
     await service.seek(id, '1:00:00', owner);

@@ -8,9 +8,11 @@ import { Readable } from 'node:stream';
 import tls from 'node:tls';
 import {
   AudioPlayerStatus,
+  type CreateVoiceConnectionOptions,
   createAudioPlayer,
   createAudioResource,
   entersState,
+  type JoinVoiceChannelOptions,
   joinVoiceChannel,
   StreamType,
   type VoiceConnection,
@@ -120,33 +122,32 @@ export async function runDiscordjsVoiceConformance(
     const { guildId } = discord;
     const channelId = discord.voiceChannel.id;
 
-    const main = joinVoiceChannel({
+    /** Joins with the official client and waits until the connection and its DAVE group are ready. */
+    const join = async (
+      kind: 'voice' | 'stream',
+      config: CreateVoiceConnectionOptions & JoinVoiceChannelOptions,
+    ): Promise<VoiceConnection> => {
+      const connection = joinVoiceChannel({ ...config, selfDeaf: false });
+      connections.push(connection);
+      await step(
+        `the ${kind === 'voice' ? 'main voice' : 'stream'} connection reaching Ready`,
+        entersState(connection, VoiceConnectionStatus.Ready, STEP_TIMEOUT_MS),
+      );
+      await daveReady(voice, connection, kind);
+      return connection;
+    };
+    const main = await join('voice', {
       guildId,
       channelId,
       adapterCreator: voiceAdapter(gateway, guildId),
-      selfDeaf: false,
     });
-    connections.push(main);
-    await step(
-      'the main voice connection reaching Ready',
-      entersState(main, VoiceConnectionStatus.Ready, STEP_TIMEOUT_MS),
-    );
-    await daveReady(voice, main, 'voice');
-
     const stream = await step('going live (op 18)', goLive(gateway, guildId, channelId));
-    const streamConnection = joinVoiceChannel({
+    const streamConnection = await join('stream', {
       guildId: stream.rtcServerId,
       channelId: stream.daveChannelId,
       group: 'go-live',
       adapterCreator: streamAdapter(gateway, stream),
-      selfDeaf: false,
     });
-    connections.push(streamConnection);
-    await step(
-      'the stream connection reaching Ready',
-      entersState(streamConnection, VoiceConnectionStatus.Ready, STEP_TIMEOUT_MS),
-    );
-    await daveReady(voice, streamConnection, 'stream');
 
     const player = createAudioPlayer();
     const resource = createAudioResource(Readable.from([ogg]), { inputType: StreamType.OggOpus });

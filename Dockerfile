@@ -19,10 +19,16 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 COPY scripts/build-native.ts ./scripts/
 COPY native/media-send.c ./native/
 RUN node scripts/build-native.ts --required
+# The dashboard's page: bundled here once, served by the bot, nothing fetched at run time.
+COPY scripts/build-dashboard.ts ./scripts/
+COPY web ./web
+RUN node scripts/build-dashboard.ts
 
 FROM node:24-bookworm-slim AS runtime
+# fonts-dejavu-core: the faces libass draws burned-in subtitles with (Latin, Greek, Cyrillic); add
+# fonts-noto-cjk for Chinese, Japanese or Korean subtitles.
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ffmpeg ca-certificates tini \
+  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core ca-certificates tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \
@@ -32,6 +38,7 @@ ENV NODE_ENV=production \
     FFMPEG_PATH=/usr/bin/ffmpeg
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/native/build ./native/build
+COPY --from=deps /app/web/dist ./web/dist
 COPY package.json ./
 COPY src ./src
 COPY migrations ./migrations

@@ -14,6 +14,7 @@ import { createLogger } from '../src/logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../src/media/ffmpeg-binary.ts';
 import { mediaBrowserAuthorization } from '../src/media/jellyfin-auth-header.ts';
 import type { CapturedFrame } from '../src/worker/capture-sink.ts';
+import { VideoEncoderSelection } from '../src/worker/media/encoder-selection.ts';
 import {
   type EncodeMode,
   MATROSKA_OUTPUT_OPTIONS,
@@ -22,7 +23,8 @@ import {
 import { probeSource } from '../src/worker/media/probe.ts';
 import { SourceProxy } from '../src/worker/media/source-proxy.ts';
 import { type StreamEncoding, streamEncoding } from '../src/worker/media/stream-encoding.ts';
-import type { WorkerEvent } from '../src/worker-contract/http.ts';
+import { vaapiDeviceSchema, videoEncoderSettingSchema } from '../src/worker-contract/environment.ts';
+import type { Encoder, WorkerEvent } from '../src/worker-contract/http.ts';
 import { openCaptureSession, playRequest } from '../test/worker/support/media-fixtures.ts';
 import { round } from './_round.ts';
 import type { BenchOptions } from './run.ts';
@@ -45,6 +47,8 @@ const modes: ModeSpec[] = [
 ];
 
 interface ModeResult {
+  /** What made the picture: `copy`, or the encoder the worker chose (VIDEO_ENCODER, default auto). */
+  encoder: Encoder | null;
   mediaSeconds: number;
   cpuSecondsPerMediaSecond: number;
   /** The Node side alone (pacing, demuxing, proxy), without ffprobe/ffmpeg. */
@@ -139,13 +143,21 @@ async function measure(
   proxy: SourceProxy,
   url: string,
   seconds: number,
+  videoEncoders: VideoEncoderSelection,
 ): Promise<ModeResult> {
   const logger = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
   // Baseline: the same ffmpeg argv, Matroska into /dev/null, flat out. Run before AND after the
   // paced run and averaged, because other work on the machine shifts CPU cost per frame over time.
   const proxied = proxy.register(url);
   const source = await probeSource(resolveFfprobe(), proxied.url, spec.encoding);
-  const plan = { url: proxied.url, source, encoding: spec.encoding, mode: spec.mode, startSeconds: 0 };
+  const plan = {
+    url: proxied.url,
+    source,
+    encoding: spec.encoding,
+    mode: spec.mode,
+    startSeconds: 0,
+    videoEncoder: await videoEncoders.encoder(),
+  };
   const trim = seconds < SOURCE_SECONDS ? ['-t', String(seconds)] : [];
   const baseline = async () => {
     const before = cpuSeconds().children;
@@ -162,12 +174,14 @@ async function measure(
 
   // The engine, paced in real time.
   const { session, sink } = await openCaptureSession(
-    { proxy, encoding: spec.encoding, forceMode: spec.mode },
+    { proxy, encoding: spec.encoding, forceMode: spec.mode, videoEncoders },
     logger,
   );
   let peakRss = process.memoryUsage().rss;
+  let encoder: Encoder | null = null;
   const rssSampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    encoder = session.stats().encoder ?? encoder;
   }, 250);
   const ended = new Promise<void>((resolve) =>
     session.subscribe((event: WorkerEvent) => {
@@ -201,6 +215,7 @@ async function measure(
   const cpuPerMedia = workerCpu / mediaSeconds;
   const ffmpegOnlyPerMedia = ffmpegOnly / Math.min(seconds, SOURCE_SECONDS);
   const result = {
+    encoder,
     mediaSeconds: round(mediaSeconds, 2),
     cpuSecondsPerMediaSecond: round(cpuPerMedia, 4),
     engineCpuSecondsPerMediaSecond: round((end.self - start.self) / mediaSeconds, 4),
@@ -236,13 +251,21 @@ export async function run(options: BenchOptions): Promise<void> {
   const results: Record<string, ModeResult> = {};
   try {
     const [line] = (await once(server.stdout, 'data')) as [Buffer];
-    const { url } = JSON.parse(line.toString()) as { url: string };
+    const { url, streamUrl } = JSON.parse(line.toString()) as { url: string; streamUrl: string };
     const proxy = await SourceProxy.start({
-      jellyfinOrigin: url,
+      jellyfinUrl: url,
       authorization: mediaBrowserAuthorization(apiKey, 'bench'),
     });
+    const videoEncoders = new VideoEncoderSelection({
+      setting: videoEncoderSettingSchema.default('auto').parse(process.env.VIDEO_ENCODER || undefined),
+      vaapiDevice: vaapiDeviceSchema.optional().parse(process.env.VAAPI_DEVICE || undefined),
+      ffmpegPath: resolveFfmpeg(),
+      logger: createLogger({ level: 'info', pretty: false, destination: process.stderr }),
+    });
     try {
-      for (const spec of selected) results[spec.name] = await measure(spec, proxy, `${url}/source`, seconds);
+      for (const spec of selected) {
+        results[spec.name] = await measure(spec, proxy, streamUrl, seconds, videoEncoders);
+      }
     } finally {
       await proxy.close();
     }

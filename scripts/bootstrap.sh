@@ -1,7 +1,7 @@
 # Sourced by ./orb and .ci/run: makes sure this machine has what the project needs, installing what
 # is missing. Node >= 22.19 or 24.5 (Node 24 from the npm registry when the machine's node is older),
-# Debian's ffmpeg, a C compiler for the native media sender, and the npm packages of
-# package-lock.json.
+# Debian's ffmpeg, Debian's Chromium (for the dashboard's browser tests), a C compiler for the native
+# media sender, and the npm packages of package-lock.json.
 
 orb_step() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -34,6 +34,18 @@ orb_ensure_ffmpeg() {
   }
 }
 
+# The dashboard's browser tests drive Debian's Chromium through playwright-core (whose own browser
+# download cannot run everywhere); CHROMIUM_PATH points them at another build.
+orb_ensure_chromium() {
+  [ -n "${CHROMIUM_PATH:-}" ] && [ -x "${CHROMIUM_PATH}" ] && return 0
+  command -v chromium >/dev/null 2>&1 && return 0
+  orb_step "Installing Chromium from Debian (for the dashboard's browser tests)"
+  orb_apt_install chromium || {
+    echo "Chromium is missing and this is not a Debian-like system: install it, or set CHROMIUM_PATH." >&2
+    return 1
+  }
+}
+
 orb_apt_install() {
   command -v apt-get >/dev/null 2>&1 || return 1
   local sudo=""
@@ -54,7 +66,7 @@ orb_ensure_cc() {
 }
 
 # Installs node_modules when missing or older than package-lock.json (npm ci also builds the native
-# media sender), and rebuilds the native media sender when its source is newer than the build.
+# media sender and the dashboard's page), and rebuilds either when its source is newer than the build.
 orb_ensure_packages() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     orb_step "npm ci"
@@ -62,5 +74,9 @@ orb_ensure_packages() {
   elif [ ! -f native/build/media-send.node ] || [ native/media-send.c -nt native/build/media-send.node ]; then
     orb_step "npm run build:native"
     npm run --silent build:native >&2
+  fi
+  if [ ! -f web/dist/app.js ] || [ -n "$(find web/src -newer web/dist/app.js -print -quit)" ]; then
+    orb_step "npm run build:dashboard"
+    npm run --silent build:dashboard >&2
   fi
 }

@@ -18,6 +18,9 @@ const SLOW_IMPORTS = [
   /\/test\/worker\/support\/media-fixtures\.ts$/,
   /\/test\/worker-pool\/support\/bot-process\.ts$/,
   /\/test\/worker\/golive\/clip\.ts$/,
+  // Chromium, and esbuild's service process building the page.
+  /\/sim\/dashboard-browser\.ts$/,
+  /\/scripts\/build-dashboard\.ts$/,
 ];
 
 /**

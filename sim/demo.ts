@@ -2,8 +2,10 @@
 // process) logs into the Discord simulator, its stream worker Go-Lives into the voice simulator with
 // DAVE, and two simulated people drive the party through slash commands, autocomplete, the panel's
 // buttons and the seek modal, exactly the payloads Discord would send. A timeline shows who did
-// what, what the bot answered, the panel, and what the simulated viewer receives. Afterwards
-// demo-output/ holds a few decoded frames (PNG) and a short MP4 of what the viewer got.
+// what, what the bot answered, the panel, and what the simulated viewer receives; alice also pauses
+// and resumes the party from the web dashboard in headless Chromium. Afterwards demo-output/ holds a
+// few decoded frames (PNG), a short MP4 of what the viewer got, and the dashboard on a desktop and a
+// phone (dashboard.png, dashboard-phone.png).
 //
 //   npm run demo              runs the script, then keeps a party open to drive by hand (Ctrl-C stops)
 //   npm run demo -- --once    runs the script and exits (0 when every step worked; CI)
@@ -11,6 +13,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIMessage } from 'discord-api-types/v10';
+import { runDashboardScene } from './demo-dashboard.ts';
 import type { InjectedInteraction, SimUser } from './discord/index.ts';
 import { type Stack, startStack } from './stack/index.ts';
 import { buttonOf, type PanelView, panelLine, readPanel, waitForPanel } from './stack/panel.ts';
@@ -136,6 +139,11 @@ async function runScript(stack: Stack): Promise<Party> {
   await party.panel('resumed', (panel) => panel.state.includes('Playing'));
   const afterResume = stack.voice.viewer.videoFramesReceived;
   await until('video after the resume', () => stack.voice.viewer.videoFramesReceived > afterResume + 12);
+  await runDashboardScene(
+    stack,
+    { say, panel: (what, predicate) => party.panel(what, predicate) },
+    outputDir,
+  );
 
   await party.seekWithModal(alice, '0:06');
   await party.panel('after the seek', (panel) => /^0:0[6-9]/.test(panel.progress));
@@ -193,8 +201,14 @@ The stack keeps running with party #${sessionId} open (nothing playing yet). Dri
   curl -s ${auth} ${json} -d '{"action":"seek","position":"0:05"}' ${api}/sessions/${sessionId}/control
   curl -s ${auth} ${json} -d '{"action":"stop"}' ${api}/sessions/${sessionId}/control
 
+Prometheus metrics (parties, workers, each party's stream, Jellyfin and autocomplete latency):
+
+  curl -s -H 'Authorization: Bearer ${stack.metrics.token}' ${stack.metrics.url}
+
 Films in the simulated Jellyfin (itemId  title):
 ${movies.join('\n')}
+
+The web dashboard (log in as alice or bob through the simulated Discord): ${stack.dashboardUrl}
 
 OpenAPI: ${api}/openapi.json    Bot log: ${join(outputDir, 'bot.log')}
 Ctrl-C stops the bot, its worker and the simulators.`);

@@ -3,13 +3,18 @@
 // stream worker shares (log levels, stream profiles, bitrate bounds, media send path) come from the
 // worker contract, whose environment schema carries them on to workers.
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { languageCodeSchema } from './language-code.ts';
 import {
+  audioNormalizeSchema,
   logLevelSchema,
   maxBitrateKbpsSchema,
   mediaSendSchema,
   streamProfileSchema,
   streamProfiles,
+  vaapiDeviceSchema,
+  videoEncoderSettingSchema,
 } from './worker-contract/environment.ts';
 
 const csv = z
@@ -24,6 +29,47 @@ const csv = z
 
 const snowflake = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (15-21 digits)');
 const port = z.coerce.number().int().min(0).max(65_535);
+const idleMinutes = z.coerce
+  .number({ error: 'must be a whole number of minutes' })
+  .int('must be a whole number of minutes')
+  .min(0, 'must be 0 (never) or more minutes');
+
+/**
+ * WORKER_HOSTS: worker hosts (`node src/main.ts worker-host`) the bot places parties on, each as
+ * `http://address:port#token`. The token rides in the URL's fragment, which no request carries.
+ */
+const workerHostsSchema = z
+  .string()
+  .optional()
+  .transform((raw, ctx) =>
+    (raw ?? '')
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0)
+      .flatMap((entry, index) => {
+        const url = URL.parse(entry);
+        const token = url?.hash.slice(1) ?? '';
+        if (!url || !['http:', 'https:'].includes(url.protocol) || token.length < 16) {
+          // Never the entry itself: it holds a token.
+          ctx.addIssue({
+            code: 'custom',
+            message: `entry ${index + 1} must look like http://10.0.0.5:8790#<token of at least 16 characters>`,
+          });
+          return [];
+        }
+        url.hash = '';
+        return [{ url: url.href.replace(/\/+$/, ''), token }];
+      }),
+  );
+
+/** `worker-host` needs these and the base; the workers it runs get the rest from the bot. */
+const workerHostShape = {
+  WORKER_HOST_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)'),
+  WORKER_HOST_BIND: z.string().min(1).default('127.0.0.1'),
+  WORKER_HOST_PORT: port.default(8790),
+  /** Sessions the host takes at most; unset, from its cores (see loadWorkerHostConfig). */
+  WORKER_HOST_CAPACITY: z.coerce.number().int().min(1).max(1_000).optional(),
+};
 
 /** Settings every command needs: where the database lives and how loudly to log. */
 const baseShape = {
@@ -35,7 +81,19 @@ const baseShape = {
 const jellyfinShape = {
   JELLYFIN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://jellyfin:8096' }),
   JELLYFIN_API_KEY: z.string().min(1, 'must be an API key from Jellyfin Dashboard → API Keys'),
+  /**
+   * Jellyfin's address as members' Discord clients reach it, for poster links. Unset: panels carry
+   * posters as attachments read by the bot, and the API gives no poster address.
+   */
+  JELLYFIN_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://jellyfin.example.org' })
+    .optional(),
   CATALOG_SYNC_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(30),
+  /**
+   * A Jellyfin user name whose resume positions and watched state parties share: queueing resumes
+   * where that user stopped, a series starts at their Next Up, and playback updates both.
+   */
+  JELLYFIN_USER: z.string().trim().min(1).max(128).optional(),
 };
 
 /** The bot's Discord identity; `register-commands` needs only these and the base. */
@@ -57,12 +115,51 @@ const botShape = {
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: port.default(8787),
   API_TOKENS: csv,
+  /** Unset: every party's worker is a child process of the bot. */
+  WORKER_HOSTS: workerHostsSchema,
+  /** The bearer token Prometheus sends to GET /metrics; unset, /metrics is off. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').optional(),
   STREAM_PROFILE: streamProfileSchema.default('720p30'),
   STREAM_MAX_BITRATE_KBPS: maxBitrateKbpsSchema.optional(),
+  /**
+   * Who transcodes a source viewers cannot be sent as it is: Jellyfin when it must (`auto`), Jellyfin
+   * for every item (`jellyfin`), or the worker's own ffmpeg (`worker`). The worker falls back to its
+   * own ffmpeg whenever Jellyfin's transcode fails or cannot be passed through.
+   */
+  TRANSCODE_SOURCE: z
+    .enum(['auto', 'worker', 'jellyfin'], { error: 'must be auto, worker or jellyfin' })
+    .default('auto'),
+  /** Passed on to stream workers, whose ffmpeg levels the sound's loudness when it is on. */
+  AUDIO_NORMALIZE: audioNormalizeSchema.default(false),
   /** Passed on to stream workers (src/worker-contract/environment.ts); `js` turns the native sender off. */
   ORB_MEDIA_SEND: mediaSendSchema.optional(),
+  /** Passed on to stream workers, which self-test GPU encoders at start (src/worker/media/encoder-selection.ts). */
+  VIDEO_ENCODER: videoEncoderSettingSchema.default('auto'),
+  /** Passed on to stream workers: the render node VAAPI encodes on. */
+  VAAPI_DEVICE: vaapiDeviceSchema.optional(),
   /** Read where ffmpeg is resolved (src/media/ffmpeg-binary.ts); validated here so a typo shows at start. */
   FFMPEG_PATH: z.string().min(1).optional(),
+  /** Audio played when a queue entry names none (else the file's default track). */
+  DEFAULT_AUDIO_LANGUAGE: languageCodeSchema.optional(),
+  /** Subtitles burned in when a queue entry names none (else forced ones in the audio's language). */
+  DEFAULT_SUBTITLE_LANGUAGE: languageCodeSchema.optional(),
+  /** When the credits start with something queued: whether the next item follows after the countdown. */
+  AUTO_SKIP_CREDITS: z.stringbool({ error: 'must be true or false' }).default(true),
+  /** Minutes a party plays to an empty voice channel before it pauses; 0 never pauses. */
+  IDLE_PAUSE_MINUTES: idleMinutes.default(5),
+  /** Minutes of an empty voice channel before a party stops and frees its streaming account; 0 never. */
+  IDLE_STOP_MINUTES: idleMinutes.default(30),
+  /** Public lines in a party's text channel: its story and failures, failures only, or none. */
+  ANNOUNCE: z.enum(['all', 'errors', 'off'], { error: 'must be all, errors or off' }).default('all'),
+  /** The address members open the dashboard at; with DISCORD_CLIENT_SECRET it turns the dashboard on. */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://party.example.org' })
+    .optional(),
+  /** The application's OAuth2 client secret, for "Log in with Discord" on the dashboard. */
+  DISCORD_CLIENT_SECRET: z
+    .string()
+    .min(8, 'must be the OAuth2 client secret from the developer portal')
+    .optional(),
 };
 
 const baseSchema = z.object(baseShape);
@@ -76,6 +173,10 @@ export const secretSettingNames = [
   'STREAMER_TOKENS',
   'JELLYFIN_API_KEY',
   'API_TOKENS',
+  'METRICS_TOKEN',
+  'DISCORD_CLIENT_SECRET',
+  'WORKER_HOSTS',
+  'WORKER_HOST_TOKEN',
 ] as const;
 
 export class ConfigError extends Error {
@@ -90,10 +191,11 @@ export class ConfigError extends Error {
   }
 }
 
-function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+function describeIssues(issues: readonly z.core.$ZodIssue[], provided: ReadonlySet<string>): string[] {
   return issues.map((issue) => {
     const name = String(issue.path[0] ?? 'configuration');
-    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    // zod leaves the input out of its issues, so a number that does not parse would read as unset.
+    const missing = issue.code === 'invalid_type' && !provided.has(name);
     // Built from the issue's code and our own messages only: zod never sees fit to print the input
     // here, and neither do we, because the input may be a token.
     return missing
@@ -106,7 +208,8 @@ function parseWith<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.ou
   // Empty strings count as unset, so `FOO=` in a .env file means "use the default".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const result = schema.safeParse(cleaned);
-  if (!result.success) throw new ConfigError(describeIssues(result.error.issues));
+  if (!result.success)
+    throw new ConfigError(describeIssues(result.error.issues, new Set(Object.keys(cleaned))));
   return result.data;
 }
 
@@ -117,8 +220,10 @@ function toBase(env: z.output<typeof baseSchema>) {
 function toJellyfin(env: z.output<typeof jellyfinSchema>) {
   return {
     url: env.JELLYFIN_URL.replace(/\/+$/, ''),
+    publicUrl: env.JELLYFIN_PUBLIC_URL?.replace(/\/+$/, '') ?? null,
     apiKey: env.JELLYFIN_API_KEY,
     syncIntervalMinutes: env.CATALOG_SYNC_INTERVAL_MINUTES,
+    userName: env.JELLYFIN_USER ?? null,
   };
 }
 
@@ -154,6 +259,25 @@ export function loadDiscordConfig(
   return { ...toBase(parsed), discord: toDiscord(parsed) };
 }
 
+/**
+ * A 720p30 x264 transcode costs about 0.35 CPU-seconds per media second (issue 21), so a core carries
+ * about 2.8 transcoding parties; 2.5 keeps some headroom. Copy-mode parties cost far less.
+ */
+const PARTIES_PER_CORE = 2.5;
+
+export function loadWorkerHostConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = parseWith(z.object({ ...baseShape, ...workerHostShape }), env);
+  return {
+    logLevel: parsed.LOG_LEVEL,
+    token: parsed.WORKER_HOST_TOKEN,
+    host: parsed.WORKER_HOST_BIND,
+    port: parsed.WORKER_HOST_PORT,
+    capacity:
+      parsed.WORKER_HOST_CAPACITY ?? Math.max(1, Math.floor(availableParallelism() * PARTIES_PER_CORE)),
+  };
+}
+export type WorkerHostConfig = ReturnType<typeof loadWorkerHostConfig>;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const parsed = parseWith(fullSchema, env);
   const profile = streamProfiles[parsed.STREAM_PROFILE];
@@ -162,13 +286,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     jellyfin: toJellyfin(parsed),
     discord: toDiscord(parsed),
     streamerTokens: parsed.STREAMER_TOKENS,
-    http: { host: parsed.HTTP_HOST, port: parsed.HTTP_PORT, apiTokens: parsed.API_TOKENS },
+    workerHosts: parsed.WORKER_HOSTS,
+    http: {
+      host: parsed.HTTP_HOST,
+      port: parsed.HTTP_PORT,
+      apiTokens: parsed.API_TOKENS,
+      metricsToken: parsed.METRICS_TOKEN ?? null,
+    },
     stream: {
       profile: parsed.STREAM_PROFILE,
       ...profile,
       bitrateKbps: Math.min(profile.bitrateKbps, parsed.STREAM_MAX_BITRATE_KBPS ?? Number.POSITIVE_INFINITY),
+      normalizeAudio: parsed.AUDIO_NORMALIZE,
       mediaSend: parsed.ORB_MEDIA_SEND,
+      videoEncoder: parsed.VIDEO_ENCODER,
+      vaapiDevice: parsed.VAAPI_DEVICE,
+      transcodeSource: parsed.TRANSCODE_SOURCE,
     },
+    tracks: {
+      audioLanguage: parsed.DEFAULT_AUDIO_LANGUAGE ?? null,
+      subtitleLanguage: parsed.DEFAULT_SUBTITLE_LANGUAGE ?? null,
+    },
+    idle: { pauseAfterMinutes: parsed.IDLE_PAUSE_MINUTES, stopAfterMinutes: parsed.IDLE_STOP_MINUTES },
+    autoSkipCredits: parsed.AUTO_SKIP_CREDITS,
+    announce: { level: parsed.ANNOUNCE },
+    /** Off (null) unless both PUBLIC_URL and DISCORD_CLIENT_SECRET are set. */
+    dashboard:
+      parsed.PUBLIC_URL === undefined || parsed.DISCORD_CLIENT_SECRET === undefined
+        ? null
+        : { publicUrl: parsed.PUBLIC_URL.replace(/\/+$/, ''), clientSecret: parsed.DISCORD_CLIENT_SECRET },
   };
 }
 

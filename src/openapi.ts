@@ -8,6 +8,8 @@ export interface OpenApiRoute {
   path: string;
   summary: string;
   body?: z.ZodType;
+  /** Query parameters: one per key of the object, required unless it may be left out. */
+  query?: z.ZodObject;
   /** Status code → response schema (null for an empty body). */
   responses: Record<number, { description: string; schema: z.ZodType | null; contentType?: string }>;
   /** False for the few routes that need no bearer token. */
@@ -30,6 +32,10 @@ export function openApiDocument(
       required: true,
       schema: { type: 'string' },
     }));
+    for (const [name, schema] of Object.entries(route.query?.shape ?? {})) {
+      const required = !schema.safeParse(undefined).success;
+      parameters.push({ name, in: 'query', required, schema: jsonSchema(schema) as { type: string } });
+    }
     const responses = Object.fromEntries(
       Object.entries(route.responses).map(([status, response]) => [
         status,

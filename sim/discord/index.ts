@@ -13,8 +13,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { SimGateway } from './gateway.ts';
+import { installGuildRoutes } from './guild-routes.ts';
 import { SimInteractions } from './interactions.ts';
 import { MessageStore, messageProblems } from './messages.ts';
+import { SimOAuth } from './oauth.ts';
 import { type Authenticate, discordError, type RestHandler, type RestResponse, RestRouter } from './rest.ts';
 import { type SimChannel, type SimRole, type SimUser, SimWorld, type WorldOptions } from './world.ts';
 
@@ -23,7 +25,7 @@ export type { GatewayClientHandle, GatewayOpHandler } from './gateway-hooks.ts';
 export type { InjectedInteraction, InteractionContext, OptionInput } from './interactions.ts';
 export { embedText, type StoredMessage } from './messages.ts';
 export type { RestCall, RestHandler, RestRequest, RestResponse } from './rest.ts';
-export type { SimChannel, SimRole, SimUser } from './world.ts';
+export type { SimChannel, SimOverwrite, SimRole, SimUser } from './world.ts';
 export { allPermissions, permissionBits } from './world.ts';
 
 export interface DiscordSimOptions extends WorldOptions {
@@ -64,13 +66,21 @@ export interface DiscordSim {
   >;
   readonly interactions: SimInteractions;
   readonly messages: MessageStore;
+  /** "Log in with Discord": the client secret and the application's redirect URIs. */
+  readonly oauth: Pick<SimOAuth, 'clientSecret' | 'registerRedirect'>;
   /** A guild member (or, with `member: false`, a stranger). Streaming accounts are users with tokens too. */
   addUser(options: {
     username: string;
     token?: string;
     roleIds?: readonly string[];
     member?: boolean;
+    /** Another application's bot (a music bot, say). */
+    bot?: boolean;
+    /** The language of their Discord client (default en-US). */
+    locale?: string;
   }): SimUser;
+  /** Changes the server's language, as Server Settings do, and tells connected bots (GUILD_UPDATE). */
+  setGuildLocale(locale: string): void;
   addRole(name: string, permissions?: bigint): SimRole;
   /** Puts a user into a voice channel (null: out of voice) and tells connected clients. */
   joinVoice(userId: string, channelId: string | null): void;
@@ -79,8 +89,13 @@ export interface DiscordSim {
 
 export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<DiscordSim> {
   const world = new SimWorld(options);
+  const oauth = new SimOAuth(world);
   const authenticate: Authenticate = (header) => {
     if (!header) return { auth: 'none', userId: null };
+    if (header.startsWith('Bearer ')) {
+      const userId = oauth.bearerUser(header);
+      return userId === null ? { auth: 'none', userId: null } : { auth: 'user', userId };
+    }
     const user = world.userByToken(header.replace(/^Bot /, ''));
     if (!user || header.startsWith('Bot ') !== user.bot) return { auth: 'none', userId: null };
     return { auth: user.bot ? 'bot' : 'user', userId: user.id };
@@ -109,6 +124,8 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
     });
   });
   installDefaultRoutes(router, world, gateway, messages, options.channelMessageRateLimit);
+  installGuildRoutes(router, world);
+  oauth.install(router);
 
   const textChannel = world.guild.channels.find((channel) => channel.kind === 'text');
   const voiceChannel = world.guild.channels.find((channel) => channel.kind === 'voice');
@@ -136,7 +153,12 @@ export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<
     gateway,
     interactions,
     messages,
+    oauth,
     addUser: (userOptions) => world.addUser(userOptions),
+    setGuildLocale: (locale) => {
+      world.guild.preferredLocale = locale;
+      gateway.dispatchToBots('GUILD_UPDATE', world.restGuildPayload());
+    },
     addRole: (name, permissions) => {
       const role = world.addRole(name, permissions);
       gateway.dispatchToBots('GUILD_ROLE_CREATE', {
@@ -227,7 +249,7 @@ function installDefaultRoutes(
     if (problems.length > 0) return discordError(400, 50035, 'Invalid Form Body', problems);
     return {
       status: 200,
-      body: messages.create(found.channel.id, request.body as Record<string, never>, null),
+      body: messages.create(found.channel.id, request.body as Record<string, never>, null, 0, request.files),
     };
   });
   const messageIn = (request: Parameters<RestHandler>[0]) => {
@@ -257,7 +279,11 @@ function installDefaultRoutes(
     if (tooMany) return tooMany;
     const problems = messageProblems(request.body);
     if (problems.length > 0) return discordError(400, 50035, 'Invalid Form Body', problems);
-    const edited = messages.edit(found.stored.message.id, request.body as Record<string, never>);
+    const edited = messages.edit(
+      found.stored.message.id,
+      request.body as Record<string, never>,
+      request.files,
+    );
     return edited ? { status: 200, body: edited } : discordError(404, 10008, 'Unknown Message');
   });
   router.route('DELETE', '/channels/:channel/messages/:message', (request) => {

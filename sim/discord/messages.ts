@@ -1,7 +1,9 @@
 // What users see: every message the bot posted or edited (channel messages, interaction replies,
 // follow-ups), with its edit history, plus Discord's size limits so a payload real Discord would
-// refuse is refused here too (400, code 50035) instead of passing silently.
-import type { APIMessage } from 'discord-api-types/v10';
+// refuse is refused here too (400, code 50035) instead of passing silently. Uploaded files become
+// attachments as Discord makes them: an embed image naming `attachment://file` shows that attachment,
+// and an edit keeps the old attachments unless it lists the ones to keep.
+import type { APIAttachment, APIEmbed, APIMessage } from 'discord-api-types/v10';
 import { nextSnowflake, type SimWorld } from './world.ts';
 
 export const messageFlags = { ephemeral: 64, loading: 128 } as const;
@@ -17,6 +19,43 @@ export interface StoredMessage {
 type MessageBody = Partial<
   Pick<APIMessage, 'content' | 'embeds' | 'components' | 'flags' | 'attachments' | 'tts'>
 > & { allowed_mentions?: unknown };
+
+/** A file uploaded with a message (multipart), as the REST side decoded it. */
+export interface UploadedFile {
+  name: string;
+  size: number;
+}
+
+/** Attachments after a write: the kept ones (all, unless the body lists which), then the uploads. */
+function attachmentsAfter(
+  before: APIAttachment[],
+  body: MessageBody,
+  files: readonly UploadedFile[],
+  channelId: string,
+): APIAttachment[] {
+  const keep = body.attachments?.map((attachment) => attachment.id);
+  const kept = keep === undefined ? before : before.filter((attachment) => keep.includes(attachment.id));
+  const added = files.map((file): APIAttachment => {
+    const id = nextSnowflake();
+    const url = `https://cdn.discordapp.com/attachments/${channelId}/${id}/${encodeURIComponent(file.name)}`;
+    return { id, filename: file.name, size: file.size, url, proxy_url: url };
+  });
+  return [...kept, ...added];
+}
+
+/** `attachment://name` in an embed's images, replaced by that attachment's address. */
+function resolveAttachmentImages(embeds: APIEmbed[], attachments: APIAttachment[]): APIEmbed[] {
+  const resolve = <T extends { url: string }>(image: T | undefined): T | undefined => {
+    if (!image?.url.startsWith('attachment://')) return image;
+    const named = attachments.find((attachment) => `attachment://${attachment.filename}` === image.url);
+    return named ? { ...image, url: named.url, proxy_url: named.proxy_url } : image;
+  };
+  return embeds.map((embed) => {
+    const thumbnail = resolve(embed.thumbnail);
+    const image = resolve(embed.image);
+    return { ...embed, ...(thumbnail ? { thumbnail } : {}), ...(image ? { image } : {}) };
+  });
+}
 
 export class MessageStore {
   readonly #world: SimWorld;
@@ -68,7 +107,14 @@ export class MessageStore {
     });
   }
 
-  create(channelId: string, body: MessageBody, interactionToken: string | null, extraFlags = 0): APIMessage {
+  create(
+    channelId: string,
+    body: MessageBody,
+    interactionToken: string | null,
+    extraFlags = 0,
+    files: readonly UploadedFile[] = [],
+  ): APIMessage {
+    const attachments = attachmentsAfter([], body, files, channelId);
     const message: APIMessage = {
       id: nextSnowflake(),
       type: interactionToken === null ? 0 : 20,
@@ -81,8 +127,8 @@ export class MessageStore {
       mention_everyone: false,
       mentions: [],
       mention_roles: [],
-      attachments: [],
-      embeds: body.embeds ?? [],
+      attachments,
+      embeds: resolveAttachmentImages(body.embeds ?? [], attachments),
       components: body.components ?? [],
       pinned: false,
       flags: (body.flags ?? 0) | extraFlags,
@@ -96,14 +142,16 @@ export class MessageStore {
   }
 
   /** Applies an edit; returns null for an unknown message. A deferred reply stops "thinking". */
-  edit(messageId: string, body: MessageBody): APIMessage | null {
+  edit(messageId: string, body: MessageBody, files: readonly UploadedFile[] = []): APIMessage | null {
     const stored = this.#byId.get(messageId);
     if (!stored) return null;
     const before = stored.message;
+    const attachments = attachmentsAfter(before.attachments, body, files, before.channel_id);
     const next: APIMessage = {
       ...before,
+      attachments,
       ...(body.content === undefined ? {} : { content: body.content ?? '' }),
-      ...(body.embeds === undefined ? {} : { embeds: body.embeds }),
+      ...(body.embeds === undefined ? {} : { embeds: resolveAttachmentImages(body.embeds, attachments) }),
       ...(body.components === undefined ? {} : { components: body.components }),
       flags: (before.flags ?? 0) & ~messageFlags.loading,
       edited_timestamp: new Date().toISOString(),

@@ -25,6 +25,8 @@ export interface RestResponse {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Sent as is instead of a JSON body (the OAuth2 pages a browser shows). */
+  raw?: string;
 }
 
 export interface RestCall extends RestRequest {
@@ -188,6 +190,10 @@ export class RestRouter {
     };
     this.calls.push(call);
     for (const waiter of [...this.#waiters]) waiter(call);
+    if (response.raw !== undefined) {
+      res.writeHead(response.status, response.headers ?? {}).end(response.raw);
+      return;
+    }
     if (response.body === undefined) {
       res.writeHead(response.status, response.headers ?? {}).end();
       return;
@@ -231,6 +237,9 @@ async function decodeBody(
       else if (typeof value !== 'string') files.push({ field, name: value.name, size: value.size });
     }
     return { body, files };
+  }
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    return { body: Object.fromEntries(new URLSearchParams(raw.toString('utf8'))), files: [] };
   }
   return { body: JSON.parse(raw.toString('utf8')), files: [] };
 }

@@ -16,9 +16,11 @@ export const permissionBits = {
   createInstantInvite: 1n << 0n,
   administrator: 1n << 3n,
   manageChannels: 1n << 4n,
+  manageGuild: 1n << 5n,
   viewChannel: 1n << 10n,
   sendMessages: 1n << 11n,
   embedLinks: 1n << 14n,
+  attachFiles: 1n << 15n,
   readMessageHistory: 1n << 16n,
   connect: 1n << 20n,
   speak: 1n << 21n,
@@ -34,6 +36,7 @@ const everyonePermissions =
   permissionBits.viewChannel |
   permissionBits.sendMessages |
   permissionBits.embedLinks |
+  permissionBits.attachFiles |
   permissionBits.readMessageHistory |
   permissionBits.connect |
   permissionBits.speak |
@@ -55,6 +58,8 @@ export interface SimUser {
   readonly bot: boolean;
   /** What the client sends to log in: the bot token, or a user token for streaming accounts. */
   readonly token: string;
+  /** The language of the person's Discord client: interactions carry it as `locale`. */
+  readonly locale: string;
 }
 
 export interface SimRole {
@@ -66,11 +71,21 @@ export interface SimRole {
 
 export type SimChannelKind = 'text' | 'voice';
 
+/** A channel's permission overwrite for a role (@everyone's id is the guild's) or one member. */
+export interface SimOverwrite {
+  readonly id: string;
+  readonly type: 'role' | 'member';
+  readonly allow: bigint;
+  readonly deny: bigint;
+}
+
 export interface SimChannel {
   readonly id: string;
   readonly name: string;
   readonly kind: SimChannelKind;
   readonly position: number;
+  /** Reported in channel payloads; `permissionsOf` (interaction permissions) ignores them. */
+  readonly overwrites: SimOverwrite[];
 }
 
 export interface SimVoiceState {
@@ -91,6 +106,8 @@ export interface SimGuild {
   /** userId → role ids (without @everyone). */
   readonly members: Map<string, string[]>;
   readonly voiceStates: Map<string, SimVoiceState>;
+  /** The server's language (Server Settings → Community): `preferred_locale`, `guild_locale`. */
+  preferredLocale: string;
 }
 
 export interface WorldOptions {
@@ -100,6 +117,8 @@ export interface WorldOptions {
   guildName?: string;
   textChannels?: readonly string[];
   voiceChannels?: readonly string[];
+  /** The guild's preferred_locale (default en-US). */
+  preferredLocale?: string;
 }
 
 const joinedAt = '2024-01-01T00:00:00.000Z';
@@ -121,6 +140,7 @@ export class SimWorld {
       username: options.botName ?? 'orb-watch-party',
       bot: true,
       token: options.botToken ?? 'sim-bot-token',
+      locale: 'en-US',
     };
     this.#users.set(this.bot.id, this.bot);
     this.owner = this.#register('guild-owner', false, `sim-user-token-${nextSnowflake()}`);
@@ -131,6 +151,7 @@ export class SimWorld {
       name,
       kind,
       position: position++,
+      overwrites: [],
     });
     this.guild = {
       id: guildId,
@@ -146,6 +167,7 @@ export class SimWorld {
         [this.owner.id, []],
       ]),
       voiceStates: new Map(),
+      preferredLocale: options.preferredLocale ?? 'en-US',
     };
   }
 
@@ -163,11 +185,16 @@ export class SimWorld {
     token?: string;
     roleIds?: readonly string[];
     member?: boolean;
+    /** Another application's bot (a music bot, say), which members may find in their voice channel. */
+    bot?: boolean;
+    /** The language of their Discord client (default en-US). */
+    locale?: string;
   }): SimUser {
     const user = this.#register(
       options.username,
-      false,
+      options.bot ?? false,
       options.token ?? `sim-user-token-${nextSnowflake()}`,
+      options.locale,
     );
     if (options.member !== false) this.guild.members.set(user.id, [...(options.roleIds ?? [])]);
     return user;
@@ -180,9 +207,18 @@ export class SimWorld {
   }
 
   addChannel(name: string, kind: SimChannelKind): SimChannel {
-    const created = { id: nextSnowflake(), name, kind, position: this.guild.channels.length };
+    const created = { id: nextSnowflake(), name, kind, position: this.guild.channels.length, overwrites: [] };
     this.guild.channels.push(created);
     return created;
+  }
+
+  /** Sets (or, with allow and deny both 0, removes) one overwrite of a channel, as the channel settings do. */
+  setOverwrite(channelId: string, overwrite: SimOverwrite): void {
+    const channel = this.channel(channelId);
+    if (!channel) throw new Error(`the simulated guild has no channel ${channelId}`);
+    const index = channel.overwrites.findIndex((existing) => existing.id === overwrite.id);
+    if (index >= 0) channel.overwrites.splice(index, 1);
+    if (overwrite.allow !== 0n || overwrite.deny !== 0n) channel.overwrites.push(overwrite);
   }
 
   channel(id: string): SimChannel | undefined {
@@ -206,8 +242,8 @@ export class SimWorld {
     return (bits & permissionBits.administrator) !== 0n ? allPermissions : bits;
   }
 
-  #register(username: string, bot: boolean, token: string): SimUser {
-    const user = { id: nextSnowflake(), username, bot, token };
+  #register(username: string, bot: boolean, token: string, locale = 'en-US'): SimUser {
+    const user = { id: nextSnowflake(), username, bot, token, locale };
     this.#users.set(user.id, user);
     return user;
   }
@@ -273,7 +309,12 @@ export class SimWorld {
       name: channel.name,
       guild_id: this.guild.id,
       position: channel.position,
-      permission_overwrites: [],
+      permission_overwrites: channel.overwrites.map((overwrite) => ({
+        id: overwrite.id,
+        type: overwrite.type === 'role' ? 0 : 1,
+        allow: String(overwrite.allow),
+        deny: String(overwrite.deny),
+      })),
       parent_id: null,
       nsfw: false,
       flags: noFlags,
@@ -325,7 +366,7 @@ export class SimWorld {
       stage_instances: [],
       guild_scheduled_events: [],
       soundboard_sounds: [],
-      preferred_locale: 'en-US',
+      preferred_locale: guild.preferredLocale,
       verification_level: 0,
       default_message_notifications: 0,
       explicit_content_filter: 0,
@@ -354,5 +395,24 @@ export class SimWorld {
           })
         : [],
     };
+  }
+  /** The REST guild object (and GUILD_UPDATE's): GUILD_CREATE without its gateway-only lists and fields. */
+  restGuildPayload(): Record<string, unknown> {
+    const {
+      channels: _channels,
+      members: _members,
+      voice_states: _voiceStates,
+      presences: _presences,
+      threads: _threads,
+      stage_instances: _stageInstances,
+      guild_scheduled_events: _events,
+      soundboard_sounds: _sounds,
+      joined_at: _joinedAt,
+      large: _large,
+      member_count: _memberCount,
+      unavailable: _unavailable,
+      ...guild
+    } = this.guildPayload({ withVoiceStates: false });
+    return guild;
   }
 }

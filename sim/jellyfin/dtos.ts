@@ -1,16 +1,17 @@
 // Library items as Jellyfin's JSON shapes: BaseItemDto (with its `fields`-gated properties), media
 // sources with their streams as ffprobe sees the generated file, and search hints. PascalCase, and
 // properties left undefined are dropped on the wire, which is Jellyfin's "nulls left out".
+import { basename, extname } from 'node:path';
 import type { SimItem, SimLibrary } from './library.ts';
 import {
   containerOf,
+  type ExternalSubtitle,
   fallbackRecipe,
   type MediaFactory,
   type MediaRecipe,
   type ProbeStream,
+  textSubtitleCodecs,
 } from './media.ts';
-
-const textSubtitleCodecs = new Set(['subrip', 'srt', 'ass', 'ssa', 'webvtt', 'mov_text']);
 
 const ticks = (seconds: number) => Math.round(seconds * 10_000_000);
 
@@ -39,12 +40,19 @@ function mediaStream(stream: ProbeStream): Record<string, unknown> {
   const codec = stream.codec_name ?? 'unknown';
   const isDefault = stream.disposition?.default === 1;
   const isForced = stream.disposition?.forced === 1;
-  const label = [language ?? 'Undefined', codec.toUpperCase(), isDefault ? 'Default' : null].filter(Boolean);
+  const title = stream.tags?.title;
+  const label = [
+    title ?? language ?? 'Undefined',
+    codec.toUpperCase(),
+    isDefault ? 'Default' : null,
+    isForced ? 'Forced' : null,
+  ].filter(Boolean);
   return {
     Codec: codec,
     Type: type,
     Index: stream.index,
     Language: language,
+    Title: title,
     Width: stream.width,
     Height: stream.height,
     Channels: stream.channels,
@@ -58,6 +66,34 @@ function mediaStream(stream: ProbeStream): Record<string, unknown> {
     IsTextSubtitleStream: type === 'Subtitle' && textSubtitleCodecs.has(codec),
     SupportsExternalStream: type === 'Subtitle' && textSubtitleCodecs.has(codec),
     DisplayTitle: label.join(' - '),
+  };
+}
+
+/**
+ * A subtitle file beside the media, numbered after the file's own streams, with the DeliveryUrl
+ * Jellyfin gives external text subtitles (start ticks 0, in the file's own format).
+ */
+function externalStream(
+  subtitle: ExternalSubtitle,
+  index: number,
+  itemId: string,
+  extension: string,
+): Record<string, unknown> {
+  const language = subtitle.language ?? undefined;
+  return {
+    Codec: subtitle.codec,
+    Type: 'Subtitle',
+    Index: index,
+    Language: language,
+    IsDefault: false,
+    IsForced: false,
+    IsExternal: true,
+    IsTextSubtitleStream: true,
+    SupportsExternalStream: true,
+    DeliveryMethod: 'External',
+    DeliveryUrl: `/Videos/${itemId}/${itemId}/Subtitles/${index}/0/Stream.${extension}`,
+    Path: `/media/subtitles/${basename(subtitle.path)}`,
+    DisplayTitle: [language ?? 'Undefined', subtitle.codec.toUpperCase(), 'External'].join(' - '),
   };
 }
 
@@ -114,8 +150,14 @@ export class JellyfinDtos {
   /** MediaSourceInfo of the item's generated file (generating it on first use). */
   async mediaSource(item: SimItem): Promise<Record<string, unknown>> {
     const file = await this.#media.media(recipeOf(item));
-    const streams = file.probe.streams.map(mediaStream);
-    const firstAudio = streams.find((stream) => stream.Type === 'Audio');
+    const streams = [
+      ...file.probe.streams.map(mediaStream),
+      ...file.externalSubtitles.map((subtitle, n) =>
+        externalStream(subtitle, file.probe.streams.length + n, item.id, extname(subtitle.path).slice(1)),
+      ),
+    ];
+    const audio = streams.filter((stream) => stream.Type === 'Audio');
+    const defaultSubtitle = streams.find((stream) => stream.Type === 'Subtitle' && stream.IsDefault);
     const duration = Number(file.probe.format.duration ?? item.runtimeSeconds ?? 0);
     return {
       Protocol: 'File',
@@ -135,8 +177,8 @@ export class JellyfinDtos {
       RequiresClosing: false,
       VideoType: 'VideoFile',
       Bitrate: Number(file.probe.format.bit_rate ?? 0) || undefined,
-      DefaultAudioStreamIndex: firstAudio?.Index,
-      DefaultSubtitleStreamIndex: -1,
+      DefaultAudioStreamIndex: (audio.find((stream) => stream.IsDefault) ?? audio[0])?.Index,
+      DefaultSubtitleStreamIndex: defaultSubtitle?.Index ?? -1,
       RequiredHttpHeaders: {},
       MediaStreams: streams,
     };

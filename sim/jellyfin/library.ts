@@ -2,7 +2,7 @@
 // keeps, plus a recipe for the media file ffmpeg makes on first use. The default library holds the
 // odd cases tests need; `generateLargeLibrary` adds metadata-only items for benchmarks.
 import { createHash } from 'node:crypto';
-import type { MediaRecipe } from './media.ts';
+import type { GeneratedRecipe, MediaRecipe } from './media.ts';
 
 export type SimItemType = 'Movie' | 'Series' | 'Season' | 'Episode';
 
@@ -129,7 +129,7 @@ interface MovieSeed {
   name: string;
   year: number;
   overview: string;
-  media: MediaRecipe;
+  media: GeneratedRecipe;
   originalTitle?: string;
 }
 

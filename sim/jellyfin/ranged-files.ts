@@ -5,7 +5,16 @@ import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GeneratedMedia } from './media.ts';
 
-const containerMime: Record<string, string> = { mp4: 'video/mp4', mkv: 'video/x-matroska' };
+const containerMime: Record<string, string> = {
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  mkv: 'video/x-matroska',
+  webm: 'video/webm',
+  ts: 'video/mp2t',
+  mpg: 'video/mpeg',
+  avi: 'video/x-msvideo',
+};
 
 /** `attachmentName` set: answered as a download (Content-Disposition: attachment). */
 export function serveRangedFile(

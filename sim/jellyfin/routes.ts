@@ -11,7 +11,10 @@ import { fieldsOf, filterItems, queryResult, requireItem, showChildren } from '.
 import type { SimItem, SimLibrary } from './library.ts';
 import type { MediaFactory } from './media.ts';
 import { serveRangedFile } from './ranged-files.ts';
+import type { SimSegments } from './segments.ts';
 import type { PlaybackReport, SimSessions } from './sessions.ts';
+import type { SimTranscoding } from './transcoding.ts';
+import { routeUserRequest, type SimUserStore } from './user-data.ts';
 
 export type SimVersion = '10.10' | '10.11' | '12.0';
 
@@ -38,6 +41,10 @@ export interface RouteContext {
   auth: SimAuth;
   dtos: JellyfinDtos;
   sessions: SimSessions;
+  users: SimUserStore;
+  segments: SimSegments;
+  /** PlaybackInfo's transcode verdicts and the progressive transcodes (transcoding.ts). */
+  transcoding: SimTranscoding;
   /** A delay the server cancels when it stops. */
   sleep: (ms: number) => Promise<void>;
 }
@@ -58,7 +65,24 @@ export type Route = (
 ) => Promise<void>;
 
 export function createRoute(context: RouteContext): Route {
-  const { library, media, dtos, sessions } = context;
+  const { library, media, dtos, sessions, users, segments } = context;
+  // With a user (`userId`, or the /Users/{userId}/ path form) items carry that user's UserData.
+  const withUserData = (item: SimItem, dto: Record<string, unknown>, userId: string | undefined) => {
+    const user =
+      userId && users.users.find((candidate) => candidate.id === userId.replaceAll('-', '').toLowerCase());
+    return user ? { ...dto, UserData: users.dto(user.id, item) } : dto;
+  };
+  const userContext = {
+    library,
+    users,
+    serverId: context.serverId,
+    itemDto: (item: SimItem, query: Query, userId: string) =>
+      withUserData(
+        item,
+        dtos.item(item, fieldsOf(query), boolParam(query, 'enableImages') !== false),
+        userId,
+      ),
+  };
   const requirePlayable = (item: SimItem): SimItem => {
     if (!isPlayable(item)) throw new HttpError(400, 'Not a playable item.');
     return item;
@@ -68,17 +92,16 @@ export function createRoute(context: RouteContext): Route {
     const method = request.method ?? 'GET';
     const lower = path.toLowerCase();
     // Anonymous endpoints first, as in Jellyfin.
-    if (method === 'GET' && lower === '/system/info/public') {
-      return send(response, 200, {
-        LocalAddress: context.url(),
-        ServerName: 'Orb Jellyfin Simulator',
-        Version: context.version === '12.0' ? '12.0.0' : `${context.version}.11`,
-        ProductName: 'Jellyfin Server',
-        OperatingSystem: '',
-        Id: context.serverId,
-        StartupWizardCompleted: true,
-      });
-    }
+    const publicInfo = () => ({
+      LocalAddress: context.url(),
+      ServerName: 'Orb Jellyfin Simulator',
+      Version: context.version === '12.0' ? '12.0.0' : `${context.version}.11`,
+      ProductName: 'Jellyfin Server',
+      OperatingSystem: '',
+      Id: context.serverId,
+      StartupWizardCompleted: true,
+    });
+    if (method === 'GET' && lower === '/system/info/public') return send(response, 200, publicInfo());
     if (lower === '/system/ping') {
       response.writeHead(200, { 'Content-Type': 'application/json' }).end('"Jellyfin Server"');
       return;
@@ -98,6 +121,11 @@ export function createRoute(context: RouteContext): Route {
     record.deviceId = auth.scheme ? auth.deviceId : null;
     if (!context.auth.validKey(auth.token)) throw new HttpError(401, 'Unauthorized');
 
+    if (method === 'GET' && lower === '/system/info') {
+      return send(response, 200, { ...publicInfo(), HasPendingRestart: false, IsShuttingDown: false });
+    }
+    if (await routeUserRequest(userContext, request, response, path, query)) return;
+    if (segments.route(request, response, path, query)) return;
     if (method === 'GET' && lower === '/items') {
       if (query.has('searchterm') && context.searchLatencyMs) await context.sleep(context.searchLatencyMs);
       const fields = fieldsOf(query);
@@ -105,7 +133,9 @@ export function createRoute(context: RouteContext): Route {
       return send(
         response,
         200,
-        queryResult(filterItems(library, query), query, (item) => dtos.item(item, fields, images)),
+        queryResult(filterItems(library, query), query, (item) =>
+          withUserData(item, dtos.item(item, fields, images), query.get('userid')),
+        ),
       );
     }
     if (method === 'GET' && lower === '/search/hints') {
@@ -123,7 +153,11 @@ export function createRoute(context: RouteContext): Route {
       // An API key has no user: without userId Jellyfin looks up the empty user and answers 404.
       if (!single[1] && !query.get('userid')) throw new HttpError(404, 'Item not found.');
       const item = requireItem(library, single[2]);
-      const dto = dtos.item(item, new Set(['overview', 'providerids', 'originaltitle', 'datelastsaved']));
+      const dto = withUserData(
+        item,
+        dtos.item(item, new Set(['overview', 'providerids', 'originaltitle', 'datelastsaved'])),
+        single[1] ?? query.get('userid'),
+      );
       return send(
         response,
         200,
@@ -148,15 +182,27 @@ export function createRoute(context: RouteContext): Route {
     const playbackInfo = /^\/items\/([^/]+)\/playbackinfo$/i.exec(path);
     if ((method === 'GET' || method === 'POST') && playbackInfo?.[1]) {
       const item = requireItem(library, playbackInfo[1]);
-      if (method === 'POST') await readJson(request);
-      return send(response, 200, {
-        MediaSources: isPlayable(item) ? [await dtos.mediaSource(item)] : [],
-        PlaySessionId: randomBytes(16).toString('hex'),
-      });
+      const body = method === 'POST' ? await readJson(request) : {};
+      const playSessionId = randomBytes(16).toString('hex');
+      const source = isPlayable(item)
+        ? {
+            ...(await dtos.mediaSource(item)),
+            ...(await context.transcoding.verdict(item.id, recipeOf(item), body, {
+              deviceId: auth.deviceId,
+              playSessionId,
+              keyName: context.version === '10.10' ? 'api_key' : 'ApiKey',
+              apiKey: auth.token ?? '',
+            })),
+          }
+        : null;
+      return send(response, 200, { MediaSources: source ? [source] : [], PlaySessionId: playSessionId });
     }
     const stream = /^\/videos\/([^/]+)\/stream(?:\.[a-z0-9]+)?$/i.exec(path);
     if ((method === 'GET' || method === 'HEAD') && stream?.[1]) {
       const item = requireItem(library, stream[1]);
+      if (query.get('static')?.toLowerCase() !== 'true' && lower.endsWith('/stream.ts')) {
+        return context.transcoding.serve(request, response, item.id, recipeOf(requirePlayable(item)), query);
+      }
       if (query.get('static')?.toLowerCase() !== 'true') {
         throw new HttpError(400, 'The simulator serves static streams only (static=true).');
       }
@@ -164,6 +210,17 @@ export function createRoute(context: RouteContext): Route {
       if (sourceId && sourceId !== item.id) throw new HttpError(404, 'Media source not found.');
       const file = await media.media(recipeOf(requirePlayable(item)));
       return serveRangedFile(request, response, file, null);
+    }
+    const subtitle = /^\/videos\/([^/]+)\/([^/]+)\/subtitles\/(\d+)(?:\/\d+)?\/stream\.([a-z]+)$/i.exec(path);
+    if (method === 'GET' && subtitle?.[1] && subtitle[2] && subtitle[3] && subtitle[4]) {
+      const item = requirePlayable(requireItem(library, subtitle[1]));
+      if (subtitle[2].replaceAll('-', '').toLowerCase() !== item.id)
+        throw new HttpError(404, 'Media source not found.');
+      const file = await media.subtitleFile(recipeOf(item), Number(subtitle[3]), subtitle[4]);
+      if (!file) throw new HttpError(404, 'No text subtitle stream with that index.');
+      response.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+      createReadStream(file).pipe(response);
+      return;
     }
     const download = /^\/items\/([^/]+)\/download$/i.exec(path);
     if ((method === 'GET' || method === 'HEAD') && download?.[1]) {
@@ -182,6 +239,10 @@ export function createRoute(context: RouteContext): Route {
         sessions.touch(auth);
         return send(response, 204);
       }
+    }
+    if (method === 'DELETE' && lower === '/videos/activeencodings') {
+      context.transcoding.stop(query);
+      return send(response, 204);
     }
     if (method === 'GET' && lower === '/sessions') {
       return send(

@@ -19,21 +19,27 @@
 //                       `<project>/.cache/sim-media`, which is gitignored).
 //   now                 injectable clock (DateLastSaved stamps and session activity).
 //   port                where to listen on 127.0.0.1 (default 0: an ephemeral port).
+//   transcoding         {prepareAhead}: serve a transcode from the start out of a file made once
+//                       (benchmarks count Jellyfin's encoding apart; see transcoding.ts).
 //
 // What it returns (JellyfinSim): url, apiKey, stop(), library (add/update/remove items; each write
 // stamps DateLastSaved), faults (set({path, latencyMs, status, dropConnection, dropAfterBytes,
 // times}) / clear()), playbackReports (every Sessions/Playing* call with its device), sessions()
 // (like GET /Sessions), dashboardVisible(session), requests (method, path, query, Range header,
 // auth scheme and DeviceId of every request; the key is never stored), mediaFile(itemId) (generate
-// and return the file path). `node sim/jellyfin/main.ts` runs it on its own.
+// and return the file path), transcoding (started and stopped transcodes), prepareTranscode(url). `node sim/jellyfin/main.ts` runs it on its own.
 //
-// Endpoints: GET /System/Info/Public, /System/Ping; GET /Items (searchTerm, ids, includeItemTypes,
-// recursive, startIndex, limit, sortBy, sortOrder, minDateLastSaved, isMissing, fields,
+// Endpoints: GET /System/Info/Public, /System/Ping, /System/Info (with the key); GET /Items (searchTerm,
+// ids, includeItemTypes, recursive, startIndex, limit, sortBy, sortOrder, minDateLastSaved, isMissing, fields,
 // enableImages, enableTotalRecordCount); GET /Items/{id} (needs userId with an API key, else 404);
 // GET /Search/Hints; GET /Shows/{id}/Seasons, /Shows/{id}/Episodes; GET|POST /Items/{id}/PlaybackInfo;
 // GET|HEAD /Videos/{id}/stream[.ext]?static=true and /Items/{id}/Download (Range, 206, 416);
 // GET /Items/{id}/Images/Primary (anonymous); POST /Sessions/Playing[/Progress|/Stopped|/Ping],
-// /Sessions/Capabilities/Full; GET /Sessions.
+// /Sessions/Capabilities/Full; GET /Sessions; GET /Users; GET|POST /UserItems/{id}/UserData and
+// /Users/{userId}/Items/{id}/UserData; POST|DELETE /UserPlayedItems/{id} and /Users/{userId}/PlayedItems/{id};
+// GET /Videos/{id}/stream.ts (a progressive transcode, transcoding.ts) and DELETE /Videos/ActiveEncodings;
+// GET /Shows/NextUp; GET /UserItems/Resume and /Users/{userId}/Items/Resume; GET /MediaSegments/{id}.
+// With a userId, items carry that user's UserData (user-data.ts); segments.ts holds intros and credits.
 //
 // This file starts the server and applies faults; routes.ts wires each endpoint to auth.ts (who is
 // asking), items.ts (which items), dtos.ts (their JSON shapes), sessions.ts (playback reporting)
@@ -50,7 +56,10 @@ import { requireItem } from './items.ts';
 import { defaultLibraryItems, generateLargeLibrary, SimLibrary, simId } from './library.ts';
 import { MediaFactory } from './media.ts';
 import { createRoute, type SimRequestRecord, type SimVersion } from './routes.ts';
+import { SimSegments } from './segments.ts';
 import { type PlaybackReport, type SimSession, SimSessions } from './sessions.ts';
+import { SimTranscoding, type SimTranscodingOptions } from './transcoding.ts';
+import { SimUserStore } from './user-data.ts';
 
 export interface JellyfinSimOptions {
   apiKey?: string;
@@ -63,6 +72,7 @@ export interface JellyfinSimOptions {
   mediaCacheDir?: string;
   now?: () => Date;
   port?: number;
+  transcoding?: SimTranscodingOptions;
 }
 
 export interface JellyfinSim {
@@ -76,6 +86,14 @@ export interface JellyfinSim {
   sessions(): SimSession[];
   dashboardVisible(session: SimSession): boolean;
   mediaFile(itemId: string): Promise<string>;
+  /** Users and what each watched (user data, Next Up, Resume). */
+  users: SimUserStore;
+  /** Media segments (intro, credits) per item. */
+  segments: SimSegments;
+  /** The transcodes asked for (transcoding.ts). */
+  transcoding: SimTranscoding;
+  /** With `transcoding.prepareAhead`: makes the rendition a transcode address asks for, before it is read. */
+  prepareTranscode(transcodeUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +113,9 @@ export async function startJellyfinSim(options: JellyfinSimOptions = {}): Promis
   const dtos = new JellyfinDtos(library, media, serverId);
   const sessions = new SimSessions({ now, serverId, library, dtos });
   const faults = new SimFaults();
+  const users = new SimUserStore(library, now);
+  const segments = new SimSegments(library);
+  const transcoding = new SimTranscoding(media, options.transcoding);
   const requests: SimRequestRecord[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
 
@@ -125,6 +146,9 @@ export async function startJellyfinSim(options: JellyfinSimOptions = {}): Promis
     }),
     dtos,
     sessions,
+    users,
+    segments,
+    transcoding,
     sleep,
   });
 
@@ -187,11 +211,21 @@ export async function startJellyfinSim(options: JellyfinSimOptions = {}): Promis
     requests,
     sessions: () => sessions.list(),
     dashboardVisible: (session) => sessions.dashboardVisible(session),
+    users,
+    segments,
+    transcoding,
+    prepareTranscode: async (transcodeUrl) => {
+      const url = new URL(transcodeUrl);
+      const itemId = /\/videos\/([^/]+)\/stream\.ts$/i.exec(url.pathname)?.[1];
+      if (!itemId) throw new Error('not a transcode address (/Videos/{id}/stream.ts)');
+      await transcoding.prepare(recipeOf(requireItem(library, itemId)), lowerQuery(url.searchParams));
+    },
     mediaFile: async (itemId) => (await media.media(recipeOf(requireItem(library, itemId)))).path,
     stop: async () => {
       closing = true;
       for (const timer of pendingTimers) clearTimeout(timer);
       pendingTimers.clear();
+      transcoding.endAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -25,7 +25,9 @@ import type { APIMessage } from 'discord-api-types/v10';
 import { type DiscordSim, type SimUser, startDiscordSim } from '../discord/index.ts';
 import { discordError } from '../discord/rest.ts';
 import { startVoiceSim, type VoiceSim } from '../discord/voice/index.ts';
-import { type JellyfinSim, startJellyfinSim } from '../jellyfin/server.ts';
+import { freePort } from '../free-port.ts';
+import type { SimItem } from '../jellyfin/library.ts';
+import { type JellyfinSim, type JellyfinSimOptions, startJellyfinSim } from '../jellyfin/server.ts';
 
 const mainEntry = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
 const runFile = promisify(execFile);
@@ -42,6 +44,16 @@ export interface StackOptions {
   viewerDir?: string;
   /** Every log line of the bot (and, relayed by it, of its workers), pino JSON. */
   onBotLog?: (line: string) => void;
+  /** Items added to the simulated Jellyfin before the bot's first catalog sync. */
+  extraItems?: Omit<SimItem, 'dateLastSaved'>[];
+  /** More settings for the bot (e.g. JELLYFIN_USER), on top of the stack's own. */
+  botEnv?: Record<string, string>;
+  /** The Jellyfin simulator's options (e.g. `transcoding: { prepareAhead: true }`). */
+  jellyfin?: JellyfinSimOptions;
+  /** The guild's voice channels by name (default: the Discord simulator's). */
+  voiceChannels?: readonly string[];
+  /** How many streaming accounts the bot gets: parties stream at once up to this many (default 1). */
+  streamingAccounts?: number;
 }
 
 export interface StackPeople {
@@ -56,10 +68,16 @@ export interface Stack {
   readonly discord: DiscordSim;
   readonly voice: VoiceSim;
   readonly people: StackPeople;
-  /** The streaming account the bot's workers Go Live with. */
+  /** The streaming account the bot's workers Go Live with (the first, when there are several). */
   readonly streamer: SimUser;
+  /** Every streaming account, in STREAMER_TOKENS order. */
+  readonly streamers: readonly SimUser[];
   /** The bot's JSON API, e.g. http://127.0.0.1:PORT/api, and a token it accepts. */
   readonly api: { url: string; token: string };
+  /** The bot's Prometheus endpoint and the token it asks for (METRICS_TOKEN). */
+  readonly metrics: { url: string; token: string };
+  /** The web dashboard (PUBLIC_URL): members log in through the Discord simulator's OAuth2. */
+  readonly dashboardUrl: string;
   readonly databasePath: string;
   /** Stream thumbnails the workers uploaded (POST /streams/:key/preview), newest last. */
   readonly previews: { streamKey: string; thumbnail: string }[];
@@ -88,9 +106,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const workDir = mkdtempSync(join(tmpdir(), 'orb-stack-'));
     cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
-    const jellyfin = await startJellyfinSim();
+    const jellyfin = await startJellyfinSim(options.jellyfin);
     cleanups.push(() => jellyfin.stop());
-    const discord = await startDiscordSim();
+    for (const item of options.extraItems ?? []) jellyfin.library.add(item);
+    const discord = await startDiscordSim({ voiceChannels: options.voiceChannels });
     cleanups.push(() => discord.stop());
     const voice = await startVoiceSim({
       profile: 'orb-transport',
@@ -102,17 +121,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     discord.gateway.addOpHandler(voice.opHandler);
     const previews = recordStreamPreviews(discord);
 
-    const streamer = discord.addUser({
-      username: 'orb-streamer',
-      token: randomBytes(24).toString('base64url'),
-    });
+    const streamers = Array.from({ length: options.streamingAccounts ?? 1 }, (_, index) =>
+      discord.addUser({
+        username: index === 0 ? 'orb-streamer' : `orb-streamer-${index + 1}`,
+        token: randomBytes(24).toString('base64url'),
+      }),
+    );
+    const streamer = streamers[0]!;
     const people = {
       alice: discord.addUser({ username: 'alice' }),
       bob: discord.addUser({ username: 'bob' }),
     };
     for (const person of Object.values(people)) discord.joinVoice(person.id, discord.voiceChannel.id);
 
+    // The dashboard's address must be known before the bot starts: Discord sends members back to it.
+    const httpPort = await freePort();
+    const dashboardUrl = `http://127.0.0.1:${httpPort}`;
+    discord.oauth.registerRedirect(`${dashboardUrl}/oauth/callback`);
     const apiToken = randomBytes(24).toString('base64url');
+    const metricsToken = randomBytes(24).toString('base64url');
     const databasePath = join(workDir, 'orb.sqlite');
     const env: Record<string, string> = {
       ...inheritedEnv(),
@@ -123,14 +150,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DISCORD_APPLICATION_ID: discord.applicationId,
       DISCORD_GUILD_ID: discord.guildId,
       DISCORD_API_BASE: discord.baseUrl,
-      STREAMER_TOKENS: streamer.token,
+      STREAMER_TOKENS: streamers.map((account) => account.token).join(','),
       JELLYFIN_URL: jellyfin.url,
       JELLYFIN_API_KEY: jellyfin.apiKey,
       // The stack syncs once before start; the demo's catalog never changes under it.
       CATALOG_SYNC_INTERVAL_MINUTES: '0',
       HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
+      HTTP_PORT: String(httpPort),
+      PUBLIC_URL: dashboardUrl,
+      DISCORD_CLIENT_SECRET: discord.oauth.clientSecret,
       API_TOKENS: apiToken,
+      METRICS_TOKEN: metricsToken,
+      ...options.botEnv,
     };
     await runCli('register-commands', env, workDir);
     await runCli('sync-catalog', env, workDir);
@@ -141,8 +172,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     };
     let bot = await BotProcess.start(env, workDir, options.onBotLog);
     cleanups.push(stopBot);
-    // A restarted bot listens where the first one did, so a printed API URL stays right.
-    env.HTTP_PORT = String(bot.apiPort);
 
     return {
       jellyfin,
@@ -150,7 +179,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       voice,
       people,
       streamer,
+      streamers,
       api: { url: `http://127.0.0.1:${bot.apiPort}/api`, token: apiToken },
+      metrics: { url: `http://127.0.0.1:${bot.apiPort}/metrics`, token: metricsToken },
+      dashboardUrl,
       databasePath,
       previews,
       leftoverWorkers,

@@ -9,15 +9,23 @@ const separator = ' · ';
 
 export type NameableHit = Pick<
   CatalogHit,
-  'type' | 'title' | 'year' | 'seriesName' | 'seasonNumber' | 'episodeNumber'
+  'type' | 'title' | 'year' | 'seriesName' | 'seasonNumber' | 'episodeNumber' | 'episodeCount'
 >;
 
-/** `Title (2019)`, `Title (2019) · Series`, `Show · S02E05 · Title (2019)`; at most 100 characters. */
+function seriesLabel(episodeCount: number | null): string {
+  if (!episodeCount) return `${separator}Series`;
+  return `${separator}Series${separator}${episodeCount} episode${episodeCount === 1 ? '' : 's'}`;
+}
+
+/**
+ * `Title (2019)`, `Title (2019) · Series · 6 episodes`, `Show · S02E05 · Title (2019)`; at most 100
+ * characters.
+ */
 export function choiceName(hit: NameableHit): string {
   const max = maxChoiceLength;
   const year = hit.year ? ` (${hit.year})` : '';
   if (hit.type !== 'episode') {
-    const suffix = `${year}${hit.type === 'series' ? `${separator}Series` : ''}`;
+    const suffix = `${year}${hit.type === 'series' ? seriesLabel(hit.episodeCount) : ''}`;
     return truncate(hit.title, max - suffix.length) + suffix;
   }
   const code = episodeCode(hit.seasonNumber, hit.episodeNumber);

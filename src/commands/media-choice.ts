@@ -3,6 +3,7 @@
 // submit a stale or made-up id. A value that cannot be an id is searched for; an id the library does
 // not know falls back to a search for that text; nothing found is a clear message, never a crash.
 
+import { phrase } from '../i18n/translate.ts';
 import { noMatchValue } from '../interactions/autocomplete-choices.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import { UnknownMediaError } from '../watchparty/media-library.ts';
@@ -24,20 +25,12 @@ function isUnknownMedia(error: unknown): boolean {
 }
 
 function nothingMatches(field: 'media' | 'episode', text: string): WatchPartyError {
-  return new WatchPartyError(
-    'not_found',
-    `Nothing in the library matches "${text.slice(0, 60)}". Start typing a title and pick one of the suggestions.`,
-    { field },
-  );
+  return new WatchPartyError('not_found', phrase('error.noMatch', { typed: text.slice(0, 60) }), { field });
 }
 
 function rejectExplanatoryChoice(field: 'media' | 'episode', value: string): void {
   if (value !== noMatchValue) return;
-  throw new WatchPartyError(
-    'bad_request',
-    'That suggestion only explained why there were no results. Type a title and pick one of the suggestions.',
-    { field },
-  );
+  throw new WatchPartyError('bad_request', phrase('error.explanatoryChoice'), { field });
 }
 
 /**
@@ -96,7 +89,7 @@ async function searchOrUnavailable<T>(
   try {
     return await withDeadline(work, submitSearchDeadlineMs);
   } catch (error) {
-    throw new WatchPartyError('unavailable', 'The library search is not answering. Try again in a minute.', {
+    throw new WatchPartyError('unavailable', phrase('error.searchDown'), {
       cause: error,
       field,
     });

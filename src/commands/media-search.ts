@@ -12,8 +12,12 @@ import {
 import type { CatalogHit, CatalogSearch } from '../jellyfin/catalog-search.ts';
 import { choiceName } from './choice-name.ts';
 
-/** The catalog search of src/jellyfin, as far as /watchparty uses it (tests pass their own). */
-export type MediaSearch = Pick<CatalogSearch, 'search' | 'episodesOf'>;
+/**
+ * The catalog search of src/jellyfin, as far as /watchparty uses it (tests pass their own); without
+ * `seasonsOf` a series offers no season choices.
+ */
+export type MediaSearch = Pick<CatalogSearch, 'search' | 'episodesOf'> &
+  Partial<Pick<CatalogSearch, 'seasonsOf'>>;
 
 /** Well under Discord's 3 s, leaving room for the callback's own round trip. */
 export const autocompleteDeadlineMs = 1_500;

@@ -3,12 +3,29 @@
 // limits, but a payload can carry anything, so nothing is trusted twice.
 import type { ChatInputCommandInteraction } from 'discord.js';
 import { z } from 'zod';
+import type { Phrase } from '../i18n/catalog.ts';
+import { phrase } from '../i18n/translate.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
-import { maxQueuePosition, maxSeekTextLength, maxTitleLength } from './watchparty-definition.ts';
+import { parseStartChoice, type StartChoice } from '../watchparty/resume.ts';
+import {
+  maxQueuePosition,
+  maxSeekTextLength,
+  maxTitleLength,
+  maxTrackTextLength,
+} from './watchparty-definition.ts';
 
 export type WatchpartyRequest =
   | { sub: 'create'; voiceChannelId: string | null; title: string | null; media: string | null }
-  | { sub: 'queue'; media: string; episode: string | null; next: boolean }
+  | {
+      sub: 'queue';
+      media: string;
+      episode: string | null;
+      next: boolean;
+      audio: string | null;
+      subtitles: string | null;
+      from: StartChoice | undefined;
+    }
+  | { sub: 'audio' | 'subtitles'; track: string }
   | { sub: 'start' | 'pause' | 'resume' | 'skip' | 'stop' | 'nowplaying' | 'clear' }
   | { sub: 'seek'; time: string }
   | { sub: 'list'; page: number }
@@ -32,25 +49,40 @@ const schemas = {
     title: optionalText(maxTitleLength),
     media: optionalText(100),
   }),
-  queue: z.object({ media: text(100), episode: optionalText(100), next: z.boolean().nullable() }),
+  queue: z.object({
+    media: text(100),
+    episode: optionalText(100),
+    next: z.boolean().nullable(),
+    audio: optionalText(maxTrackTextLength),
+    subtitles: optionalText(maxTrackTextLength),
+    // Checked by parseStartChoice, whose message says what `from` takes (a move's `from` is a number).
+    from: optionalText(100),
+  }),
+  track: z.object({ track: text(maxTrackTextLength) }),
   seek: z.object({ time: text(maxSeekTextLength) }),
   list: z.object({ page: z.number().int().min(1).max(1_000).nullable() }),
   remove: z.object({ position }),
   move: z.object({ from: position, to: position }),
 } as const;
 
-/** What each option must look like, for the error message. */
-const optionHelp: Record<string, string> = {
-  voice: 'a voice channel',
-  title: `a name of at most ${maxTitleLength} characters`,
-  media: 'a title picked from the suggestions',
-  episode: 'an episode picked from the suggestions',
-  next: 'true or false',
-  time: 'a time such as 1:23:45, 83:45, 90, +30, -10 or 1h2m',
-  page: 'a page number from 1',
-  position: `a queue number from 1 to ${maxQueuePosition}, as /watchparty list shows it`,
-  from: `a queue number from 1 to ${maxQueuePosition}`,
-  to: `a queue number from 1 to ${maxQueuePosition}`,
+/** Each option's name as the member sees it, and what it must look like, for the error message. */
+const optionWords: Record<string, { name: Phrase; help: Phrase }> = {
+  voice: { name: phrase('option.voice.name'), help: phrase('help.voice') },
+  title: { name: phrase('option.title.name'), help: phrase('help.title', { max: maxTitleLength }) },
+  media: { name: phrase('option.media.name'), help: phrase('help.media') },
+  episode: { name: phrase('option.episode.name'), help: phrase('help.episode') },
+  next: { name: phrase('option.next.name'), help: phrase('help.next') },
+  audio: { name: phrase('option.audio.name'), help: phrase('help.audio') },
+  subtitles: { name: phrase('option.subtitles.name'), help: phrase('help.subtitles') },
+  track: { name: phrase('option.track.name'), help: phrase('help.track') },
+  time: { name: phrase('option.time.name'), help: phrase('help.time') },
+  page: { name: phrase('option.page.name'), help: phrase('help.page') },
+  position: {
+    name: phrase('option.position.name'),
+    help: phrase('help.position', { max: maxQueuePosition }),
+  },
+  from: { name: phrase('option.from.name'), help: phrase('help.from', { max: maxQueuePosition }) },
+  to: { name: phrase('option.to.name'), help: phrase('help.to', { max: maxQueuePosition }) },
 };
 
 const argumentless = new Set(['start', 'pause', 'resume', 'skip', 'stop', 'nowplaying', 'clear']);
@@ -65,9 +97,10 @@ function parseOptions<S extends z.ZodObject>(
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
   const field = String(result.error.issues[0]?.path[0] ?? 'option');
+  const words = optionWords[field];
   throw new WatchPartyError(
     'bad_request',
-    `The \`${field}\` option must be ${optionHelp[field] ?? 'valid'}.`,
+    phrase('error.badOption', { option: words?.name ?? field, help: words?.help ?? phrase('help.other') }),
     {
       field,
     },
@@ -76,8 +109,7 @@ function parseOptions<S extends z.ZodObject>(
 
 export function parseWatchpartyRequest(interaction: ChatInputCommandInteraction): WatchpartyRequest {
   const sub = interaction.options.getSubcommand(false);
-  if (sub === null)
-    throw new WatchPartyError('bad_request', 'Pick a /watchparty subcommand, such as create or queue.');
+  if (sub === null) throw new WatchPartyError('bad_request', phrase('error.pickSubcommand'));
   if (argumentless.has(sub)) return { sub } as WatchpartyRequest;
   switch (sub) {
     case 'create': {
@@ -86,8 +118,19 @@ export function parseWatchpartyRequest(interaction: ChatInputCommandInteraction)
     }
     case 'queue': {
       const options = parseOptions(interaction, schemas.queue);
-      return { sub, media: options.media, episode: options.episode, next: options.next ?? false };
+      return {
+        sub,
+        media: options.media,
+        episode: options.episode,
+        next: options.next ?? false,
+        audio: options.audio,
+        subtitles: options.subtitles,
+        from: options.from === null ? undefined : parseStartChoice(options.from),
+      };
     }
+    case 'audio':
+    case 'subtitles':
+      return { sub, track: parseOptions(interaction, schemas.track).track };
     case 'seek':
       return { sub, time: parseOptions(interaction, schemas.seek).time };
     case 'list':
@@ -99,9 +142,6 @@ export function parseWatchpartyRequest(interaction: ChatInputCommandInteraction)
       return { sub, from: options.from, to: options.to };
     }
     default:
-      throw new WatchPartyError(
-        'bad_request',
-        `/watchparty ${sub.slice(0, 32)} is not a command this bot knows. Ask an admin to run register-commands.`,
-      );
+      throw new WatchPartyError('bad_request', phrase('error.unknownSubcommand', { name: sub.slice(0, 32) }));
   }
 }

@@ -3,19 +3,25 @@
 // and tells the caller what happened. What everyone in the channel should see (what plays, what
 // comes next) is the now-playing panel's job.
 import type { ChatInputCommandInteraction } from 'discord.js';
+import { phrase, t } from '../i18n/translate.ts';
 import { memberActor } from '../interactions/actor.ts';
 import { buildPanel, buildQueuePage } from '../interactions/panel.ts';
-import { answerPrivately, deferPrivately } from '../interactions/respond.ts';
+import { answerPrivately, deferPrivately, memberLocale } from '../interactions/respond.ts';
 import type { ChatCommand } from '../interactions/router.ts';
 import type { Logger } from '../logger.ts';
+import { formatDuration } from '../watchparty/duration-text.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import type { MemberActor } from '../watchparty/permissions.ts';
-import { formatDuration } from '../watchparty/seek-time.ts';
-import type { AddToQueueResult, WatchPartyService } from '../watchparty/service.ts';
+import { isSeriesChoice } from '../watchparty/series-queueing.ts';
+import type { WatchPartyService } from '../watchparty/service.ts';
+import { trackLabel } from '../watchparty/tracks.ts';
 import type { PartySession } from '../watchparty/views.ts';
+import type { VoiceAudience } from '../watchparty/voice-audience.ts';
 import { suggestMedia } from './media-autocomplete.ts';
 import { addChosenMedia } from './media-choice.ts';
 import type { MediaSearch } from './media-search.ts';
+import { describeQueued, queuedAnswer, queueSeriesChoice } from './queue-replies.ts';
+import { suggestTracks, trackOptionNames } from './track-autocomplete.ts';
 import { watchpartyCommandName } from './watchparty-definition.ts';
 import { parseWatchpartyRequest, type WatchpartyRequest } from './watchparty-options.ts';
 
@@ -23,6 +29,8 @@ export interface WatchpartyDependencies {
   service: WatchPartyService;
   search: MediaSearch;
   logger: Logger;
+  /** Who is in the party's voice channel, for `nowplaying`'s "Watching" line. */
+  audience?: VoiceAudience;
 }
 
 export function createWatchpartyCommand(deps: WatchpartyDependencies): ChatCommand {
@@ -34,7 +42,10 @@ export function createWatchpartyCommand(deps: WatchpartyDependencies): ChatComma
       const answer = await runRequest(deps, interaction, request);
       await answerPrivately(interaction, answer);
     },
-    autocomplete: (interaction) => suggestMedia(deps.search, interaction, deps.logger),
+    autocomplete: (interaction) =>
+      trackOptionNames.has(interaction.options.getFocused(true).name)
+        ? suggestTracks(deps.service, interaction, deps.logger)
+        : suggestMedia(deps.search, interaction, deps.logger),
   };
 }
 
@@ -47,57 +58,76 @@ async function runRequest(
 ): Promise<Answer> {
   const { service } = deps;
   const actor = memberActor(interaction);
+  const locale = memberLocale(interaction);
   const guildId = interaction.guildId;
-  if (guildId === null)
-    throw new WatchPartyError('bad_request', 'Watch parties live in servers: use this command in one.');
+  if (guildId === null) throw new WatchPartyError('bad_request', phrase('error.serversOnly'));
   if (request.sub === 'create') return create(deps, interaction, request, actor, guildId);
   const party = await service.findCallersParty({ guildId, voiceChannelId: actor.voiceChannelId });
   switch (request.sub) {
     case 'queue': {
-      const result = await addChosenMedia(deps.search, request, (itemId) =>
-        service.addToQueue(party.id, { itemId, next: request.next, startIfIdle: true }, actor),
-      );
-      return describeQueued(result);
+      if (isSeriesChoice(request.media))
+        return queueSeriesChoice(interaction, service, party.id, request, actor);
+      const result = await addChosenMedia(deps.search, request, async (itemId) => {
+        const tracks = await service.tracks.choiceFor(itemId, request);
+        const input = { itemId, next: request.next, startIfIdle: true, tracks, from: request.from };
+        return service.addToQueue(party.id, input, actor);
+      });
+      return queuedAnswer(interaction, party.id, result);
+    }
+    case 'audio':
+    case 'subtitles': {
+      const chosen = await service.tracks.choose(party.id, request.sub, request.track, actor);
+      if (chosen === null) return t(locale, 'reply.subtitlesOff');
+      const track = trackLabel(chosen, request.sub, locale);
+      return request.sub === 'audio'
+        ? t(locale, 'reply.audioSwitched', { track })
+        : t(locale, 'reply.subtitlesSwitched', { track });
     }
     case 'start':
       await service.start(party.id, actor);
-      return `Starting **${party.title}** in <#${party.voiceChannelId}>.`;
+      return t(locale, 'reply.starting', { title: party.title, channelId: party.voiceChannelId });
     case 'pause':
       await service.pause(party.id, actor);
-      return 'Paused. `/watchparty resume` or the panel’s Resume button continues.';
+      return t(locale, 'reply.paused');
     case 'resume':
       await service.resume(party.id, actor);
-      return 'Resumed.';
+      return t(locale, 'reply.resumed');
     case 'skip': {
       await service.skip(party.id, actor);
       const { current } = await service.getSession(party.id);
-      return current ? `Skipped. Now playing **${current.title}**.` : 'Skipped. The queue is empty now.';
+      return current
+        ? t(locale, 'reply.skipped', { title: current.title })
+        : t(locale, 'reply.skippedToNothing');
     }
     case 'seek': {
       await service.seek(party.id, request.time, actor);
       const { worker } = await service.getSession(party.id);
-      return `Jumped to ${formatDuration(worker?.positionSeconds ?? 0)}.`;
+      return t(locale, 'reply.jumped', { at: formatDuration(worker?.positionSeconds ?? 0) });
     }
     case 'stop':
       await service.stop(party.id, actor);
-      return `Stopped **${party.title}**. Thanks for watching!`;
+      return t(locale, 'reply.stopped', { title: party.title });
     case 'nowplaying':
-      return buildPanel(await service.getSession(party.id), Date.now());
+      return buildPanel(
+        await service.getSession(party.id),
+        Date.now(),
+        deps.audience?.listeners(party) ?? null,
+        service.filmNight.autoSkipCredits,
+        locale,
+      );
     case 'list':
-      return buildQueuePage(await service.getSession(party.id), request.page - 1);
+      return buildQueuePage(await service.getSession(party.id), request.page - 1, locale);
     case 'remove': {
       const removed = await service.removeFromQueue(party.id, request.position, actor);
-      return `Removed **${removed.title}** from the queue.`;
+      return t(locale, 'reply.removed', { title: removed.title });
     }
     case 'move': {
       const moved = await service.moveInQueue(party.id, request.from, request.to, actor);
-      return `Moved **${moved.title}** to #${moved.number}.`;
+      return t(locale, 'reply.moved', { title: moved.title, number: moved.number });
     }
     case 'clear': {
       const count = await service.clearQueue(party.id, actor);
-      return count === 0
-        ? 'The queue was already empty.'
-        : `Cleared ${count} item${count === 1 ? '' : 's'} from the queue.`;
+      return count === 0 ? t(locale, 'reply.alreadyEmpty') : t(locale, 'reply.cleared', { count });
     }
   }
 }
@@ -111,17 +141,11 @@ async function create(
 ): Promise<Answer> {
   const voiceChannelId = request.voiceChannelId ?? actor.voiceChannelId;
   if (voiceChannelId === null) {
-    throw new WatchPartyError(
-      'bad_request',
-      'Join a voice channel first, or name one with the `voice` option.',
-      { field: 'voice' },
-    );
+    throw new WatchPartyError('bad_request', phrase('error.joinVoiceFirst'), { field: 'voice' });
   }
   const voiceChannel = interaction.guild?.channels.cache.get(voiceChannelId);
   if (!voiceChannel?.isVoiceBased()) {
-    throw new WatchPartyError('bad_request', 'The `voice` option must be a voice channel of this server.', {
-      field: 'voice',
-    });
+    throw new WatchPartyError('bad_request', phrase('error.notAVoiceChannel'), { field: 'voice' });
   }
   const party: PartySession = await deps.service.createSession(
     {
@@ -133,21 +157,11 @@ async function create(
     },
     actor,
   );
-  const created = `Created **${party.title}** in <#${voiceChannelId}>. The panel in this channel shows what plays.`;
-  if (request.media === null) {
-    return `${created} Add something with \`/watchparty queue\`: the first item starts the party.`;
-  }
+  const locale = memberLocale(interaction);
+  const created = t(locale, 'reply.created', { title: party.title, channelId: voiceChannelId });
+  if (request.media === null) return `${created} ${t(locale, 'reply.createdAddHint')}`;
   const result = await addChosenMedia(deps.search, { media: request.media, episode: null }, (itemId) =>
     deps.service.addToQueue(party.id, { itemId, startIfIdle: true }, actor),
   );
-  return `${created}\n${describeQueued(result)}`;
-}
-
-function describeQueued(result: AddToQueueResult): string {
-  const title = `**${result.entry.title}**`;
-  if (result.started) return `Starting ${title} now.`;
-  const place = 'number' in result.entry ? ` as #${result.entry.number}` : '';
-  const queued = `Queued ${title}${place}.`;
-  if (result.startError) return `${queued} The party could not start: ${result.startError.message}`;
-  return queued;
+  return `${created}\n${describeQueued(interaction, result)}`;
 }

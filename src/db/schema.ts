@@ -1,6 +1,7 @@
 // The database as types: one interface per table, literal unions for every CHECK'd column.
 // Signatures elsewhere use the Selectable/Insertable/Updateable aliases, never these directly.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { PlaybackState, WorkerStatus } from '../worker-states.ts';
 
 export const sessionStatuses = [
   'draft',
@@ -13,17 +14,17 @@ export const sessionStatuses = [
 ] as const;
 export type SessionStatus = (typeof sessionStatuses)[number];
 
+/** What plays after an item ends by itself (migrations/0010_loop_mode.ts). */
+export const loopModes = ['off', 'item', 'queue'] as const;
+export type LoopMode = (typeof loopModes)[number];
+
 export const queueEntryStatuses = ['queued', 'playing', 'played', 'skipped', 'failed'] as const;
 export type QueueEntryStatus = (typeof queueEntryStatuses)[number];
 
 export const mediaTypes = ['movie', 'episode', 'video'] as const;
 export type MediaType = (typeof mediaTypes)[number];
 
-export const workerStatuses = ['idle', 'starting', 'ready', 'restarting', 'stopped', 'failed'] as const;
-export type WorkerStatus = (typeof workerStatuses)[number];
-
-export const playbackStates = ['idle', 'loading', 'playing', 'paused', 'ended', 'error'] as const;
-export type PlaybackState = (typeof playbackStates)[number];
+export { type PlaybackState, playbackStates, type WorkerStatus, workerStatuses } from '../worker-states.ts';
 
 /** ISO-8601 UTC text, filled by SQLite when omitted. */
 type Timestamp = ColumnType<string, string | undefined, string>;
@@ -38,6 +39,7 @@ export interface WatchPartySessionsTable {
   status: ColumnType<SessionStatus, SessionStatus | undefined, SessionStatus>;
   worker_session_id: string | null;
   current_queue_entry_id: number | null;
+  loop_mode: ColumnType<LoopMode, LoopMode | undefined, LoopMode>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -57,6 +59,20 @@ export interface WatchPartyQueueTable {
   status: ColumnType<QueueEntryStatus, QueueEntryStatus | undefined, QueueEntryStatus>;
   created_at: Timestamp;
   requested_by_user_id: string | null;
+  /** Migration 0007: Jellyfin stream index of the chosen audio; null chooses automatically. */
+  audio_stream_index: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 0007: the chosen subtitles' stream index, -1 for none; null chooses automatically. */
+  subtitle_stream_index: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 0007: the tracks the entry could switch to, saved when it plays (JSON, see tracks.ts). */
+  track_offer_json: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0009: where the entry starts, in seconds (a resume position); null is the beginning. */
+  start_position_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 0009: where it stopped when it ended unfinished; null when it finished or has not ended. */
+  stopped_at_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Migration 0009: when it ended (ISO-8601 UTC), null until then. */
+  ended_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0009: its intro and credits, saved when it starts (JSON, see watchparty/segments.ts). */
+  segments_json: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface WatchPartyEventsTable {
@@ -100,6 +116,8 @@ export interface CatalogItemsTable {
   poster_tag: string | null;
   tmdb_id: string | null;
   imdb_id: string | null;
+  /** The title in its own language, when Jellyfin knows one that differs from `name`. */
+  original_title: string | null;
   date_saved: string | null;
   seen_in_run: number;
   synced_at: Timestamp;
@@ -116,6 +134,18 @@ export interface CatalogSyncRunsTable {
   error: string | null;
 }
 
+/** A member logged in to the web dashboard (migrations/0011). */
+export interface DashboardLoginsTable {
+  id: Generated<number>;
+  secret_hash: string;
+  user_id: string;
+  username: string;
+  guild_ids_json: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   watch_party_sessions: WatchPartySessionsTable;
   watch_party_queue: WatchPartyQueueTable;
@@ -123,6 +153,7 @@ export interface Database {
   watch_party_worker_state: WatchPartyWorkerStateTable;
   catalog_items: CatalogItemsTable;
   catalog_sync_runs: CatalogSyncRunsTable;
+  dashboard_logins: DashboardLoginsTable;
 }
 
 export type SessionRow = Selectable<WatchPartySessionsTable>;

@@ -18,6 +18,7 @@ import type { WatchPartyService } from '../watchparty/service.ts';
 import { sessionDetailsSchema } from '../watchparty/views.ts';
 import { createTokenChecker } from './bearer-auth.ts';
 import { ApiRequestError, handleApiError, handleNotFound, parseInput, parseOutput } from './errors.ts';
+import { METRICS_PATH, type MetricsEndpoint, registerMetricsRoute } from './metrics-route.ts';
 import {
   addToQueueBodySchema,
   addToQueueResponseSchema,
@@ -35,12 +36,17 @@ import {
   sessionParamsSchema,
   sessionResponseSchema,
 } from './schemas.ts';
+import { type RankedSearch, rankedSearch, searchQuerySchema, searchResultsSchema } from './search.ts';
 
 export interface ApiOptions {
   service: WatchPartyService;
   /** Accepted bearer tokens (API_TOKENS). With none, only the public routes answer. */
   apiTokens: readonly string[];
   logger: Logger;
+  /** GET /metrics for Prometheus, with its own token (metrics-route.ts). */
+  metrics?: MetricsEndpoint;
+  /** The catalog's ranked search behind GET /api/search (search.ts); without it that route is absent. */
+  search?: RankedSearch;
 }
 
 type PublicHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -71,9 +77,17 @@ export function buildApi(options: ApiOptions): ApiServer {
 
   app.setErrorHandler(handleApiError);
   app.setNotFoundHandler(handleNotFound);
+  if (options.metrics) {
+    // Not the API's tokens: the route checks its own.
+    for (const method of ['GET', 'HEAD']) publicRoutes.add(`${method} ${METRICS_PATH}`);
+    registerMetricsRoute(app, options.metrics);
+  }
 
   app.addHook('onRequest', async (request) => {
-    if (publicRoutes.has(`${request.method} ${request.routeOptions.url}`)) return;
+    const route = request.routeOptions.url;
+    // Routes outside /api (the dashboard's) have their own login; unmatched URLs still need a token.
+    if (route !== undefined && !route.startsWith('/api/')) return;
+    if (publicRoutes.has(`${request.method} ${route}`)) return;
     const label = tokens.identify(request.headers.authorization);
     if (label === null) {
       throw new ApiRequestError(
@@ -155,6 +169,7 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'get',
       path: '/sessions',
       summary: 'List parties (not stopped, unless includeStopped=true), newest first',
+      query: listSessionsQuerySchema,
       responses: { 200: { description: 'The parties', schema: sessionListSchema }, ...errorResponses },
     },
     200,
@@ -251,18 +266,40 @@ export function buildApi(options: ApiOptions): ApiServer {
     {
       method: 'post',
       path: '/sessions/{id}/control',
-      summary: 'start, pause, resume, seek (with position), skip or stop; answers the party afterwards',
+      summary:
+        'start, pause, resume, seek (with position), skip, stop, previous, shuffle or loop (with mode); answers the party afterwards',
       body: controlBodySchema,
       responses: { 200: { description: 'Done', schema: sessionDetailsSchema }, ...errorResponses },
     },
     200,
     async (request, _reply, actor) => {
       const id = sessionId(request);
-      const { action, position } = body(controlBodySchema, request);
-      await service.control(id, action, actor, position);
+      const { action, position, mode } = body(controlBodySchema, request);
+      if (action === 'previous') await service.queueMoves.previous(id, actor);
+      else if (action === 'shuffle') await service.queueMoves.shuffle(id, actor);
+      else if (action === 'loop') await service.queueMoves.setLoop(id, mode ?? 'off', actor);
+      else await service.control(id, action, actor, position);
       return details(id);
     },
   );
+
+  const { search } = options;
+  if (search) {
+    route(
+      {
+        method: 'get',
+        path: '/search',
+        summary: "Find films, series and episodes to queue, ranked as /watchparty queue's autocomplete",
+        query: searchQuerySchema,
+        responses: {
+          200: { description: 'The best matches first', schema: searchResultsSchema },
+          ...errorResponses,
+        },
+      },
+      200,
+      async (request) => rankedSearch(search, parseInput(searchQuerySchema, request.query)),
+    );
+  }
 
   const document = () =>
     openApiDocument(

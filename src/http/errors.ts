@@ -1,9 +1,11 @@
 // One translation from errors to answers: WatchPartyErrors and Fastify's own client errors become
 // {error: {code, message, field?}} with their status; anything else is logged and answered with a
-// generic 500, never a stack trace.
+// generic 500, never a stack trace. A failure's operator detail goes to the log, not the answer: the
+// API's callers read the same plain sentence members do, and no internal address.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { WatchPartyError, type WatchPartyErrorCode } from '../watchparty/errors.ts';
+import { describeFailure } from '../watchparty/failures.ts';
 import type { ApiError, ApiErrorCode } from './schemas.ts';
 
 const statusOf: Record<WatchPartyErrorCode, number> = {
@@ -58,6 +60,7 @@ export function handleApiError(error: FastifyError | Error, request: FastifyRequ
   if (error instanceof ApiRequestError)
     return send(reply, error.status, error.code, error.message, error.field);
   if (error instanceof WatchPartyError) {
+    if (error.detail !== null) request.log.warn({ detail: error.detail }, 'a party action failed');
     const message = error.field === undefined ? error.message : `${error.field}: ${error.message}`;
     return send(reply, statusOf[error.code], error.code, message, error.field);
   }
@@ -67,7 +70,7 @@ export function handleApiError(error: FastifyError | Error, request: FastifyRequ
     return send(reply, status, status === 404 ? 'not_found' : 'bad_request', error.message);
   }
   request.log.error({ err: error }, 'unexpected error in the API');
-  return send(reply, 500, 'internal', 'Something went wrong on our side; the details are in the bot log.');
+  return send(reply, 500, 'internal', describeFailure('unexpected'));
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply) {

@@ -2,7 +2,12 @@
 // before they leave and generate /api/openapi.json, so the document cannot drift from what the
 // routes enforce.
 import { z } from 'zod';
-import { partySessionSchema, queueEntrySchema, upcomingEntrySchema } from '../watchparty/views.ts';
+import {
+  loopModeSchema,
+  partySessionSchema,
+  queueEntrySchema,
+  upcomingEntrySchema,
+} from '../watchparty/views.ts';
 
 const discordId = z.string().regex(/^\d{15,21}$/, 'must be a Discord id (15-21 digits)');
 const wholeNumber = z
@@ -35,6 +40,8 @@ export const addToQueueBodySchema = z.strictObject({
   next: z.boolean().optional(),
   /** Start the party if it is idle. */
   startIfIdle: z.boolean().optional(),
+  /** Where it starts: `resume` (the default: where a party or JELLYFIN_USER stopped), `start`, or seconds. */
+  from: z.union([z.enum(['resume', 'start']), z.number().nonnegative()]).optional(),
 });
 
 export const moveBodySchema = z.strictObject({
@@ -44,13 +51,19 @@ export const moveBodySchema = z.strictObject({
 
 export const controlBodySchema = z
   .strictObject({
-    action: z.enum(['start', 'pause', 'resume', 'seek', 'skip', 'stop']),
+    action: z.enum(['start', 'pause', 'resume', 'seek', 'skip', 'stop', 'previous', 'shuffle', 'loop']),
     /** For seek: `1:23:45`, `83:45`, `90`, `+30`, `-10`, `1h2m3s`, or a number of seconds. */
     position: z.union([z.string().trim().min(1).max(32), z.number().nonnegative()]).optional(),
+    /** For loop: `off`, `item` (the item plays again) or `queue` (each ended item goes back to the end). */
+    mode: loopModeSchema.optional(),
   })
   .refine((body) => body.action !== 'seek' || body.position !== undefined, {
     path: ['position'],
     message: 'is required for seek (e.g. "1:23:45" or "+30")',
+  })
+  .refine((body) => body.action !== 'loop' || body.mode !== undefined, {
+    path: ['mode'],
+    message: 'is required for loop: off, item or queue',
   });
 
 export const apiErrorCodes = [

@@ -1,4 +1,4 @@
-// Custom ids of the panel's buttons and modals: `wp1:<action>:<sessionId>[:<page>]`. Built from typed
+// Custom ids of the panel's buttons, menus and modals: `wp1:<action>:<sessionId>[:<page or entry id>]`. Built from typed
 // data and size-checked when built (Discord allows 100 characters); parsed back into the same type,
 // with anything stale, foreign or tampered returned as null so the router can answer it politely.
 
@@ -6,7 +6,23 @@
 const prefix = 'wp1';
 const maxCustomIdLength = 100;
 
-export const panelActions = ['pause', 'resume', 'back', 'forward', 'seek', 'skip', 'stop', 'queue'] as const;
+export const panelActions = [
+  'start',
+  'pause',
+  'resume',
+  'back',
+  'forward',
+  'seek',
+  'skip',
+  'stop',
+  'queue',
+  'previous',
+  'vote-skip',
+  'shuffle',
+  'loop',
+  'skip-intro',
+  'play-now',
+] as const;
 export type PanelAction = (typeof panelActions)[number];
 
 export type CustomIdData =
@@ -14,7 +30,14 @@ export type CustomIdData =
   /** A page of the queue list (0-based). */
   | { kind: 'list'; sessionId: number; page: number }
   /** The seek modal's submission. */
-  | { kind: 'seek-modal'; sessionId: number };
+  | { kind: 'seek-modal'; sessionId: number }
+  /** The audio or subtitles menu. */
+  | { kind: 'tracks'; track: 'audio' | 'subtitles'; sessionId: number }
+  /** A queue reply's "Start over" / "Resume at" button for one entry. */
+  | { kind: 'entry-start'; choice: EntryStartChoice; sessionId: number; entryId: number };
+
+export const entryStartChoices = ['start-over', 'resume-at'] as const;
+export type EntryStartChoice = (typeof entryStartChoices)[number];
 
 export function encodeCustomId(data: CustomIdData): string {
   const parts =
@@ -22,7 +45,11 @@ export function encodeCustomId(data: CustomIdData): string {
       ? [prefix, data.action, data.sessionId]
       : data.kind === 'list'
         ? [prefix, 'list', data.sessionId, data.page]
-        : [prefix, 'seek-modal', data.sessionId];
+        : data.kind === 'tracks'
+          ? [prefix, data.track, data.sessionId]
+          : data.kind === 'entry-start'
+            ? [prefix, data.choice, data.sessionId, data.entryId]
+            : [prefix, 'seek-modal', data.sessionId];
   const id = parts.join(':');
   if (id.length > maxCustomIdLength)
     throw new RangeError(`custom id "${id.slice(0, 40)}…" exceeds ${maxCustomIdLength} characters`);
@@ -45,8 +72,15 @@ export function decodeCustomId(customId: string): CustomIdData | null {
       ? { kind: 'list', sessionId, page: Number(page) }
       : null;
   }
+  const choice = entryStartChoices.find((candidate) => candidate === action);
+  if (choice) {
+    return page !== undefined && positiveInteger.test(page) && Number.isSafeInteger(Number(page))
+      ? { kind: 'entry-start', choice, sessionId, entryId: Number(page) }
+      : null;
+  }
   if (page !== undefined) return null;
   if (action === 'seek-modal') return { kind: 'seek-modal', sessionId };
+  if (action === 'audio' || action === 'subtitles') return { kind: 'tracks', track: action, sessionId };
   const panelAction = panelActions.find((candidate) => candidate === action);
   return panelAction ? { kind: 'panel', action: panelAction, sessionId } : null;
 }

@@ -1,67 +1,50 @@
 // Pure builders: session data in, message payload out. The now-playing panel (poster, progress bar,
-// state, who queued it, what comes next, and its buttons), a page of the queue, and the seek modal.
+// state, who queued it, who is watching, what comes next, and its buttons), a page of the queue, and the seek modal.
 // No client, no clock of their own: the time is an argument, so tests pin it.
 import {
   type APIActionRowComponent,
   type APIButtonComponentWithCustomId,
   type APIEmbed,
   type APIModalInteractionResponseCallbackData,
+  type APIStringSelectComponent,
   ButtonStyle,
   ComponentType,
+  escapeMarkdown,
   TextInputStyle,
 } from 'discord.js';
-import { formatDuration } from '../watchparty/seek-time.ts';
-import type { PartySession, QueueEntry, SessionDetails } from '../watchparty/views.ts';
-import { encodeCustomId, type PanelAction } from './custom-id.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { render, t } from '../i18n/translate.ts';
+import { formatDuration } from '../watchparty/duration-text.ts';
+import { type IdleNotice, idleNotice, idleNoticePhrase } from '../watchparty/idle-notice.ts';
+import { partyActivity, partyPlayback } from '../watchparty/live-position.ts';
+import type { PartyActivity, QueueEntry, SessionDetails } from '../watchparty/views.ts';
+import type { VoiceListener } from '../watchparty/voice-audience.ts';
+import { encodeCustomId } from './custom-id.ts';
+import { filmNightLine } from './film-night-panel.ts';
+import { lengthSuffix, panelButtons, timeLeftLine } from './panel-hub.ts';
+import { trackMenus } from './track-menus.ts';
 
 export interface MessageContent {
   content: string;
   embeds: APIEmbed[];
-  components: APIActionRowComponent<APIButtonComponentWithCustomId>[];
+  components: APIActionRowComponent<APIButtonComponentWithCustomId | APIStringSelectComponent>[];
 }
 
-type SessionStatus = PartySession['status'];
-
-const colors: Record<SessionStatus, number> = {
+const colors: Record<PartyActivity, number> = {
   draft: 0x99aab5,
   queued: 0x99aab5,
   connecting: 0xfee75c,
+  buffering: 0xfee75c,
+  reconnecting: 0xfee75c,
   playing: 0x57f287,
   paused: 0x5865f2,
   stopped: 0x4f545c,
   error: 0xed4245,
 };
 
-const stateLabels: Record<SessionStatus, string> = {
-  draft: 'Waiting for something to watch',
-  queued: 'Ready: press start, or queue more',
-  connecting: 'Connecting to the voice channel…',
-  playing: '▶️ Playing',
-  paused: '⏸️ Paused',
-  stopped: '⏹️ Stopped',
-  error: '⚠️ Stopped by an error',
-};
-
 const progressCells = 18;
 const upNextShown = 3;
 export const queuePageSize = 10;
-
-/** Where playback is now: the last reported position, moved on by the time since, while playing. */
-export function currentPosition(details: SessionDetails, nowMs: number): number {
-  const worker = details.worker;
-  if (!worker) return 0;
-  let position = worker.positionSeconds;
-  if (details.session.status === 'playing' && worker.playbackState === 'playing') {
-    const reportedAt = Date.parse(worker.updatedAt);
-    if (Number.isFinite(reportedAt)) position += Math.max(0, (nowMs - reportedAt) / 1000);
-  }
-  const duration = durationOf(details);
-  return duration === null ? position : Math.min(position, duration);
-}
-
-function durationOf(details: SessionDetails): number | null {
-  return details.worker?.durationSeconds ?? details.current?.runtimeSeconds ?? null;
-}
 
 /** `0:12:03 ▰▰▰▱▱▱▱▱ 1:35:00`; without a known length, just the position. */
 export function progressBar(positionSeconds: number, durationSeconds: number | null): string {
@@ -97,101 +80,127 @@ function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-export function buildPanel(details: SessionDetails, nowMs: number): MessageContent {
+/** What an outage means for the people watching, under its label. */
+const outageNotes: Partial<Record<PartyActivity, 'panel.note.buffering' | 'panel.note.reconnecting'>> = {
+  buffering: 'panel.note.buffering',
+  reconnecting: 'panel.note.reconnecting',
+};
+
+const watchersNamed = 5;
+
+/** `alice, bob, carol, dave, erin and 3 more`: names as the server shows them, never as markdown. */
+export function watcherNames(listeners: readonly VoiceListener[], locale: Locale = 'en'): string {
+  if (listeners.length === 0) return t(locale, 'panel.nobody');
+  const names = listeners
+    .slice(0, watchersNamed)
+    .map((person) => escapeMarkdown(clip(person.displayName, 32)));
+  const more = listeners.length - names.length;
+  return more > 0 ? t(locale, 'panel.namesAndMore', { names: names.join(', '), more }) : names.join(', ');
+}
+
+const idleLabel = (notice: IdleNotice, locale: Locale) =>
+  `${notice.kind === 'paused' ? '⏸️' : '⏹️'} ${render(locale, idleNoticePhrase(notice))}`;
+
+/** `listeners`: who is in the party's voice channel, when the door knows (null: not shown). */
+export function buildPanel(
+  details: SessionDetails,
+  nowMs: number,
+  listeners: readonly VoiceListener[] | null = null,
+  /** AUTO_SKIP_CREDITS: the credits count down to the next item rather than only naming it. */
+  autoAdvanceCredits = true,
+  /** The server's language: the panel is public. */
+  locale: Locale = 'en',
+): MessageContent {
   const { session, current, upcoming } = details;
+  const playback = partyPlayback(details, nowMs);
   const embed: APIEmbed = {
-    color: colors[session.status],
-    author: { name: clip(`Watch party · ${session.title}`, 256) },
-    title: clip(current ? titleWithYear(current) : 'Nothing playing', 256),
+    color: colors[playback.activity],
+    author: { name: clip(t(locale, 'panel.author', { title: session.title }), 256) },
+    title: clip(current ? titleWithYear(current) : t(locale, 'panel.nothingPlaying'), 256),
     fields: [],
-    footer: { text: `Party #${session.id} · /watchparty queue adds more` },
+    footer: { text: t(locale, 'panel.footer', { id: session.id }) },
   };
-  const lines = [`**${stateLabels[session.status]}**`];
-  if (session.status === 'error' && details.worker?.lastError)
-    lines.push(clip(details.worker.lastError, 500));
-  if (current) lines.push(progressBar(currentPosition(details, nowMs), durationOf(details)));
-  else if (session.status === 'draft')
-    lines.push('Queue something with `/watchparty queue`: the first item starts the party.');
+  // Resting because nobody was there to watch: said instead of a bare Paused or Stopped.
+  const idle = playback.activity === session.status ? idleNotice(details) : null;
+  const lines = [`**${idle ? idleLabel(idle, locale) : t(locale, `panel.state.${playback.activity}`)}**`];
+  if (idle?.kind === 'paused')
+    lines.push(t(locale, 'panel.joinToResume', { channelId: session.voiceChannelId }));
+  const outageNote = outageNotes[playback.activity];
+  if (outageNote) lines.push(t(locale, outageNote));
+  // Why the party stopped, or why it sits idle: its last item failed and nothing followed.
+  const failedLast = session.status === 'error' || (current === null && session.status !== 'stopped');
+  if (failedLast && details.worker?.lastError) lines.push(clip(details.worker.lastError, 500));
+  if (current) lines.push(progressBar(playback.positionSeconds, playback.durationSeconds));
+  const left = current ? timeLeftLine(playback, nowMs, locale) : null;
+  if (left) lines.push(left);
+  else if (session.status === 'draft') lines.push(t(locale, 'panel.queueHint'));
+  const credits = filmNightLine(details, playback, autoAdvanceCredits, locale);
+  if (credits) lines.push(credits);
   embed.description = lines.join('\n');
   const poster = current ? publicImageUrl(current.posterUrl) : null;
   if (poster) embed.thumbnail = { url: poster };
   if (current?.requestedByUserId)
-    embed.fields?.push({ name: 'Queued by', value: `<@${current.requestedByUserId}>`, inline: true });
-  embed.fields?.push({ name: 'Voice channel', value: `<#${session.voiceChannelId}>`, inline: true });
+    embed.fields?.push({
+      name: t(locale, 'panel.queuedBy'),
+      value: `<@${current.requestedByUserId}>`,
+      inline: true,
+    });
+  embed.fields?.push({
+    name: t(locale, 'panel.voiceChannel'),
+    value: `<#${session.voiceChannelId}>`,
+    inline: true,
+  });
+  if (listeners && session.status !== 'stopped')
+    embed.fields?.push({
+      name: t(locale, 'panel.watching', { count: listeners.length }),
+      value: watcherNames(listeners, locale),
+      inline: true,
+    });
   const next = upcoming
     .slice(0, upNextShown)
-    .map((entry) => clip(`${entry.number}. ${titleWithYear(entry)}`, 200));
-  if (upcoming.length > upNextShown) next.push(`…and ${upcoming.length - upNextShown} more`);
-  embed.fields?.push({ name: 'Up next', value: next.length > 0 ? next.join('\n') : 'Nothing queued' });
+    .map((entry) =>
+      clip(`${entry.number}. ${titleWithYear(entry)}${lengthSuffix(entry.runtimeSeconds)}`, 200),
+    );
+  if (upcoming.length > upNextShown)
+    next.push(t(locale, 'panel.andMore', { more: upcoming.length - upNextShown }));
+  embed.fields?.push({
+    name: t(locale, 'panel.upNext'),
+    value: next.length > 0 ? next.join('\n') : t(locale, 'panel.nothingQueued'),
+  });
   return {
     content: '',
     embeds: [embed],
-    components: session.status === 'stopped' ? [] : panelButtons(details),
+    components:
+      session.status === 'stopped' ? [] : [...panelButtons(details, locale), ...trackMenus(details, locale)],
   };
 }
 
-function panelButtons(details: SessionDetails): APIActionRowComponent<APIButtonComponentWithCustomId>[] {
-  const { session, current } = details;
-  const sessionId = session.id;
-  const live = current !== null && (session.status === 'playing' || session.status === 'paused');
-  const button = (
-    action: PanelAction,
-    label: string,
-    style: ButtonStyle.Primary | ButtonStyle.Secondary | ButtonStyle.Danger | ButtonStyle.Success,
-    disabled: boolean,
-  ): APIButtonComponentWithCustomId => ({
-    type: ComponentType.Button,
-    custom_id: encodeCustomId({ kind: 'panel', action, sessionId }),
-    label,
-    style,
-    disabled,
-  });
-  const paused = session.status === 'paused';
-  return [
-    {
-      type: ComponentType.ActionRow,
-      components: [
-        paused
-          ? button('resume', 'Resume', ButtonStyle.Success, false)
-          : button('pause', 'Pause', ButtonStyle.Primary, session.status !== 'playing'),
-        button('back', '−30 s', ButtonStyle.Secondary, !live),
-        button('forward', '+30 s', ButtonStyle.Secondary, !live),
-        button('seek', 'Seek…', ButtonStyle.Secondary, !live),
-        button('skip', 'Skip', ButtonStyle.Secondary, current === null),
-      ],
-    },
-    {
-      type: ComponentType.ActionRow,
-      components: [
-        button('queue', 'Queue', ButtonStyle.Secondary, false),
-        button('stop', 'Stop', ButtonStyle.Danger, false),
-      ],
-    },
-  ];
-}
-
 /** One page (0-based) of the party's queue, with previous/next buttons when there is more. */
-export function buildQueuePage(details: SessionDetails, requestedPage: number): MessageContent {
+export function buildQueuePage(
+  details: SessionDetails,
+  requestedPage: number,
+  locale: Locale = 'en',
+): MessageContent {
   const { session, current, upcoming } = details;
   const pages = Math.max(1, Math.ceil(upcoming.length / queuePageSize));
   const page = Math.min(Math.max(0, requestedPage), pages - 1);
   const shown = upcoming.slice(page * queuePageSize, (page + 1) * queuePageSize);
   const lines = shown.map((entry) => {
-    const length = entry.runtimeSeconds === null ? '' : ` · ${formatDuration(entry.runtimeSeconds)}`;
+    const length = lengthSuffix(entry.runtimeSeconds);
     const by = entry.requestedByUserId ? ` · <@${entry.requestedByUserId}>` : '';
     return clip(`**${entry.number}.** ${titleWithYear(entry)}${length}${by}`, 300);
   });
   const embed: APIEmbed = {
-    color: colors[session.status],
-    title: clip(`Queue · ${session.title}`, 256),
+    color: colors[partyActivity(details)],
+    title: clip(t(locale, 'queue.title', { title: session.title }), 256),
     description: [
-      current ? `Now: **${clip(titleWithYear(current), 200)}**` : 'Nothing playing.',
+      current
+        ? t(locale, 'queue.now', { title: clip(titleWithYear(current), 200) })
+        : t(locale, 'queue.nothingPlaying'),
       '',
-      ...(lines.length > 0 ? lines : ['The queue is empty. Add something with `/watchparty queue`.']),
+      ...(lines.length > 0 ? lines : [t(locale, 'queue.empty')]),
     ].join('\n'),
-    footer: {
-      text: `Page ${page + 1} of ${pages} · ${upcoming.length} queued · remove and move take the numbers shown`,
-    },
+    footer: { text: t(locale, 'queue.footer', { page: page + 1, pages, count: upcoming.length }) },
   };
   const components: MessageContent['components'] =
     pages > 1
@@ -206,14 +215,14 @@ export function buildQueuePage(details: SessionDetails, requestedPage: number): 
                   sessionId: session.id,
                   page: Math.max(page - 1, 0),
                 }),
-                label: 'Previous',
+                label: t(locale, 'button.previous'),
                 style: ButtonStyle.Secondary,
                 disabled: page === 0,
               },
               {
                 type: ComponentType.Button,
                 custom_id: encodeCustomId({ kind: 'list', sessionId: session.id, page: page + 1 }),
-                label: 'Next',
+                label: t(locale, 'button.next'),
                 style: ButtonStyle.Secondary,
                 disabled: page >= pages - 1,
               },
@@ -229,12 +238,13 @@ export const seekInputId = 'time';
 export function buildSeekModal(
   details: SessionDetails,
   nowMs: number,
+  locale: Locale = 'en',
 ): APIModalInteractionResponseCallbackData {
-  const duration = durationOf(details);
-  const at = formatDuration(currentPosition(details, nowMs));
+  const { positionSeconds, durationSeconds: duration } = partyPlayback(details, nowMs);
+  const at = formatDuration(positionSeconds);
   return {
     custom_id: encodeCustomId({ kind: 'seek-modal', sessionId: details.session.id }),
-    title: 'Seek',
+    title: t(locale, 'seek.title'),
     components: [
       {
         type: ComponentType.ActionRow,
@@ -243,11 +253,13 @@ export function buildSeekModal(
             type: ComponentType.TextInput,
             custom_id: seekInputId,
             label: clip(
-              `Jump to (now ${at}${duration === null ? '' : ` of ${formatDuration(duration)}`})`,
+              duration === null
+                ? t(locale, 'seek.label', { at })
+                : t(locale, 'seek.labelOf', { at, length: formatDuration(duration) }),
               45,
             ),
             style: TextInputStyle.Short,
-            placeholder: '1:23:45, 83:45, 90, +30, -10 or 1h2m',
+            placeholder: t(locale, 'seek.placeholder'),
             required: true,
             min_length: 1,
             max_length: 16,

@@ -2,9 +2,11 @@
 // menus and modals. Each is parsed first (command by name, component by its custom id) and then run;
 // whatever fails ends in the one error translator, so no interaction can throw out of here.
 import type { AutocompleteInteraction, ChatInputCommandInteraction, Interaction } from 'discord.js';
+import { phrase } from '../i18n/translate.ts';
 import type { Logger } from '../logger.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
+import type { VoiceAudience } from '../watchparty/voice-audience.ts';
 import { decodeCustomId } from './custom-id.ts';
 import { runComponent, staleControl } from './panel-controls.ts';
 import { translateError } from './respond.ts';
@@ -19,17 +21,21 @@ export interface ChatCommand {
 export interface InteractionRouterOptions {
   commands: readonly ChatCommand[];
   service: WatchPartyService;
+  /** Who is in which voice channel: a vote skip counts the people there. */
+  audience: VoiceAudience;
   logger: Logger;
 }
 
 export class InteractionRouter {
   readonly #commands: Map<string, ChatCommand>;
   readonly #service: WatchPartyService;
+  readonly #audience: VoiceAudience;
   readonly #logger: Logger;
 
   constructor(options: InteractionRouterOptions) {
     this.#commands = new Map(options.commands.map((command) => [command.name, command]));
     this.#service = options.service;
+    this.#audience = options.audience;
     this.#logger = options.logger;
   }
 
@@ -47,7 +53,7 @@ export class InteractionRouter {
       if (!command) {
         throw new WatchPartyError(
           'bad_request',
-          `/${interaction.commandName.slice(0, 32)} is not a command of this bot any more. Ask an admin to run register-commands.`,
+          phrase('error.unknownCommand', { name: interaction.commandName.slice(0, 32) }),
         );
       }
       if (interaction.isAutocomplete()) await command.autocomplete(interaction);
@@ -57,7 +63,7 @@ export class InteractionRouter {
     if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
       const data = decodeCustomId(interaction.customId);
       if (data === null) throw staleControl();
-      await runComponent(this.#service, interaction, data);
+      await runComponent(this.#service, this.#audience, interaction, data);
     }
   }
 }

@@ -1,7 +1,9 @@
 // Autocomplete over the local catalog. Tiers, best first: exact title, title prefix, all words
-// (FTS5, last word as a prefix), then words one or two typos away (trigram index of title words).
-// A lower tier runs only while the higher ones have not filled the list, which keeps the common
-// case to one or two indexed lookups. Episode codes (`S2E5`, `Show 2x05`) get their own path.
+// (FTS5 over titles, series names and original titles, last word as a prefix), then words one or two
+// typos away (trigram index of title words). A lower tier runs only while the higher ones have not
+// filled the list, which keeps the common case to one or two indexed lookups. Episode codes
+// (`S2E5`, `Show 2x05`, `Show e2`) get their own path, and a trailing year (`Night Harbor 2019`)
+// narrows the search to that year's items before the same words are tried as typed and without it.
 // When the catalog is still empty, Jellyfin's own search answers instead. The search returns hits;
 // what a door makes of them (Discord's choices and their limits) is the door's business, and so is
 // when to give up: it passes an AbortSignal, which also cancels a live request to Jellyfin.
@@ -21,6 +23,17 @@ const SERIES_CANDIDATES = 25;
 
 export type MatchKind = 'exact' | 'prefix' | 'word' | 'fuzzy' | 'episode' | 'recent' | 'live';
 
+/** How sure a tier is that it found what was meant (0-1); hits come in tier order, best first. */
+export const matchScores: Record<MatchKind, number> = {
+  exact: 1,
+  episode: 0.9,
+  prefix: 0.85,
+  word: 0.7,
+  fuzzy: 0.5,
+  recent: 0.3,
+  live: 0.3,
+};
+
 export interface CatalogHit {
   /** The Jellyfin item id. */
   itemId: string;
@@ -31,6 +44,8 @@ export interface CatalogHit {
   seriesName: string | null;
   seasonNumber: number | null;
   episodeNumber: number | null;
+  /** For a series: how many episodes the catalog holds. */
+  episodeCount: number | null;
   match: MatchKind;
 }
 
@@ -60,11 +75,21 @@ interface CatalogRow {
   series_name: string | null;
   season_number: number | null;
   episode_number: number | null;
+  episode_count: number | null;
 }
 
 const rowColumns = sql.raw(
-  'c.item_id, c.type, c.name, c.name_norm, c.year, c.series_id, c.series_name, c.season_number, c.episode_number',
+  'c.item_id, c.type, c.name, c.name_norm, c.year, c.series_id, c.series_name, c.season_number, c.episode_number, ' +
+    "case c.type when 'series' then (select count(*) from catalog_items e where e.series_id = c.item_id and e.type = 'episode') end as episode_count",
 );
+/** Aired order with specials (season 0, or no season) after the regular seasons. */
+const airedOrder = sql.raw(
+  'coalesce(c.season_number, 0) = 0, c.season_number, c.episode_number, c.name_norm',
+);
+/** A year typed after the title words: `Night Harbor 2019`, `Night Harbor (2019)`. */
+const trailingYear = /^(.*\S)\s+\(?((?:19|20)\d{2})\)?$/;
+/** Words that ask the episode picker for specials. */
+const specialsWords = new Set(['special', 'specials', 'extra', 'extras']);
 const typeRank = sql.raw("case c.type when 'movie' then 0 when 'series' then 1 else 2 end");
 /** Sorts after every UTF-8 string that starts with the prefix (U+10FFFF). */
 const PREFIX_END = '\u{10FFFF}';
@@ -84,11 +109,11 @@ function quoted(token: string): string {
   return `"${token.replaceAll('"', '""')}"`;
 }
 
-/** How many typos a word may carry: none below 4 letters, one up to 7, two from 8. */
+/** How many typos a word may carry: none below 4 letters, one up to 5, two from 6 (`diarys`). */
 function maxTyposFor(token: string): number {
   const length = Array.from(token).length;
   if (length < 4) return 0;
-  return length < 8 ? 1 : 2;
+  return length < 6 ? 1 : 2;
 }
 
 function trigramsOf(token: string): string[] {
@@ -118,10 +143,42 @@ export class CatalogSearch {
     if (!(await this.#catalogHasItems())) return this.#liveSearch(query, types, limit, signal);
 
     const episodeQuery = types.length === 0 || types.includes('episode') ? parseEpisodeQuery(query) : null;
-    if (episodeQuery) return this.#episodeSearch(episodeQuery, limit, signal);
+    if (episodeQuery) {
+      // `Star Wars Episode 1` may be a film's title: no such episode, so the words are a title.
+      const episodes = await this.#episodeSearch(episodeQuery, limit, signal);
+      if (episodes.length > 0) return episodes;
+    }
+    if (normalizeTitle(query).length === 0) return this.#recent(types, limit);
 
+    const year = trailingYear.exec(query.trim());
+    if (!year?.[1] || !year[2]) return this.#titleSearch(query, types, limit, signal);
+    // That year's items first, then the words as typed (`Blade Runner 2049`), then without the year
+    // (a year remembered wrong).
+    const [words, typedYear] = [year[1], Number(year[2])];
+    const found = new Map<string, CatalogHit>();
+    for (const [text, onlyYear] of [
+      [words, typedYear],
+      [query, null],
+      [words, null],
+    ] as const) {
+      if (found.size >= limit) break;
+      for (const hit of await this.#titleSearch(text, types, limit, signal, onlyYear)) {
+        if (found.size < limit && !found.has(hit.itemId)) found.set(hit.itemId, hit);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /** The ranked tiers over titles, optionally of one year only. */
+  async #titleSearch(
+    query: string,
+    types: readonly CatalogItemType[],
+    limit: number,
+    signal: AbortSignal | undefined,
+    year: number | null = null,
+  ): Promise<CatalogHit[]> {
     const normalized = normalizeTitle(query);
-    if (normalized.length === 0) return this.#recent(types, limit);
+    if (normalized.length === 0) return [];
     const found = new Map<string, CatalogHit>();
     // Each tier is a query of its own: one the caller no longer waits for is not started.
     const add = (rows: CatalogRow[], match: MatchKind) => {
@@ -131,13 +188,16 @@ export class CatalogSearch {
         if (!found.has(row.item_id)) found.set(row.item_id, toHit(row, match));
       }
     };
-    const filter = typeFilter(types);
+    const filter = year === null ? typeFilter(types) : sql`${typeFilter(types)} and c.year = ${year}`;
     add(await this.#exact(normalized, filter, limit), 'exact');
     if (found.size < limit) add(await this.#prefix(normalized, filter, limit + found.size), 'prefix');
     const tokens = normalized.split(' ');
     const lastIsPartial = !/\s$/.test(query);
     // An episode's series name only counts when episodes are wanted at all.
-    const columns = types.length === 0 || types.includes('episode') ? '{name series_name}' : '{name}';
+    const columns =
+      types.length === 0 || types.includes('episode')
+        ? '{name series_name original_title}'
+        : '{name original_title}';
     if (found.size < limit) {
       const words = tokens.map((token) => [token]);
       add(await this.#words(columns, words, lastIsPartial, filter, limit + found.size), 'word');
@@ -158,22 +218,19 @@ export class CatalogSearch {
       await sql<CatalogRow>`
       select ${rowColumns} from catalog_items c
       where c.series_id = ${seriesId} and c.type = 'episode'
-      order by c.season_number is null, c.season_number, c.episode_number, c.name_norm
+      order by ${airedOrder}
     `.execute(this.#db)
     ).rows;
-    if (rows.length === 0) rows = await this.#liveEpisodes(seriesId, options.signal);
+    if (rows.length === 0) rows = sortAired(await this.#liveEpisodes(seriesId, options.signal));
     const wanted = query.trim();
     if (wanted.length > 0) {
       const code = parseEpisodeQuery(wanted) ?? parseEpisodeQuery(`x ${wanted}`);
       const bareNumber = /^\d{1,4}$/.test(wanted) ? Number(wanted) : null;
       const words = normalizeTitle(wanted).split(' ');
+      const specials = words.length === 1 && specialsWords.has(words[0] ?? '');
       rows = rows.filter((row) => {
-        if (code) {
-          return (
-            row.season_number === code.season &&
-            (code.episode === null || row.episode_number === code.episode)
-          );
-        }
+        if (specials && !row.season_number) return true;
+        if (code) return matchesCode(row, code);
         if (bareNumber !== null && row.episode_number === bareNumber) return true;
         const title = ` ${row.name_norm}`;
         return words.every((word) => title.includes(` ${word}`));
@@ -190,6 +247,7 @@ export class CatalogSearch {
       .where('series_id', '=', seriesId)
       .where('type', '=', 'episode')
       .groupBy('season_number')
+      .orderBy(sql`coalesce(season_number, 0) = 0`)
       .orderBy('season_number')
       .execute();
     return rows.map((row) => ({ seasonNumber: row.season_number, episodeCount: Number(row.episodes) }));
@@ -311,12 +369,13 @@ export class CatalogSearch {
     limit: number,
     signal: AbortSignal | undefined,
   ): Promise<CatalogHit[]> {
-    const episodeFilter = query.episode === null ? sql`` : sql`and c.episode_number = ${query.episode}`;
+    const codeFilter = sql`${query.season === null ? sql`` : sql`and c.season_number = ${query.season}`}
+      ${query.episode === null ? sql`` : sql`and c.episode_number = ${query.episode}`}`;
     if (normalizeTitle(query.seriesText).length === 0) {
       const rows = await sql<CatalogRow>`
         select ${rowColumns} from catalog_items c
-        where c.type = 'episode' and c.season_number = ${query.season} ${episodeFilter}
-        order by c.series_name, c.episode_number limit ${limit}
+        where c.type = 'episode' ${codeFilter}
+        order by c.series_name, ${airedOrder} limit ${limit}
       `.execute(this.#db);
       return rows.rows.map((row) => toHit(row, 'episode'));
     }
@@ -327,14 +386,12 @@ export class CatalogSearch {
     const rows = await sql<CatalogRow>`
       select ${rowColumns} from catalog_items c
       where c.series_id in (${sql.join(series.map((hit) => sql`${hit.itemId}`))})
-        and c.type = 'episode' and c.season_number = ${query.season} ${episodeFilter}
+        and c.type = 'episode' ${codeFilter}
+      order by ${airedOrder}
     `.execute(this.#db);
+    // Stable: within one series the aired order from the query stays.
     return rows.rows
-      .sort(
-        (a, b) =>
-          (order.get(a.series_id ?? '') ?? 0) - (order.get(b.series_id ?? '') ?? 0) ||
-          (a.episode_number ?? 0) - (b.episode_number ?? 0),
-      )
+      .sort((a, b) => (order.get(a.series_id ?? '') ?? 0) - (order.get(b.series_id ?? '') ?? 0))
       .slice(0, limit)
       .map((row) => toHit(row, 'episode'));
   }
@@ -400,6 +457,21 @@ export class CatalogSearch {
   }
 }
 
+function matchesCode(row: CatalogRow, code: EpisodeQuery): boolean {
+  return (
+    (code.season === null || row.season_number === code.season) &&
+    (code.episode === null || row.episode_number === code.episode)
+  );
+}
+
+/** Jellyfin's own episode lists in the order the catalog gives (specials last). */
+function sortAired(rows: CatalogRow[]): CatalogRow[] {
+  const seasonKey = (row: CatalogRow) => (row.season_number ? row.season_number : Number.MAX_SAFE_INTEGER);
+  return rows.sort(
+    (a, b) => seasonKey(a) - seasonKey(b) || (a.episode_number ?? 0) - (b.episode_number ?? 0),
+  );
+}
+
 function toHit(row: CatalogRow, match: MatchKind): CatalogHit {
   return {
     itemId: row.item_id,
@@ -409,6 +481,7 @@ function toHit(row: CatalogRow, match: MatchKind): CatalogHit {
     seriesName: row.series_name,
     seasonNumber: row.season_number,
     episodeNumber: row.episode_number,
+    episodeCount: row.episode_count === null ? null : Number(row.episode_count),
     match,
   };
 }
@@ -427,5 +500,6 @@ function rowFromItem(item: BaseItem): CatalogRow | null {
     series_name: item.SeriesName ?? null,
     season_number: item.ParentIndexNumber ?? null,
     episode_number: item.IndexNumber ?? null,
+    episode_count: null,
   };
 }

@@ -50,6 +50,7 @@ function toRow(item: BaseItem, runId: number): NewCatalogItem | null {
   const type = catalogTypeOf(item.Type);
   if (!type) return null;
   const name = item.Name?.trim() || item.OriginalTitle?.trim() || 'Untitled';
+  const originalTitle = item.OriginalTitle?.trim() || null;
   const seriesPoster = item.SeriesId && item.SeriesPrimaryImageTag;
   const ownPoster = item.ImageTags?.Primary;
   return {
@@ -57,6 +58,8 @@ function toRow(item: BaseItem, runId: number): NewCatalogItem | null {
     type,
     name,
     name_norm: normalizeTitle(name),
+    original_title:
+      originalTitle && normalizeTitle(originalTitle) !== normalizeTitle(name) ? originalTitle : null,
     series_id: type === 'episode' ? (item.SeriesId ?? null) : null,
     series_name: type === 'episode' ? (item.SeriesName ?? null) : null,
     season_number: type === 'episode' ? (item.ParentIndexNumber ?? null) : null,
@@ -84,6 +87,7 @@ async function upsert(db: Db, rows: NewCatalogItem[]): Promise<void> {
         type: eb.ref('excluded.type'),
         name: eb.ref('excluded.name'),
         name_norm: eb.ref('excluded.name_norm'),
+        original_title: eb.ref('excluded.original_title'),
         series_id: eb.ref('excluded.series_id'),
         series_name: eb.ref('excluded.series_name'),
         season_number: eb.ref('excluded.season_number'),

@@ -10,6 +10,7 @@ import {
   JellyfinUnexpectedResponseError,
   JellyfinUnreachableError,
 } from './errors.ts';
+import { observeJellyfinRequest } from './request-timing.ts';
 import {
   type ItemsResult,
   itemsResultSchema,
@@ -18,6 +19,14 @@ import {
   playbackInfoSchema,
   publicSystemInfoSchema,
 } from './schemas.ts';
+import {
+  type JellyfinUser,
+  type MediaSegmentsResult,
+  mediaSegmentsResultSchema,
+  type UserItemData,
+  userItemDataSchema,
+  usersSchema,
+} from './user-schemas.ts';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -120,6 +129,11 @@ export class JellyfinClient {
     return this.#getJson('/System/Info/Public', {}, publicSystemInfoSchema, options);
   }
 
+  /** The same fields as publicInfo, but behind the API key: an answer proves the key works. */
+  systemInfo(options?: CallOptions): Promise<PublicSystemInfo> {
+    return this.#getJson('/System/Info', {}, publicSystemInfoSchema, options);
+  }
+
   items(query: ItemsQuery, options?: CallOptions): Promise<ItemsResult> {
     return this.#getJson('/Items', query, itemsResultSchema, options);
   }
@@ -138,12 +152,74 @@ export class JellyfinClient {
     );
   }
 
-  playbackInfo(itemId: string, options?: CallOptions): Promise<PlaybackInfo> {
+  users(options?: CallOptions): Promise<JellyfinUser[]> {
+    return this.#getJson('/Users', {}, usersSchema, options);
+  }
+
+  /** The episode a user watches next in a series (Jellyfin's Next Up; specials never come up). */
+  nextUp(
+    userId: string,
+    seriesId: string,
+    query: { fields?: readonly string[] } = {},
+    options?: CallOptions,
+  ): Promise<ItemsResult> {
+    return this.#getJson(
+      '/Shows/NextUp',
+      { userId, seriesId, limit: 1, enableImages: false, enableUserData: false, ...query },
+      itemsResultSchema,
+      options,
+    );
+  }
+
+  /** One user's watch state of an item (10.10+ route). */
+  userData(userId: string, itemId: string, options?: CallOptions): Promise<UserItemData> {
+    return this.#getJson(
+      `/UserItems/${encodeURIComponent(itemId)}/UserData`,
+      { userId },
+      userItemDataSchema,
+      options,
+    );
+  }
+
+  /** Saves a user's position (and last-played time) in an item; the rest of its state is kept. */
+  async saveUserData(
+    userId: string,
+    itemId: string,
+    data: UserItemData,
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.#send('POST', `/UserItems/${encodeURIComponent(itemId)}/UserData`, { userId }, data, options);
+  }
+
+  /** Marks an item played for a user: one more play, position back to the start. */
+  async markPlayed(userId: string, itemId: string, options?: CallOptions): Promise<void> {
+    await this.#send('POST', `/UserPlayedItems/${encodeURIComponent(itemId)}`, { userId }, {}, options);
+  }
+
+  /**
+   * The parts of an item a player may skip (Jellyfin 10.10+); a server without them answers 404.
+   * Unfiltered: Jellyfin binds `includeSegmentTypes` from repeated keys only, never a comma list.
+   */
+  mediaSegments(itemId: string, options?: CallOptions): Promise<MediaSegmentsResult> {
+    return this.#getJson(
+      `/MediaSegments/${encodeURIComponent(itemId)}`,
+      {},
+      mediaSegmentsResultSchema,
+      options,
+    );
+  }
+
+  /**
+   * The item's media sources. With `request` (a PlaybackInfoDto: a DeviceProfile and what it allows)
+   * it is POSTed, and Jellyfin also says how it would transcode each source for that profile.
+   */
+  playbackInfo(itemId: string, options?: CallOptions, request?: object): Promise<PlaybackInfo> {
     return this.#getJson(
       `/Items/${encodeURIComponent(itemId)}/PlaybackInfo`,
       {},
       playbackInfoSchema,
       options,
+      request,
     );
   }
 
@@ -155,6 +231,12 @@ export class JellyfinClient {
   streamUrl(itemId: string, mediaSourceId: string): string {
     const query = new URLSearchParams({ static: 'true', mediaSourceId });
     return `${this.baseUrl}/Videos/${encodeURIComponent(itemId)}/stream?${query}`;
+  }
+
+  /** An external subtitle file as Jellyfin delivers it, in `format` (srt, ass, ssa, vtt). No key. */
+  subtitleUrl(itemId: string, mediaSourceId: string, streamIndex: number, format: string): string {
+    const path = [itemId, mediaSourceId, 'Subtitles', String(streamIndex)].map(encodeURIComponent);
+    return `${this.baseUrl}/Videos/${path.join('/')}/Stream.${encodeURIComponent(format)}`;
   }
 
   downloadUrl(itemId: string): string {
@@ -171,13 +253,15 @@ export class JellyfinClient {
     return mediaBrowserAuthorization(this.#apiKey, this.#deviceId, this.#identity);
   }
 
+  /** GETs `path`, or POSTs `body` to it when there is one, and checks the JSON answer with `schema`. */
   async #getJson<S extends z.ZodType>(
     path: string,
     query: Query,
     schema: S,
     options?: CallOptions,
+    body?: object,
   ): Promise<z.output<S>> {
-    const text = await this.#send('GET', path, query, undefined, options);
+    const text = await this.#send(body ? 'POST' : 'GET', path, query, body, options);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -213,6 +297,8 @@ export class JellyfinClient {
     };
     if (body) headers['Content-Type'] = 'application/json';
 
+    const startedMs = performance.now();
+    let outcome = 'unreachable';
     try {
       const response = await fetch(url, {
         method,
@@ -220,6 +306,7 @@ export class JellyfinClient {
         body: body ? JSON.stringify(body) : undefined,
         signal,
       });
+      outcome = String(response.status);
       if (response.status === 401 || response.status === 403) {
         await response.body?.cancel();
         throw new JellyfinUnauthorizedError(path, response.status);
@@ -234,12 +321,16 @@ export class JellyfinClient {
       }
       return await response.text();
     } catch (error) {
+      if (deadline.aborted) outcome = 'timeout';
+      else if (options.signal?.aborted) outcome = 'aborted';
       if (error instanceof JellyfinError) throw error;
       if (deadline.aborted) {
         throw new JellyfinUnreachableError(path, `no answer within ${timeoutMs} ms`, { cause: error });
       }
       if (options.signal?.aborted) throw error;
       throw new JellyfinUnreachableError(path, describeNetworkFailure(error), { cause: error });
+    } finally {
+      observeJellyfinRequest(method, path, outcome, startedMs);
     }
   }
 }

@@ -1,5 +1,7 @@
 // What can go wrong talking to Jellyfin, as one small family of typed errors. Every message is
 // written by us from the status and the route, never from the request, so it can't carry the key.
+// Messages are for operators (they name settings); members read the vocabulary's sentence instead.
+import { MediaServerUnavailableError } from '../watchparty/media-library.ts';
 
 export const jellyfinFailureKinds = [
   'unreachable',
@@ -72,4 +74,16 @@ export class JellyfinUnexpectedResponseError extends JellyfinError {
     );
     this.name = 'JellyfinUnexpectedResponseError';
   }
+}
+
+const memberKinds = {
+  unreachable: 'jellyfin_unreachable',
+  unauthorized: 'jellyfin_refused_key',
+  not_found: 'jellyfin_error',
+  unexpected_response: 'jellyfin_error',
+} as const satisfies Record<JellyfinFailureKind, string>;
+
+/** The domain's failure for a Jellyfin error: the member's sentence, with this message as the detail. */
+export function asMediaServerFailure(error: JellyfinError): MediaServerUnavailableError {
+  return new MediaServerUnavailableError(memberKinds[error.kind], error.message, { cause: error });
 }

@@ -13,7 +13,15 @@ export {
 } from './catalog-sync.ts';
 export { JellyfinClient } from './client.ts';
 export * from './errors.ts';
-export { JellyfinMediaLibrary, type PlaybackDetails, type TrackInfo } from './media-library.ts';
+export {
+  connectFilmNight,
+  JellyfinSegments,
+  JellyfinSeriesEpisodes,
+  JellyfinUserNotFoundError,
+  JellyfinWatchHistory,
+  resolveJellyfinUser,
+} from './film-night.ts';
+export { JellyfinMediaLibrary } from './media-library.ts';
 export { JellyfinPlaybackReporter, partyDeviceId } from './playback-reporter.ts';
 export { createSyncProgressReporter } from './sync-progress.ts';
 

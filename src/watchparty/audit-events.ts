@@ -2,9 +2,10 @@
 // its own payload shape, so a writer cannot misspell a type or forget a field; rows keep the
 // `event_type` strings and payload JSON they always had, so old rows and the API's history read alike.
 import { type Db, nowIso } from '../db/connection.ts';
-import type { EventRow } from '../db/schema.ts';
+import type { EventRow, LoopMode } from '../db/schema.ts';
 import type { EndReason } from '../worker-contract/http.ts';
 import { type Actor, actorUserId, describeActor } from './permissions.ts';
+import type { TrackKind } from './tracks.ts';
 
 interface EntryRef {
   entryId: number;
@@ -33,7 +34,16 @@ export type AuditEvent =
   | { type: 'playing'; payload: { title: string | null } }
   | { type: 'paused' | 'resumed'; payload: { positionSeconds: number } }
   | { type: 'seeked'; payload: { from: number; to: number } }
+  | {
+      type: 'tracks-changed';
+      payload: EntryRef & { kind: TrackKind; streamIndex: number; positionSeconds: number };
+    }
   | { type: 'skipped'; payload: Advanced }
+  | { type: 'skip-voted'; payload: EntryRef & { votes: number; needed: number } }
+  | { type: 'vote-skipped'; payload: Advanced & { votes: number; listeners: number } }
+  | { type: 'went-back'; payload: EntryRef & Advanced }
+  | { type: 'shuffled'; payload: { count: number } }
+  | { type: 'loop-set'; payload: { mode: LoopMode } }
   | { type: 'item-ended'; payload: { reason: EndReason; error: string | null } & Advanced }
   | { type: 'stopped'; payload: EntryRef | Record<string, never> }
   | { type: 'failed'; payload: { message: string } }
@@ -50,7 +60,11 @@ export async function recordEvent(db: Db, sessionId: number, actor: Actor, event
       session_id: sessionId,
       event_type: event.type,
       actor_user_id: actorUserId(actor),
-      payload_json: JSON.stringify({ actor: describeActor(actor), ...event.payload }),
+      payload_json: JSON.stringify({
+        actor: describeActor(actor),
+        ...(actor.kind === 'idle' ? { emptyMinutes: actor.emptyMinutes } : {}),
+        ...event.payload,
+      }),
       created_at: nowIso(),
     })
     .execute();

@@ -1,8 +1,12 @@
 // One error type for everything a door must tell a user. `code` decides how a door answers (HTTP
-// status, ephemeral reply); `message` is always safe to show. Anything that is not a
+// status, ephemeral reply); `text` is what the member reads, as a phrase the door words in the
+// reader's language; `message` is that phrase in English, for the logs and the API; `detail`, when
+// there is one, is for the logs and for members who manage the server. Anything that is not a
 // WatchPartyError is a bug and gets a generic answer from the door.
-import { MediaServerUnavailableError, UnknownMediaError } from './media-library.ts';
-import { NoStreamerAvailableError, WorkerUnavailableError } from './worker-pool.ts';
+import type { Phrase } from '../i18n/catalog.ts';
+import { render } from '../i18n/translate.ts';
+import { PartyFailure } from './failures.ts';
+import { UnknownMediaError } from './media-library.ts';
 
 export const watchPartyErrorCodes = [
   'bad_request',
@@ -17,11 +21,21 @@ export class WatchPartyError extends Error {
   readonly code: WatchPartyErrorCode;
   /** The offending input field, when the error is about one (API 400s name it). */
   readonly field: string | undefined;
-  constructor(code: WatchPartyErrorCode, message: string, options?: ErrorOptions & { field?: string }) {
-    super(message, options);
+  /** What an operator needs to fix it (setting names, statuses); never shown to every member. */
+  readonly detail: string | null;
+  /** What the member reads; a plain string is a text not yet in the catalogs, shown as it is. */
+  readonly text: Phrase | string;
+  constructor(
+    code: WatchPartyErrorCode,
+    text: Phrase | string,
+    options?: ErrorOptions & { field?: string; detail?: string | null },
+  ) {
+    super(typeof text === 'string' ? text : render('en', text), options);
     this.name = 'WatchPartyError';
+    this.text = text;
     this.code = code;
     this.field = options?.field;
+    this.detail = options?.detail ?? null;
   }
 }
 
@@ -32,13 +46,17 @@ export class WatchPartyError extends Error {
 export function asWatchPartyError(error: unknown): WatchPartyError | null {
   if (error instanceof WatchPartyError) return error;
   if (error instanceof UnknownMediaError)
-    return new WatchPartyError('not_found', error.message, { cause: error });
-  if (
-    error instanceof NoStreamerAvailableError ||
-    error instanceof WorkerUnavailableError ||
-    error instanceof MediaServerUnavailableError
-  ) {
-    return new WatchPartyError('unavailable', error.message, { cause: error });
-  }
+    return new WatchPartyError('not_found', error.text, { cause: error });
+  if (error instanceof PartyFailure)
+    return new WatchPartyError('unavailable', error.text, { cause: error, detail: error.detail });
   return null;
+}
+
+/** Calls a seam (media server, worker pool) and turns its user-safe errors into WatchPartyErrors. */
+export async function callSeam<T>(seam: () => Promise<T>): Promise<T> {
+  try {
+    return await seam();
+  } catch (error) {
+    throw asWatchPartyError(error) ?? error;
+  }
 }

@@ -1,8 +1,10 @@
 // What the doors read: a party's details, the party lists, and which party a caller means. Reads
 // change nothing, so they run outside the per-session queue of the service.
 import type { Db } from '../db/connection.ts';
+import { phrase } from '../i18n/translate.ts';
 import { recentEvents } from './audit-events.ts';
 import { WatchPartyError } from './errors.ts';
+import { partyPlayback } from './live-position.ts';
 import { findEntry, historyEntries, upcomingEntries } from './queue-store.ts';
 import { findWorkerState, liveSessions, newestSessions, requireSession } from './session-store.ts';
 import {
@@ -19,8 +21,15 @@ const HISTORY_ENTRIES = 20;
 /** More than any server runs at once; the doors list parties, they do not page through them. */
 const LISTED_SESSIONS = 200;
 
-/** One transaction, so the session, its queue and its worker state agree with each other. */
-export async function readSessionDetails(db: Db, sessionId: number): Promise<SessionDetails> {
+/**
+ * One transaction, so the session, its queue and its worker state agree with each other; the
+ * playback reading is taken at `nowMs`.
+ */
+export async function readSessionDetails(
+  db: Db,
+  sessionId: number,
+  nowMs = Date.now(),
+): Promise<SessionDetails> {
   return db.transaction().execute(async (tx) => {
     const session = await requireSession(tx, sessionId);
     const current =
@@ -31,12 +40,16 @@ export async function readSessionDetails(db: Db, sessionId: number): Promise<Ses
     const history = await historyEntries(tx, sessionId, HISTORY_ENTRIES);
     const worker = await findWorkerState(tx, sessionId);
     const events = await recentEvents(tx, sessionId, RECENT_EVENTS);
-    return {
+    const report = {
       session: toPartySession(session),
       current: current ? toQueueEntry(current) : null,
+      worker: worker ? toWorkerState(worker) : null,
+    };
+    return {
+      ...report,
       upcoming: upcoming.map((row, index) => ({ ...toQueueEntry(row), number: index + 1 })),
       history: history.map(toQueueEntry),
-      worker: worker ? toWorkerState(worker) : null,
+      playback: partyPlayback(report, nowMs),
       recentEvents: events.map(toPartyEvent),
     };
   });
@@ -76,10 +89,7 @@ export async function findCallersParty(
   const inGuild = await listSessions(db, { guildId: caller.guildId });
   if (inGuild.length === 1 && inGuild[0]) return inGuild[0];
   if (inGuild.length === 0) {
-    throw new WatchPartyError('not_found', 'No watch party is running in this server. Create one first.');
+    throw new WatchPartyError('not_found', phrase('error.noPartyHere'));
   }
-  throw new WatchPartyError(
-    'not_found',
-    `${inGuild.length} watch parties are running in this server. Join the voice channel of the one you mean.`,
-  );
+  throw new WatchPartyError('not_found', phrase('error.severalParties', { count: inGuild.length }));
 }

@@ -1,6 +1,8 @@
 // Who may do what to a party. Every door builds an Actor and the service asks this policy before any
 // change, so the rule reads the same from Discord and from the API.
 import type { SessionRow } from '../db/schema.ts';
+import type { Phrase } from '../i18n/catalog.ts';
+import { phrase } from '../i18n/translate.ts';
 import { WatchPartyError } from './errors.ts';
 
 export type Actor =
@@ -13,7 +15,9 @@ export type Actor =
       canManageChannels: boolean;
     }
   | { kind: 'api'; label: string }
-  | { kind: 'system' };
+  | { kind: 'system' }
+  /** The bot acting on a party whose voice channel had nobody in it for `emptyMinutes`. */
+  | { kind: 'idle'; emptyMinutes: number };
 
 export type MemberActor = Extract<Actor, { kind: 'member' }>;
 
@@ -27,11 +31,34 @@ export type PartyAction =
   | 'pause'
   | 'resume'
   | 'seek'
+  | 'switch tracks'
   | 'skip'
+  | 'go back'
+  | 'shuffle'
+  | 'set loop'
   | 'stop'
   | 'remove'
   | 'move'
   | 'clear';
+
+/** The actions that control a party, as opposed to joining in on it. */
+type ControlAction = Exclude<PartyAction, 'queue' | 'start'>;
+
+/** How each control action reads in a refusal ("Only … can skip in this party"). */
+const actionWords: Record<ControlAction, Phrase> = {
+  pause: phrase('action.pause'),
+  resume: phrase('action.resume'),
+  seek: phrase('action.seek'),
+  'switch tracks': phrase('action.switchTracks'),
+  skip: phrase('action.skip'),
+  'go back': phrase('action.goBack'),
+  shuffle: phrase('action.shuffle'),
+  'set loop': phrase('action.setLoop'),
+  stop: phrase('action.stop'),
+  remove: phrase('action.remove'),
+  move: phrase('action.move'),
+  clear: phrase('action.clear'),
+};
 
 export interface PermissionPolicyOptions {
   /** Members with this role may control any party, like its owner. */
@@ -64,24 +91,22 @@ export class PermissionPolicy {
     const inChannel = actor.voiceChannelId === session.voice_channel_id;
     if (action === 'queue' || action === 'start') {
       if (inChannel || actor.canManageChannels) return;
+      const channelId = session.voice_channel_id;
       throw new WatchPartyError(
         'forbidden',
-        `Join the party's voice channel <#${session.voice_channel_id}> to ${action === 'queue' ? 'add to its queue' : 'start it'}.`,
+        action === 'queue'
+          ? phrase('refusal.joinToQueue', { channelId })
+          : phrase('refusal.joinToStart', { channelId }),
       );
     }
     if (actor.canManageChannels) return;
     const isOwner = actor.userId === session.owner_user_id;
     const isDj = this.#djRoleId !== undefined && actor.roleIds.includes(this.#djRoleId);
-    if (!isOwner && !isDj) {
-      throw new WatchPartyError(
-        'forbidden',
-        `Only ${this.#controllers(session)} can ${action} in this party.`,
-      );
-    }
+    if (!isOwner && !isDj) throw new WatchPartyError('forbidden', this.#controllersOnly(session, action));
     if (!inChannel) {
       throw new WatchPartyError(
         'forbidden',
-        `Join the party's voice channel <#${session.voice_channel_id}> to control it.`,
+        phrase('refusal.joinToControl', { channelId: session.voice_channel_id }),
       );
     }
   }
@@ -89,15 +114,15 @@ export class PermissionPolicy {
   /** Creating a party: in the voice channel you are in, or anywhere with Manage Channels. */
   assertMayCreate(actor: Actor, voiceChannelId: string): void {
     if (actor.kind !== 'member' || actor.canManageChannels || actor.voiceChannelId === voiceChannelId) return;
-    throw new WatchPartyError(
-      'forbidden',
-      `Join <#${voiceChannelId}> first: you can only start a party in the voice channel you are in.`,
-    );
+    throw new WatchPartyError('forbidden', phrase('refusal.joinToCreate', { channelId: voiceChannelId }));
   }
 
-  #controllers(session: Pick<SessionRow, 'owner_user_id'>): string {
-    const dj = this.#djRoleId === undefined ? '' : `, the <@&${this.#djRoleId}> role`;
-    return `the party's owner <@${session.owner_user_id}>${dj} or members with Manage Channels`;
+  #controllersOnly(session: Pick<SessionRow, 'owner_user_id'>, action: ControlAction) {
+    const words = actionWords[action];
+    const ownerId = session.owner_user_id;
+    return this.#djRoleId === undefined
+      ? phrase('refusal.controllersOnly', { action: words, ownerId })
+      : phrase('refusal.controllersOrDjOnly', { action: words, ownerId, roleId: this.#djRoleId });
   }
 }
 
@@ -109,5 +134,6 @@ export function actorUserId(actor: Actor): string | null {
 /** How an actor reads in an event payload. */
 export function describeActor(actor: Actor): string {
   if (actor.kind === 'member') return `member:${actor.userId}`;
+  if (actor.kind === 'idle') return 'idle';
   return actor.kind === 'api' ? `api:${actor.label}` : 'system';
 }

@@ -7,22 +7,27 @@ import type { SessionRow } from '../db/schema.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
 import type { PlaybackReporter } from './media-library.ts';
 import { playingEntry } from './queue-store.ts';
+import type { WatchHistory } from './watch-history.ts';
 
 export interface PlaybackRelayOptions {
   db: Db;
   /** Without one, nothing is reported. */
-  reporter: PlaybackReporter | undefined;
+  reporter?: PlaybackReporter | undefined;
+  /** JELLYFIN_USER's resume position follows the party's; without one, nothing is saved. */
+  history?: WatchHistory | undefined;
   logger: Logger;
 }
 
 export class PlaybackRelay {
   readonly #db: Db;
   readonly #reporter: PlaybackReporter | undefined;
+  readonly #history: WatchHistory | undefined;
   readonly #logger: Logger;
 
   constructor(options: PlaybackRelayOptions) {
     this.#db = options.db;
     this.#reporter = options.reporter;
+    this.#history = options.history;
     this.#logger = options.logger;
   }
 
@@ -36,9 +41,10 @@ export class PlaybackRelay {
 
   /** Reports the playing entry's position: a worker heartbeat, or where a seek, pause or resume left it. */
   async progress(session: SessionRow, positionSeconds: number, paused: boolean): Promise<void> {
-    if (!this.#reporter) return;
+    if (!this.#reporter && !this.#history) return;
     const entry = await playingEntry(this.#db, session);
     if (!entry) return;
+    if (!paused) this.#history?.progress(entry.jellyfin_source_id, positionSeconds);
     this.#send('progress', session.id, entry.jellyfin_source_id, positionSeconds, paused);
   }
 

@@ -3,6 +3,7 @@
 // (1..k); positions are an internal detail.
 import type { Kysely } from 'kysely';
 import type { Database, NewQueueEntry, QueueEntryRow, QueueEntryStatus, SessionRow } from '../db/schema.ts';
+import { phrase } from '../i18n/translate.ts';
 import { WatchPartyError } from './errors.ts';
 
 type Db = Kysely<Database>;
@@ -170,11 +171,7 @@ export async function clearUpcoming(db: Db, sessionId: number): Promise<number> 
 /** A 1-based upcoming number → array index; a clear error naming `field` when out of range. */
 function upcomingIndex(number: number, count: number, field: string): number {
   if (!Number.isInteger(number) || number < 1 || number > count) {
-    const has =
-      count === 0
-        ? 'The queue is empty'
-        : `The queue has ${count} upcoming item${count === 1 ? '' : 's'} (1-${count})`;
-    throw new WatchPartyError('bad_request', `There is no item #${number} in the queue. ${has}.`, { field });
+    throw new WatchPartyError('bad_request', phrase('error.noQueueItem', { number, count }), { field });
   }
   return number - 1;
 }

@@ -1,11 +1,11 @@
 // What users type to seek: clock forms (`1:23:45`, `83:45`), plain seconds (`90`), relative jumps
 // (`+30`, `-10`) and unit forms (`1h2m`, `1h2m3s`, `45s`). One parser for every door.
+
+import { phrase } from '../i18n/translate.ts';
+import { formatDuration } from './duration-text.ts';
 import { WatchPartyError } from './errors.ts';
 
 export type SeekTarget = { kind: 'absolute'; seconds: number } | { kind: 'relative'; seconds: number };
-
-export const seekFormatsHelp =
-  'Use a time such as 1:23:45, 83:45, 90 (seconds), +30 or -10 (jump), or 1h2m3s.';
 
 const clockPattern = /^(?:(\d+):)?(\d+):(\d{1,2})$/;
 const secondsPattern = /^\d+$/;
@@ -38,16 +38,6 @@ function parseDuration(text: string): number | null {
   return null;
 }
 
-/** `1:02:03`, or `2:03` under an hour: how positions and lengths read in messages. */
-export function formatDuration(totalSeconds: number): string {
-  const whole = Math.max(0, Math.floor(totalSeconds));
-  const hours = Math.floor(whole / 3600);
-  const minutes = Math.floor((whole % 3600) / 60);
-  const seconds = whole % 60;
-  const mm = hours > 0 ? String(minutes).padStart(2, '0') : String(minutes);
-  return `${hours > 0 ? `${hours}:` : ''}${mm}:${String(seconds).padStart(2, '0')}`;
-}
-
 /**
  * Resolves what the user typed, or a number of seconds (the API accepts both), against the playing
  * item: a relative jump before the start lands on 0, a target at or past the end is refused with the
@@ -60,7 +50,7 @@ export function resolveSeekTarget(
   const target = typeof requested === 'number' ? secondsTarget(requested) : parseSeekTime(requested);
   if (target === null) {
     const typed = String(requested).slice(0, 32);
-    throw new WatchPartyError('bad_request', `"${typed}" is not a time. ${seekFormatsHelp}`, {
+    throw new WatchPartyError('bad_request', phrase('error.seekNotATime', { typed }), {
       field: 'position',
     });
   }
@@ -71,10 +61,13 @@ export function resolveSeekTarget(
   const { durationSeconds } = current;
   if (durationSeconds !== null && seconds >= durationSeconds) {
     // A number can be far too large to read as a clock (1e308), so it is named as it was given.
-    const asked = typeof requested === 'number' ? `${requested} seconds` : formatDuration(seconds);
+    const asked =
+      typeof requested === 'number'
+        ? phrase('time.seconds', { seconds: requested })
+        : formatDuration(seconds);
     throw new WatchPartyError(
       'bad_request',
-      `${asked} is past the end: "${current.title}" is ${formatDuration(durationSeconds)} long. ${seekFormatsHelp}`,
+      phrase('error.seekPastEnd', { asked, title: current.title, length: formatDuration(durationSeconds) }),
       { field: 'position' },
     );
   }
@@ -84,11 +77,9 @@ export function resolveSeekTarget(
 /** A position given as a number of seconds; negative and non-finite numbers name no position. */
 function secondsTarget(seconds: number): SeekTarget {
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw new WatchPartyError(
-      'bad_request',
-      `${seconds} is not a position: give a number of seconds from 0 up to the item's length, or a time as text. ${seekFormatsHelp}`,
-      { field: 'position' },
-    );
+    throw new WatchPartyError('bad_request', phrase('error.seekNotAPosition', { seconds }), {
+      field: 'position',
+    });
   }
   return { kind: 'absolute', seconds };
 }

@@ -4,20 +4,26 @@
 // commit in a transaction together with their audit event; worker calls happen between
 // transactions, never inside one. Around it: reads (party-reads.ts), storage (session-store.ts,
 // queue-store.ts, audit-events.ts), calls to the worker and media server (party-streams.ts),
-// Jellyfin's playback reports (playback-relay.ts), and the flows the system drives through
-// PartyStatusChanges: worker reports (worker-reports.ts) and recovery after a restart
-// (restart-recovery.ts).
+// Jellyfin's playback reports (playback-relay.ts), resume, intros and series (party-film-night.ts),
+// and the flows the system drives through PartyStatusChanges: worker reports (worker-reports.ts)
+// and recovery after a restart (restart-recovery.ts).
 import type { Db } from '../db/connection.ts';
 import type { QueueEntryRow, QueueEntryStatus, SessionRow, SessionUpdate } from '../db/schema.ts';
+import { phrase } from '../i18n/translate.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
+import { PartyAnnouncements } from './announcements.ts';
 import { type Advanced, type AuditEvent, recordEvent } from './audit-events.ts';
-import { asWatchPartyError, WatchPartyError } from './errors.ts';
+import { asWatchPartyError, callSeam, WatchPartyError } from './errors.ts';
+import { describeFailure, failurePhrase } from './failures.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
 import type { MediaLibrary, PlaybackReporter } from './media-library.ts';
+import { type FilmNightSettings, PartyFilmNight, type QueuedStart } from './party-film-night.ts';
 import { findCallersParty, findLiveSession, listSessions, readSessionDetails } from './party-reads.ts';
 import { PartyStreams } from './party-streams.ts';
+import { PartyTracks } from './party-tracks.ts';
 import { type Actor, actorUserId, type PartyAction, PermissionPolicy, systemActor } from './permissions.ts';
 import { PlaybackRelay } from './playback-relay.ts';
+import { QueueMoves } from './queue-moves.ts';
 import {
   appendEntry,
   clearUpcoming,
@@ -43,6 +49,7 @@ import {
   workerStateFrom,
 } from './session-store.ts';
 import type { PartyStatusChanges } from './status-changes.ts';
+import { type QueuedTracks, type TrackSettings, trackColumns } from './tracks.ts';
 import {
   type PartySession,
   type QueueEntry,
@@ -54,7 +61,7 @@ import {
 import type { WorkerPool } from './worker-pool.ts';
 import { WorkerReports } from './worker-reports.ts';
 
-export interface WatchPartyServiceOptions {
+export interface WatchPartyServiceOptions extends TrackSettings, FilmNightSettings {
   db: Db;
   workers: WorkerPool;
   media: MediaLibrary;
@@ -71,7 +78,7 @@ export interface CreateSessionInput {
   title?: string | undefined;
 }
 
-export interface AddToQueueInput {
+export interface AddToQueueInput extends QueuedTracks, QueuedStart {
   itemId: string;
   /** Play after the current item (upcoming #1) instead of at the end. */
   next?: boolean | undefined;
@@ -107,15 +114,22 @@ export class WatchPartyService {
   readonly #serial = new KeyedSerializer<number>();
   readonly #listeners = new Set<SessionChangeListener>();
   readonly #unsubscribeWorkers: () => void;
+  readonly tracks: PartyTracks;
+  readonly filmNight: PartyFilmNight;
+  /** Skip, vote skip, previous, shuffle and loop (queue-moves.ts). */
+  readonly queueMoves: QueueMoves;
+  /** The party's public lines (an item failed, the party stopped); doors add their announcers. */
+  readonly announcements: PartyAnnouncements;
 
   constructor(options: WatchPartyServiceOptions) {
     this.#db = options.db;
     this.#workers = options.workers;
     this.#media = options.media;
-    this.#relay = new PlaybackRelay({ db: options.db, reporter: options.reporter, logger: options.logger });
+    this.#relay = new PlaybackRelay(options);
     this.#streams = new PartyStreams({ ...options, relay: this.#relay });
     this.#logger = options.logger;
     this.#policy = new PermissionPolicy({ djRoleId: options.djRoleId });
+    this.announcements = new PartyAnnouncements(options.logger);
     const party: PartyStatusChanges = {
       mutate: (sessionId, task) => this.#mutate(sessionId, task),
       notify: (sessionId) => this.#notify(sessionId),
@@ -123,9 +137,14 @@ export class WatchPartyService {
       advance: (session, endedAs, actor, toEvent) => this.#advance(session, endedAs, actor, toEvent),
       connectAndPlay: (session, entry, startAt) => this.#connectAndPlay(session, entry, startAt),
       fail: (sessionId, error) => this.#fail(sessionId, error),
+      announcements: this.announcements,
     };
     const reports = new WorkerReports({ db: options.db, logger: options.logger, relay: this.#relay, party });
     this.#recovery = new RestartRecovery({ ...options, party });
+    this.tracks = new PartyTracks({ ...options, streams: this.#streams, policy: this.#policy, party });
+    const seek = (sessionId: number, to: number, actor: Actor) => this.seek(sessionId, to, actor);
+    this.queueMoves = new QueueMoves({ ...options, policy: this.#policy, party, seek });
+    this.filmNight = new PartyFilmNight({ ...options, policy: this.#policy, party, moves: this });
     this.#unsubscribeWorkers = this.#workers.subscribe((sessionId, event) =>
       reports.receive(sessionId, event),
     );
@@ -194,7 +213,7 @@ export class WatchPartyService {
     this.#policy.assertMayCreate(actor, input.voiceChannelId);
     const title = input.title?.trim() || DEFAULT_SESSION_TITLE;
     if (title.length > MAX_TITLE_LENGTH) {
-      throw new WatchPartyError('bad_request', `The title is longer than ${MAX_TITLE_LENGTH} characters.`, {
+      throw new WatchPartyError('bad_request', phrase('error.titleTooLong', { max: MAX_TITLE_LENGTH }), {
         field: 'title',
       });
     }
@@ -217,10 +236,12 @@ export class WatchPartyService {
     } catch (error) {
       if (!isChannelTaken(error)) throw error;
       const existing = await this.findLiveSession({ voiceChannelId: input.voiceChannelId });
-      const which = existing ? ` "${existing.title}" (#${existing.id}, ${existing.status})` : '';
+      const channelId = input.voiceChannelId;
       throw new WatchPartyError(
         'conflict',
-        `<#${input.voiceChannelId}> already has a watch party${which}. Join it, or stop it before creating another.`,
+        existing
+          ? phrase('error.channelHasNamedParty', { channelId, title: existing.title, id: existing.id })
+          : phrase('error.channelHasParty', { channelId }),
         { cause: error },
       );
     }
@@ -236,14 +257,12 @@ export class WatchPartyService {
       this.#policy.assertAllowed(actor, session, 'queue');
       transition(session.status, 'queue');
       const wasIdle = session.status === 'draft' || session.status === 'queued';
-      const media = await this.#call(() => this.#media.describe(input.itemId));
+      const media = await callSeam(() => this.#media.describe(input.itemId));
+      const start = await this.filmNight.startOf(session.guild_id, media, input.from);
       const entry = await this.#db.transaction().execute(async (tx) => {
         const upcoming = await upcomingEntries(tx, sessionId);
         if (upcoming.length >= MAX_UPCOMING_ENTRIES) {
-          throw new WatchPartyError(
-            'conflict',
-            `The queue is full (${MAX_UPCOMING_ENTRIES} items). Remove something first.`,
-          );
+          throw new WatchPartyError('conflict', phrase('error.queueFull', { max: MAX_UPCOMING_ENTRIES }));
         }
         const added = await appendEntry(tx, {
           session_id: sessionId,
@@ -255,6 +274,8 @@ export class WatchPartyService {
           summary: media.summary,
           poster_url: media.posterUrl,
           requested_by_user_id: actorUserId(actor),
+          ...trackColumns(input.tracks),
+          start_position_seconds: start,
         });
         const order = input.next
           ? [added.id, ...upcoming.map((row) => row.id)]
@@ -322,25 +343,13 @@ export class WatchPartyService {
     actor: Actor,
     position?: string | number,
   ): Promise<void> {
-    switch (action) {
-      case 'start':
-        return this.start(sessionId, actor);
-      case 'pause':
-        return this.pause(sessionId, actor);
-      case 'resume':
-        return this.resume(sessionId, actor);
-      case 'seek':
-        if (position === undefined) {
-          throw new WatchPartyError('bad_request', 'Seek needs a position, such as 1:23:45 or +30.', {
-            field: 'position',
-          });
-        }
-        return this.seek(sessionId, position, actor);
-      case 'skip':
-        return this.skip(sessionId, actor);
-      case 'stop':
-        return this.stop(sessionId, actor);
+    if (action !== 'seek') return this[action](sessionId, actor);
+    if (position === undefined) {
+      throw new WatchPartyError('bad_request', phrase('error.seekNeedsPosition'), {
+        field: 'position',
+      });
     }
+    return this.seek(sessionId, position, actor);
   }
 
   /** Starts an idle party, or retries one that stopped on an error. */
@@ -373,7 +382,7 @@ export class WatchPartyService {
         durationSeconds: worker?.duration_seconds ?? entry?.runtime ?? null,
         title: entry?.title ?? session.title,
       });
-      const status = await this.#call(() =>
+      const status = await callSeam(() =>
         this.#workers.control(String(sessionId), { action: 'seek', positionSeconds }),
       );
       await this.#db.transaction().execute(async (tx) => {
@@ -392,14 +401,7 @@ export class WatchPartyService {
   }
 
   skip(sessionId: number, actor: Actor): Promise<void> {
-    return this.#mutate(sessionId, async () => {
-      const session = await requireSession(this.#db, sessionId);
-      this.#policy.assertAllowed(actor, session, 'skip');
-      const [next] = await upcomingEntries(this.#db, sessionId);
-      transition(session.status, next ? 'advance' : 'exhaust');
-      if (next) await this.#call(() => this.#workers.control(String(sessionId), { action: 'skip' }));
-      await this.#advance(session, 'skipped', actor, (advanced) => ({ type: 'skipped', payload: advanced }));
-    });
+    return this.queueMoves.skip(sessionId, actor);
   }
 
   stop(sessionId: number, actor: Actor): Promise<void> {
@@ -410,7 +412,7 @@ export class WatchPartyService {
       const worker = await findWorkerState(this.#db, sessionId);
       await this.#db.transaction().execute(async (tx) => {
         await this.#changeStatus(tx, session, 'stop', { current_queue_entry_id: null });
-        if (current) await setEntryStatus(tx, current.id, 'skipped');
+        if (current) await this.filmNight.ended(tx, current, 'skipped', worker?.position_seconds ?? 0);
         await saveWorkerState(tx, sessionId, { worker_status: 'stopped', playback_state: 'idle' });
         await recordEvent(tx, sessionId, actor, {
           type: 'stopped',
@@ -432,7 +434,7 @@ export class WatchPartyService {
   /** Runs a mutation of one session after the ones before it, then tells the listeners. */
   async #mutate<T>(sessionId: number, task: () => Promise<T>): Promise<T> {
     if (!Number.isSafeInteger(sessionId) || sessionId < 1) {
-      throw new WatchPartyError('bad_request', 'A session id is a positive whole number.', { field: 'id' });
+      throw new WatchPartyError('bad_request', phrase('error.badPartyId'), { field: 'id' });
     }
     try {
       return await this.#serial.run(sessionId, task);
@@ -469,7 +471,7 @@ export class WatchPartyService {
       const session = await requireSession(this.#db, sessionId);
       this.#policy.assertAllowed(actor, session, action);
       transition(session.status, action);
-      const status = await this.#call(() => this.#workers.control(String(sessionId), { action }));
+      const status = await callSeam(() => this.#workers.control(String(sessionId), { action }));
       await this.#db.transaction().execute(async (tx) => {
         await this.#changeStatus(tx, session, action);
         await saveWorkerState(tx, sessionId, workerStateFrom(status));
@@ -507,12 +509,11 @@ export class WatchPartyService {
     const resumable = session.status === 'error' ? await playingEntry(this.#db, session) : undefined;
     const entry = resumable ?? (await upcomingEntries(this.#db, sessionId))[0];
     if (!entry) {
-      throw new WatchPartyError(
-        'conflict',
-        'The queue is empty. Queue something first, then start the party.',
-      );
+      throw new WatchPartyError('conflict', phrase('error.queueEmptyToStart'));
     }
-    const startAt = resumable ? ((await findWorkerState(this.#db, sessionId))?.position_seconds ?? 0) : 0;
+    const startAt = resumable
+      ? ((await findWorkerState(this.#db, sessionId))?.position_seconds ?? 0)
+      : (entry.start_position_seconds ?? 0);
     await this.#db.transaction().execute(async (tx) => {
       await this.#changeStatus(tx, session, 'start', {
         worker_session_id: String(sessionId),
@@ -556,7 +557,7 @@ export class WatchPartyService {
     const worker = await findWorkerState(this.#db, session.id);
     const next = await this.#db.transaction().execute(async (tx) => {
       const [upcoming] = await upcomingEntries(tx, session.id);
-      if (ended) await setEntryStatus(tx, ended.id, endedAs);
+      if (ended) await this.filmNight.ended(tx, ended, endedAs, worker?.position_seconds ?? 0);
       if (upcoming) await setEntryStatus(tx, upcoming.id, 'playing');
       await this.#changeStatus(tx, session, upcoming ? 'advance' : 'exhaust', {
         current_queue_entry_id: upcoming?.id ?? null,
@@ -588,7 +589,7 @@ export class WatchPartyService {
       return;
     }
     try {
-      await this.#streams.play(session.id, next, 0);
+      await this.#streams.play(session.id, next, next.start_position_seconds ?? 0);
     } catch (error) {
       throw await this.#fail(session.id, error);
     }
@@ -600,9 +601,9 @@ export class WatchPartyService {
    */
   async #fail(sessionId: number, error: unknown): Promise<unknown> {
     const known = asWatchPartyError(error);
-    const message = known?.message ?? 'The stream worker failed unexpectedly; see the bot log.';
-    sessionLogger(this.#logger, sessionId).warn({ err: error }, 'watch party failed');
-    await this.#db.transaction().execute(async (tx) => {
+    const message = known?.message ?? describeFailure('unexpected');
+    sessionLogger(this.#logger, sessionId).warn({ err: error, detail: known?.detail }, 'watch party failed');
+    const session = await this.#db.transaction().execute(async (tx) => {
       const session = await requireSession(tx, sessionId);
       if (canTransition(session.status, 'fail')) await this.#changeStatus(tx, session, 'fail');
       await saveWorkerState(tx, sessionId, {
@@ -611,7 +612,9 @@ export class WatchPartyService {
         last_error: message,
       });
       await recordEvent(tx, sessionId, systemActor, { type: 'failed', payload: { message } });
+      return session;
     });
+    this.announcements.partyStopped(session, known?.text ?? failurePhrase('unexpected'));
     await this.#streams.close(sessionId);
     return known ?? error;
   }
@@ -620,15 +623,6 @@ export class WatchPartyService {
     const row = await findEntry(this.#db, sessionId, entry.id);
     if (!row || row.status === 'queued') return entry;
     return toQueueEntry(row);
-  }
-
-  /** Calls a seam and turns its user-safe errors into WatchPartyErrors. */
-  async #call<T>(seam: () => Promise<T>): Promise<T> {
-    try {
-      return await seam();
-    } catch (error) {
-      throw asWatchPartyError(error) ?? error;
-    }
   }
 
   #notify(sessionId: number): void {

@@ -1,6 +1,8 @@
 // The session state machine of design.md section 3, as data: status × event → next status. Every
 // status change in the service goes through transition(), so the rules live here and nowhere else.
 import type { SessionStatus } from '../db/schema.ts';
+import type { Phrase } from '../i18n/catalog.ts';
+import { phrase } from '../i18n/translate.ts';
 import { WatchPartyError } from './errors.ts';
 
 export const sessionEvents = [
@@ -100,22 +102,19 @@ export function transition(from: SessionStatus, event: SessionEvent): SessionSta
 const isControl = (event: SessionEvent) =>
   event === 'pause' || event === 'seek' || event === 'advance' || event === 'exhaust';
 
-function refusal(from: SessionStatus, event: SessionEvent): string {
-  if (from === 'stopped') return 'This party has stopped. Create a new party to keep watching.';
+function refusal(from: SessionStatus, event: SessionEvent): Phrase {
+  if (from === 'stopped') return phrase('transition.stopped');
   if (event === 'start') {
-    if (from === 'draft') return 'The queue is empty. Queue something first, then start the party.';
-    return 'The party is already running.';
+    if (from === 'draft') return phrase('transition.nothingQueued');
+    return phrase('transition.alreadyRunning');
   }
   if (event === 'resume') {
-    if (from === 'playing') return 'The party is already playing.';
-    if (from === 'connecting') return 'The party is still connecting; it will play in a moment.';
+    if (from === 'playing') return phrase('transition.alreadyPlaying');
+    if (from === 'connecting') return phrase('transition.connectingPlaysSoon');
   }
-  if (event === 'pause' && from === 'paused') return 'The party is paused; use resume.';
-  if (from === 'connecting' && isControl(event)) {
-    return 'The party is still connecting; try again in a moment.';
-  }
-  if (from === 'error') return 'The party stopped on an error. Use start to try again.';
-  if (from === 'draft' || from === 'queued')
-    return 'Nothing is playing yet. Queue something and start the party.';
-  return `The party is ${from}; that action is not possible now.`;
+  if (event === 'pause' && from === 'paused') return phrase('transition.alreadyPaused');
+  if (from === 'connecting' && isControl(event)) return phrase('transition.connecting');
+  if (from === 'error') return phrase('transition.failed');
+  if (from === 'draft' || from === 'queued') return phrase('transition.notStarted');
+  return phrase('transition.notNow', { status: from });
 }

@@ -3,6 +3,7 @@
 import type { Kysely } from 'kysely';
 import { nowIso } from '../db/connection.ts';
 import type { Database, NewSession, SessionRow, SessionUpdate, WorkerStateRow } from '../db/schema.ts';
+import { phrase } from '../i18n/translate.ts';
 import type { SessionStatusResponse } from '../worker-contract/http.ts';
 import { WatchPartyError } from './errors.ts';
 import { streamingStatuses } from './session-state.ts';
@@ -21,7 +22,7 @@ export async function requireSession(db: Db, sessionId: number): Promise<Session
 
 /** The refusal for a party id that names no party the caller can see. */
 export function unknownParty(sessionId: number): WatchPartyError {
-  return new WatchPartyError('not_found', `There is no watch party #${sessionId}.`);
+  return new WatchPartyError('not_found', phrase('error.noSuchParty', { id: sessionId }));
 }
 
 export async function updateSession(db: Db, sessionId: number, update: SessionUpdate): Promise<void> {
@@ -90,7 +91,10 @@ export async function streamingSessionIds(db: Db): Promise<number[]> {
 
 export type WorkerStateUpdate = Partial<Omit<WorkerStateRow, 'session_id' | 'updated_at'>>;
 
-/** A worker's status report as the row that keeps the party's last known worker state. */
+/**
+ * A worker's status report as the row that keeps the party's last known worker state. Its lastError
+ * stays out: that is the worker's technical text, and members read last_error (see failures.ts).
+ */
 export function workerStateFrom(status: SessionStatusResponse): WorkerStateUpdate {
   return {
     worker_status: status.workerStatus,
@@ -98,7 +102,6 @@ export function workerStateFrom(status: SessionStatusResponse): WorkerStateUpdat
     current_title: status.currentTitle,
     position_seconds: status.positionSeconds,
     duration_seconds: status.durationSeconds,
-    last_error: status.lastError,
   };
 }
 

@@ -3,6 +3,7 @@
 // service: one per-session queue, one place that logs status changes and tells the listeners.
 import type { Db } from '../db/connection.ts';
 import type { QueueEntryRow, QueueEntryStatus, SessionRow, SessionUpdate } from '../db/schema.ts';
+import type { PartyAnnouncements } from './announcements.ts';
 import type { Advanced, AuditEvent } from './audit-events.ts';
 import type { Actor } from './permissions.ts';
 import type { SessionEvent } from './session-state.ts';
@@ -25,4 +26,6 @@ export interface PartyStatusChanges {
   connectAndPlay(session: SessionRow, entry: QueueEntryRow, startAt: number): Promise<void>;
   /** Puts the party in `error` and closes its worker; returns the error for the caller to throw. */
   fail(sessionId: number, error: unknown): Promise<unknown>;
+  /** The party's public lines. */
+  readonly announcements: PartyAnnouncements;
 }

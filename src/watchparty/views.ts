@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   type EventRow,
+  loopModes,
   mediaTypes,
   playbackStates,
   type QueueEntryRow,
@@ -13,8 +14,12 @@ import {
   type WorkerStateRow,
   workerStatuses,
 } from '../db/schema.ts';
+import { mediaSegmentSchema, readSegments } from './segments.ts';
+import { readTrackOffer, trackOfferSchema } from './tracks.ts';
 
 const sessionStatusSchema = z.enum(sessionStatuses);
+/** What plays after an item ends by itself: the next one, the same item again, or the next with the ended one requeued. */
+export const loopModeSchema = z.enum(loopModes);
 
 export const partySessionSchema = z.object({
   id: z.number().int(),
@@ -25,6 +30,7 @@ export const partySessionSchema = z.object({
   title: z.string(),
   status: sessionStatusSchema,
   currentQueueEntryId: z.number().int().nullable(),
+  loopMode: loopModeSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -41,6 +47,16 @@ export const queueEntrySchema = z.object({
   posterUrl: z.string().nullable(),
   status: z.enum(queueEntryStatuses),
   requestedByUserId: z.string().nullable(),
+  /** The chosen audio track's stream index; null: chosen automatically when it plays. */
+  audioStreamIndex: z.number().int().nullable(),
+  /** The chosen subtitles' stream index, -1 for none; null: chosen automatically when it plays. */
+  subtitleStreamIndex: z.number().int().nullable(),
+  /** Once it has played: the tracks it may switch to, and those playing. */
+  tracks: trackOfferSchema.nullable(),
+  /** Where it starts, in seconds (a resume position); null: from the beginning. */
+  startPositionSeconds: z.number().nullable(),
+  /** Once it has started: its intro and credits, as the media server marks them. */
+  segments: z.array(mediaSegmentSchema),
   createdAt: z.string(),
 });
 export type QueueEntry = z.infer<typeof queueEntrySchema>;
@@ -60,6 +76,23 @@ export const workerStateSchema = z.object({
 });
 export type WorkerState = z.infer<typeof workerStateSchema>;
 
+/** What members see a party doing: its status, with an outage named while it should be playing. */
+export const partyActivities = [...sessionStatuses, 'buffering', 'reconnecting'] as const;
+export type PartyActivity = (typeof partyActivities)[number];
+
+export const partyPlaybackSchema = z.object({
+  /**
+   * `playing` only while the picture reaches viewers: `buffering` while the media server keeps them
+   * waiting (or the next item loads), `reconnecting` while the stream or its worker is brought back.
+   */
+  activity: z.enum(partyActivities),
+  /** Where the item is as of `asOf`; it moves on only while `playing`, so it holds through outages. */
+  positionSeconds: z.number(),
+  durationSeconds: z.number().nullable(),
+  asOf: z.string(),
+});
+export type PartyPlayback = z.infer<typeof partyPlaybackSchema>;
+
 export const partyEventSchema = z.object({
   id: z.number().int(),
   type: z.string(),
@@ -76,6 +109,8 @@ export const sessionDetailsSchema = z.object({
   /** Played, skipped and failed entries, most recent first. */
   history: z.array(queueEntrySchema),
   worker: workerStateSchema.nullable(),
+  /** The party as it stands when read: what members see it doing, and where the item is. */
+  playback: partyPlaybackSchema,
   /** Most recent first. */
   recentEvents: z.array(partyEventSchema),
 });
@@ -91,6 +126,7 @@ export function toPartySession(row: SessionRow): PartySession {
     title: row.title,
     status: row.status,
     currentQueueEntryId: row.current_queue_entry_id,
+    loopMode: row.loop_mode,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -108,6 +144,11 @@ export function toQueueEntry(row: QueueEntryRow): QueueEntry {
     posterUrl: row.poster_url,
     status: row.status,
     requestedByUserId: row.requested_by_user_id,
+    audioStreamIndex: row.audio_stream_index,
+    subtitleStreamIndex: row.subtitle_stream_index,
+    tracks: readTrackOffer(row.track_offer_json),
+    startPositionSeconds: row.start_position_seconds,
+    segments: readSegments(row.segments_json),
     createdAt: row.created_at,
   };
 }

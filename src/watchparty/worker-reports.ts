@@ -3,14 +3,19 @@
 // never interleave on one party; status changes go through the service (PartyStatusChanges).
 import type { Db } from '../db/connection.ts';
 import type { QueueEntryStatus, SessionRow } from '../db/schema.ts';
+import { withoutAddresses } from '../error-message.ts';
+import type { Phrase } from '../i18n/catalog.ts';
+import { render } from '../i18n/translate.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
 import type { EndReason, SessionStatusResponse, WorkerEvent } from '../worker-contract/http.ts';
 import { recordEvent } from './audit-events.ts';
-import { WatchPartyError } from './errors.ts';
+import { failureKindOfWorker, failurePhrase, PartyFailure } from './failures.ts';
 import { systemActor } from './permissions.ts';
 import type { PlaybackRelay } from './playback-relay.ts';
+import { requeueForLoop } from './queue-moves.ts';
+import { findEntry, upcomingEntries } from './queue-store.ts';
 import { canTransition } from './session-state.ts';
-import { findSession, saveWorkerState, workerStateFrom } from './session-store.ts';
+import { findSession, findWorkerState, saveWorkerState, workerStateFrom } from './session-store.ts';
 import type { PartyStatusChanges } from './status-changes.ts';
 import type { WorkerPoolEvent } from './worker-pool.ts';
 
@@ -21,12 +26,26 @@ export interface WorkerReportsOptions {
   party: PartyStatusChanges;
 }
 
+type EndedEvent = Extract<WorkerEvent, { type: 'ended' }>;
+
 const endedEntryStatus: Record<EndReason, QueueEntryStatus> = {
   finished: 'played',
+  // All the file holds went out: played, with the worker's note kept as the entry's error.
+  truncated: 'played',
   skipped: 'skipped',
   stopped: 'skipped',
   error: 'failed',
 };
+
+/** The member's sentence for an item that ended in a failure (or cut short), or null. */
+function failureOf(event: EndedEvent): Phrase | null {
+  if (event.reason !== 'error' && event.reason !== 'truncated') return null;
+  const kind =
+    event.failure === null && event.reason === 'truncated'
+      ? 'file_ended_early'
+      : failureKindOfWorker(event.failure);
+  return failurePhrase(kind, event.positionSeconds);
+}
 
 export class WorkerReports {
   readonly #db: Db;
@@ -74,29 +93,30 @@ export class WorkerReports {
       case 'ended':
         return this.#applyEnded(session, event);
       case 'error':
-        await this.#db.transaction().execute(async (tx) => {
-          await saveWorkerState(tx, sessionId, { last_error: event.message });
-          await recordEvent(tx, sessionId, systemActor, {
-            type: 'worker-error',
-            payload: { message: event.message, fatal: event.fatal },
-          });
+        // Kept for the record only: an item's failure reaches members through its `ended` report,
+        // and a worker's own (a failed preview upload) is not theirs to worry about.
+        await recordEvent(this.#db, sessionId, systemActor, {
+          type: 'worker-error',
+          payload: { message: withoutAddresses(event.message), fatal: event.fatal },
         });
         return;
       case 'worker-restarting':
         await this.#db.transaction().execute(async (tx) => {
-          await saveWorkerState(tx, sessionId, { worker_status: 'restarting' });
+          // Viewers have lost the picture: the party shows it, held where the new worker resumes.
+          await saveWorkerState(tx, sessionId, {
+            worker_status: 'restarting',
+            playback_state: 'reconnecting',
+            ...(event.positionSeconds === null ? {} : { position_seconds: event.positionSeconds }),
+          });
           await recordEvent(tx, sessionId, systemActor, {
             type: 'worker-restarting',
-            payload: { attempt: event.attempt, reason: event.reason },
+            payload: { attempt: event.attempt, reason: withoutAddresses(event.reason) },
           });
         });
         return;
       case 'worker-failed':
         if (canTransition(session.status, 'fail')) {
-          await this.#party.fail(
-            sessionId,
-            new WatchPartyError('unavailable', `The stream worker failed: ${event.reason}`),
-          );
+          await this.#party.fail(sessionId, new PartyFailure('worker_crashed', event.reason));
         }
         return;
     }
@@ -108,7 +128,12 @@ export class WorkerReports {
     // that would make a retry or a second restart start the current entry from the wrong point.
     if (status.queueEntryId !== session.current_queue_entry_id) return;
     await this.#db.transaction().execute(async (tx) => {
-      await saveWorkerState(tx, session.id, workerStateFrom(status));
+      const update = workerStateFrom(status);
+      // A restarted worker loading the item back is the end of the reconnect, not a new item.
+      const previous = await findWorkerState(tx, session.id);
+      if (status.playbackState === 'loading' && previous?.playback_state === 'reconnecting')
+        update.playback_state = 'reconnecting';
+      await saveWorkerState(tx, session.id, update);
       if (status.playbackState === 'playing' && canTransition(session.status, 'workerPlaying')) {
         await this.#party.changeStatus(tx, session, 'workerPlaying');
         await recordEvent(tx, session.id, systemActor, {
@@ -119,15 +144,32 @@ export class WorkerReports {
     });
   }
 
-  async #applyEnded(session: SessionRow, event: Extract<WorkerEvent, { type: 'ended' }>): Promise<void> {
+  async #applyEnded(session: SessionRow, event: EndedEvent): Promise<void> {
     // Reports about an entry we already moved past (skip, stop) change nothing.
     if (event.queueEntryId !== session.current_queue_entry_id) return;
     if (!canTransition(session.status, 'exhaust')) return;
-    if (event.error !== null) await saveWorkerState(this.#db, session.id, { last_error: event.error });
-    await saveWorkerState(this.#db, session.id, { position_seconds: event.positionSeconds });
+    const failed = failureOf(event);
+    if (failed !== null) await this.#announceItemFailure(session, event, failed);
+    const failure = failed && render('en', failed);
+    // last_error says how the last item ended: an idle panel shows why, or nothing after a good end.
+    await saveWorkerState(this.#db, session.id, {
+      position_seconds: event.positionSeconds,
+      last_error: failure,
+    });
+    if (endedEntryStatus[event.reason] === 'played') await requeueForLoop(this.#db, session);
     await this.#party.advance(session, endedEntryStatus[event.reason], systemActor, (advanced) => ({
       type: 'item-ended',
-      payload: { reason: event.reason, error: event.error, ...advanced },
+      payload: { reason: event.reason, error: failure, ...advanced },
     }));
+  }
+
+  async #announceItemFailure(session: SessionRow, event: EndedEvent, failure: Phrase): Promise<void> {
+    sessionLogger(this.#logger, session.id).warn(
+      { queueEntryId: event.queueEntryId, reason: event.reason, failure: event.failure, detail: event.error },
+      'item failed',
+    );
+    const ended = await findEntry(this.#db, session.id, event.queueEntryId);
+    const [next] = await upcomingEntries(this.#db, session.id);
+    this.#party.announcements.itemFailed(session, ended?.title ?? 'The item', failure, next?.title ?? null);
   }
 }

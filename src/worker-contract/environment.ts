@@ -21,6 +21,9 @@ export const streamProfileSchema = z.enum(
 /** A cap on the video bitrate in kbit/s (STREAM_MAX_BITRATE_KBPS). */
 export const maxBitrateKbpsSchema = z.coerce.number().int().min(200).max(20_000);
 
+/** AUDIO_NORMALIZE: level the sound's loudness (true/false, also on/off, yes/no, 1/0). */
+export const audioNormalizeSchema = z.stringbool();
+
 /**
  * Which MediaSink a worker streams into: `golive` (Discord, production) or `capture` (keeps frames in
  * memory: tests, benchmarks, and running a worker without Discord).
@@ -31,6 +34,20 @@ export type SinkKind = z.infer<typeof sinkKindSchema>;
 /** `js` makes the Go Live transport seal and send with Node's crypto and dgram, not the native sender. */
 export const mediaSendSchema = z.enum(['js']);
 export type MediaSend = z.infer<typeof mediaSendSchema>;
+
+/** The H.264 encoders a worker can transcode with: libx264 on the CPU, or a GPU's. */
+export const videoEncoderNames = ['x264', 'vaapi', 'nvenc', 'qsv'] as const;
+export type VideoEncoderName = (typeof videoEncoderNames)[number];
+/** VIDEO_ENCODER: one of them, or `auto` (the first GPU encoder that passes its self-test, else x264). */
+export const videoEncoderSettingSchema = z.enum(['auto', ...videoEncoderNames], {
+  error: 'must be auto, x264, vaapi, nvenc or qsv',
+});
+export type VideoEncoderSetting = z.infer<typeof videoEncoderSettingSchema>;
+/** VAAPI_DEVICE: the DRM render node h264_vaapi encodes on. */
+export const vaapiDeviceSchema = z
+  .string()
+  .startsWith('/', 'must be a device path such as /dev/dri/renderD128');
+export const DEFAULT_VAAPI_DEVICE = '/dev/dri/renderD128';
 
 const workerEnvShape = z.object({
   ORB_WORKER_TOKEN: z.string().min(16, 'must be the per-worker token (at least 16 characters)'),
@@ -43,7 +60,10 @@ const workerEnvShape = z.object({
   ORB_WORKER_SINK: sinkKindSchema.default('golive'),
   STREAM_PROFILE: streamProfileSchema.default('720p30'),
   STREAM_MAX_BITRATE_KBPS: maxBitrateKbpsSchema.optional(),
+  AUDIO_NORMALIZE: audioNormalizeSchema.default(false),
   ORB_MEDIA_SEND: mediaSendSchema.optional(),
+  VIDEO_ENCODER: videoEncoderSettingSchema.default('auto'),
+  VAAPI_DEVICE: vaapiDeviceSchema.default(DEFAULT_VAAPI_DEVICE),
   LOG_LEVEL: logLevelSchema.default('info'),
 });
 type WorkerEnvName = keyof z.input<typeof workerEnvShape>;
@@ -70,7 +90,13 @@ export interface WorkerSettings {
   sink: SinkKind;
   streamProfile: StreamProfileName;
   maxBitrateKbps?: number | undefined;
+  /** Level the sound's loudness; off when unset. */
+  normalizeAudio?: boolean | undefined;
   mediaSend?: MediaSend | undefined;
+  /** `auto` when unset. */
+  videoEncoder?: VideoEncoderSetting | undefined;
+  /** DEFAULT_VAAPI_DEVICE when unset. */
+  vaapiDevice?: string | undefined;
   logLevel: LogLevel;
 }
 
@@ -86,7 +112,10 @@ const workerEnvSchema = workerEnvShape.transform(
     sink: env.ORB_WORKER_SINK,
     streamProfile: env.STREAM_PROFILE,
     maxBitrateKbps: env.STREAM_MAX_BITRATE_KBPS,
+    normalizeAudio: env.AUDIO_NORMALIZE,
     mediaSend: env.ORB_MEDIA_SEND,
+    videoEncoder: env.VIDEO_ENCODER,
+    vaapiDevice: env.VAAPI_DEVICE,
     logLevel: env.LOG_LEVEL,
   }),
 );
@@ -105,7 +134,10 @@ export function workerEnvironment(settings: WorkerSettings): Record<string, stri
     ORB_WORKER_SINK: settings.sink,
     STREAM_PROFILE: settings.streamProfile,
     STREAM_MAX_BITRATE_KBPS: settings.maxBitrateKbps?.toString(),
+    AUDIO_NORMALIZE: settings.normalizeAudio?.toString(),
     ORB_MEDIA_SEND: settings.mediaSend,
+    VIDEO_ENCODER: settings.videoEncoder,
+    VAAPI_DEVICE: settings.vaapiDevice,
     LOG_LEVEL: settings.logLevel,
   };
   return Object.fromEntries(

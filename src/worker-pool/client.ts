@@ -2,6 +2,8 @@
 // same schemas the worker enforces, and the Server-Sent Events stream parsed into WorkerEvents.
 import type { z } from 'zod';
 import { WorkerUnavailableError } from '../watchparty/worker-pool.ts';
+import type { WorkerFailureKind } from '../worker-contract/failure-kinds.ts';
+import { type HostCreateSessionRequest, type HostStatus, hostStatusSchema } from '../worker-contract/host.ts';
 import {
   type ControlRequest,
   type CreateSessionRequest,
@@ -9,7 +11,9 @@ import {
   type HealthResponse,
   healthResponseSchema,
   type PlayRequest,
+  type SessionStats,
   type SessionStatusResponse,
+  sessionStatsSchema,
   sessionStatusSchema,
   type WorkerEvent,
   workerEventSchema,
@@ -19,11 +23,14 @@ import {
 export class WorkerRefusedError extends WorkerUnavailableError {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
+  /** What the worker named as the cause, as it sent it (a worker host relays it). */
+  readonly failure: WorkerFailureKind | undefined;
+  constructor(status: number, code: string, message: string, failure?: WorkerFailureKind) {
+    super(message, { failure });
     this.name = 'WorkerRefusedError';
     this.status = status;
     this.code = code;
+    this.failure = failure;
   }
 }
 
@@ -52,8 +59,26 @@ export class WorkerClient {
     return this.#call('GET', '/health', undefined, healthResponseSchema);
   }
 
-  createSession(request: CreateSessionRequest): Promise<SessionStatusResponse> {
+  /** A worker host takes the worker's environment with the request (src/worker-contract/host.ts). */
+  createSession(request: CreateSessionRequest | HostCreateSessionRequest): Promise<SessionStatusResponse> {
     return this.#call('POST', '/sessions', request, sessionStatusSchema, this.#openTimeoutMs);
+  }
+
+  /** A worker host's room (GET /host). */
+  hostStatus(timeoutMs: number): Promise<HostStatus> {
+    return this.#call('GET', '/host', undefined, hostStatusSchema, timeoutMs);
+  }
+
+  /** Stops the session's worker on a worker host (DELETE); an unknown session is already gone. */
+  async closeSession(sessionId: string, timeoutMs: number): Promise<void> {
+    const response = await this.#fetch(
+      'DELETE',
+      this.#sessionPath(sessionId),
+      undefined,
+      AbortSignal.timeout(timeoutMs),
+    );
+    if (!response.ok && response.status !== 404) await this.#refusal(response);
+    await response.body?.cancel();
   }
 
   play(sessionId: string, request: PlayRequest): Promise<SessionStatusResponse> {
@@ -71,6 +96,17 @@ export class WorkerClient {
       if (error instanceof WorkerRefusedError && error.status === 404) return null;
       throw error;
     }
+  }
+
+  /** What the session's stream has done; a short deadline, since a scrape waits for it. */
+  stats(sessionId: string, timeoutMs: number): Promise<SessionStats> {
+    return this.#call(
+      'GET',
+      `${this.#sessionPath(sessionId)}/stats`,
+      undefined,
+      sessionStatsSchema,
+      timeoutMs,
+    );
   }
 
   /**
@@ -142,6 +178,7 @@ export class WorkerClient {
       response.status,
       parsed.success ? parsed.data.error.code : 'internal',
       message,
+      parsed.success ? parsed.data.error.failure : undefined,
     );
   }
 

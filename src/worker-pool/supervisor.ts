@@ -1,10 +1,12 @@
-// The bot's WorkerPool: one worker process per watch party. It leases a streaming account, spawns the
-// worker, opens the session, and follows its event stream. A worker that dies, or whose heartbeats
-// stop, is restarted with backoff and put back where it was (same item, last position, paused or
-// not); too many failures in a short time and the pool reports `worker-failed` instead.
-import { randomBytes } from 'node:crypto';
+// The bot's WorkerPool: one worker process per watch party. It leases a streaming account, places the
+// worker (a child of the bot, or on a worker host: placement.ts), opens the session, and follows its
+// event stream. A worker that dies, or whose heartbeats stop, is restarted with backoff and put back
+// where it was (same item, last position, paused or not), wherever the placement finds room then;
+// too many failures in a short time and the pool reports `worker-failed` instead.
 import { errorMessage } from '../error-message.ts';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
+import { workerGiveUps, workerRestarts, workerStarts } from '../metrics/instruments.ts';
+import type { PartyStats } from '../metrics/stream-metrics.ts';
 import { RecoveryBudget } from '../recovery-budget.ts';
 import {
   type WorkerEventListener,
@@ -12,12 +14,12 @@ import {
   type WorkerPoolEvent,
   WorkerUnavailableError,
 } from '../watchparty/worker-pool.ts';
-import {
-  type LogLevel,
-  type MediaSend,
-  type SinkKind,
-  type StreamProfileName,
-  workerEnvironment,
+import type {
+  LogLevel,
+  MediaSend,
+  SinkKind,
+  StreamProfileName,
+  VideoEncoderSetting,
 } from '../worker-contract/environment.ts';
 import {
   type ControlRequest,
@@ -28,9 +30,10 @@ import {
   type SessionStatusResponse,
   type WorkerEvent,
 } from '../worker-contract/http.ts';
-import { WorkerClient } from './client.ts';
+import type { WorkerClient } from './client.ts';
+import { LocalPlacement } from './local-placement.ts';
+import type { PlacedWorker, WorkerLaunch, WorkerPlacement } from './placement.ts';
 import { type StreamerLease, StreamerLeases } from './streamer-leases.ts';
-import { WorkerProcess } from './worker-process.ts';
 
 export interface RestartPolicy {
   /** This many failures within `windowMs` and the session is given up. */
@@ -45,24 +48,34 @@ export interface SupervisorOptions {
   streamerTokens: readonly string[];
   jellyfin: { url: string; apiKey: string };
   discordApiBase?: string;
-  stream: { profile: StreamProfileName; bitrateKbps: number };
+  stream: {
+    profile: StreamProfileName;
+    bitrateKbps: number;
+    normalizeAudio?: boolean;
+    videoEncoder?: VideoEncoderSetting;
+    vaapiDevice?: string | undefined;
+  };
   /** Which sink workers stream into; `golive` in production. */
   sink?: SinkKind;
   /** `js` makes workers send with Node's crypto and dgram instead of the native sender. */
   mediaSend?: MediaSend;
   logLevel?: LogLevel;
   restart?: RestartPolicy;
-  /** Overrides the worker entry (tests). */
+  /** Where workers run; child processes of the bot (LocalPlacement) when unset. */
+  placement?: WorkerPlacement;
+  /** Overrides the worker entry of the default placement (tests). */
   workerEntry?: string;
 }
 
 /** How long a closed event stream waits for the process exit before it counts as the failure. */
 const EVENT_STREAM_GRACE_MS = 1_000;
 
+// A crashed worker is replaced at once: viewers are waiting, and a crash loop is bounded by
+// maxFailures anyway (the recovery bench measured 250 ms and 1 s of the outage being this wait).
 const defaultRestartPolicy: RestartPolicy = {
   maxFailures: 3,
   windowMs: 5 * 60_000,
-  backoffMs: [250, 1_000, 3_000],
+  backoffMs: [0, 250, 1_000],
 };
 
 /** What the pool remembers so a restarted worker can pick up where the dead one was. */
@@ -74,10 +87,9 @@ interface Resumable {
   paused: boolean;
 }
 
-/** One spawned worker process and how the pool follows it. */
+/** One placed worker and how the pool follows it. */
 interface Child {
-  process: WorkerProcess;
-  client: WorkerClient;
+  worker: PlacedWorker;
   /** Aborts the event stream. */
   events: AbortController;
   /** Fires when heartbeats stop; re-armed by every event. */
@@ -114,6 +126,7 @@ function childOf(state: WorkerState): Child | null {
 export class WorkerSupervisor implements WorkerPool {
   readonly #options: SupervisorOptions;
   readonly #policy: RestartPolicy;
+  readonly #placement: WorkerPlacement;
   readonly #leases: StreamerLeases;
   readonly #workers = new Map<string, ManagedWorker>();
   readonly #listeners = new Set<WorkerEventListener>();
@@ -121,6 +134,7 @@ export class WorkerSupervisor implements WorkerPool {
   constructor(options: SupervisorOptions) {
     this.#options = options;
     this.#policy = options.restart ?? defaultRestartPolicy;
+    this.#placement = options.placement ?? new LocalPlacement({ workerEntry: options.workerEntry });
     this.#leases = new StreamerLeases(options.streamerTokens);
     registerSecrets([...options.streamerTokens, options.jellyfin.apiKey]);
   }
@@ -179,11 +193,11 @@ export class WorkerSupervisor implements WorkerPool {
   async status(sessionId: string): Promise<SessionStatusResponse | null> {
     const worker = this.#workers.get(sessionId);
     if (!worker) return null;
-    if (worker.state.kind === 'running') return worker.state.child.client.status(sessionId);
+    if (worker.state.kind === 'running') return worker.state.child.worker.client.status(sessionId);
     const resumable = worker.resumable;
     return {
       workerStatus: 'restarting',
-      playbackState: resumable ? (resumable.paused ? 'paused' : 'loading') : 'idle',
+      playbackState: resumable ? (resumable.paused ? 'paused' : 'reconnecting') : 'idle',
       currentTitle: resumable?.play.title ?? null,
       positionSeconds: resumable?.positionSeconds ?? 0,
       durationSeconds: resumable?.play.playback.durationSeconds ?? null,
@@ -208,10 +222,31 @@ export class WorkerSupervisor implements WorkerPool {
     await Promise.all([...this.#workers.keys()].map((sessionId) => this.close(sessionId)));
   }
 
-  /** The worker's process id, for diagnostics and tests. */
+  /**
+   * Each running worker's stream figures, asked of all at once (for /metrics); `stats` is null for a
+   * worker that did not answer within `timeoutMs`. Restarting workers are left out.
+   */
+  streamStats(timeoutMs: number): Promise<PartyStats[]> {
+    const running = [...this.#workers.values()].flatMap((worker) =>
+      worker.state.kind === 'running' ? [{ worker, client: worker.state.child.worker.client }] : [],
+    );
+    return Promise.all(
+      running.map(async ({ worker, client }) => {
+        const { sessionId } = worker.session;
+        try {
+          return { sessionId, stats: await client.stats(sessionId, timeoutMs) };
+        } catch (error) {
+          worker.logger.warn({ err: error }, 'the stream worker gave no figures for the metrics');
+          return { sessionId, stats: null };
+        }
+      }),
+    );
+  }
+
+  /** The worker's process id when it is a child of the bot, for diagnostics and tests. */
   processId(sessionId: string): number | null {
     const worker = this.#workers.get(sessionId);
-    return worker ? (childOf(worker.state)?.process.pid ?? null) : null;
+    return worker ? (childOf(worker.state)?.worker.pid ?? null) : null;
   }
 
   #running(sessionId: string): { worker: ManagedWorker; client: WorkerClient } {
@@ -219,7 +254,7 @@ export class WorkerSupervisor implements WorkerPool {
     if (!worker) throw new WorkerUnavailableError('No stream worker is running for this watch party.');
     if (worker.state.kind !== 'running')
       throw new WorkerUnavailableError('The stream worker is restarting; try again in a moment.');
-    return { worker, client: worker.state.child.client };
+    return { worker, client: worker.state.child.worker.client };
   }
 
   /**
@@ -240,8 +275,8 @@ export class WorkerSupervisor implements WorkerPool {
     if (worker.state.kind === 'stopped') return;
     const child = this.#setState(worker, { kind: 'stopped' });
     this.#workers.delete(worker.session.sessionId);
-    // The account is free once the process has left voice, not before.
-    await child?.process.stop();
+    // The account is free once the worker has left voice, not before.
+    await child?.worker.stop();
     this.#leases.release(worker.lease);
   }
 
@@ -255,66 +290,56 @@ export class WorkerSupervisor implements WorkerPool {
     }
   }
 
-  #workerEnv(lease: StreamerLease, workerToken: string): Record<string, string> {
+  #launch(lease: StreamerLease): WorkerLaunch {
     const { jellyfin, stream, discordApiBase } = this.#options;
-    return workerEnvironment({
-      workerToken,
+    return {
       streamerToken: lease.token,
       jellyfinUrl: jellyfin.url,
       jellyfinApiKey: jellyfin.apiKey,
       discordApiBase,
-      host: '127.0.0.1',
-      port: 0,
       sink: this.#options.sink ?? 'golive',
       streamProfile: stream.profile,
       maxBitrateKbps: stream.bitrateKbps,
+      normalizeAudio: stream.normalizeAudio,
+      videoEncoder: stream.videoEncoder,
+      vaapiDevice: stream.vaapiDevice,
       mediaSend: this.#options.mediaSend,
       logLevel: this.#options.logLevel ?? 'info',
-    });
+    };
   }
 
-  /** Spawns the process, opens the session and follows its events; restores playback if any. */
+  /** Places the worker, opens the session and follows its events; restores playback if any. */
   async #start(worker: ManagedWorker): Promise<void> {
     this.#setState(worker, { kind: 'starting', child: null });
-    const token = randomBytes(32).toString('base64url');
-    registerSecrets([token]);
-    const process = await WorkerProcess.spawn({
-      env: this.#workerEnv(worker.lease, token),
-      logger: worker.logger,
-      ...(this.#options.workerEntry ? { entry: this.#options.workerEntry } : {}),
-    });
+    const placed = await this.#placement.place(this.#launch(worker.lease), worker.logger);
     const child: Child = {
-      process,
-      client: new WorkerClient({ baseUrl: `http://127.0.0.1:${process.port}`, token }),
+      worker: placed,
       events: new AbortController(),
       watchdog: undefined,
       failureReason: null,
     };
     if (worker.state.kind === 'stopped') {
-      // Closed while the process started: nobody will follow it.
-      await process.stop();
+      // Closed while the worker started: nobody will follow it.
+      await placed.stop();
       throw new WorkerUnavailableError('The watch party was closed while its stream worker started.');
     }
     this.#setState(worker, { kind: 'starting', child });
-    void process.exited.then((exit) => {
+    workerStarts.inc();
+    void placed.exited.then((how) => {
       // While starting, #start is still running and its caller handles the failure.
       if (worker.state.kind !== 'running' || worker.state.child !== child) return;
-      const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`;
       void this.#onFailure(worker, child.failureReason ?? `the stream worker ${how}`);
     });
-    worker.logger.info(
-      { pid: process.pid, port: process.port, streamer: worker.lease.index },
-      'worker started',
-    );
-    await child.client.createSession(worker.session);
+    worker.logger.info({ ...placed.where, streamer: worker.lease.index }, 'worker started');
+    await placed.open(worker.session);
     this.#follow(worker, child);
     const resumable = worker.resumable;
     if (resumable) {
-      await child.client.play(worker.session.sessionId, {
+      await child.worker.client.play(worker.session.sessionId, {
         ...resumable.play,
         startPositionSeconds: resumable.positionSeconds,
       });
-      if (resumable.paused) await child.client.control(worker.session.sessionId, { action: 'pause' });
+      if (resumable.paused) await child.worker.client.control(worker.session.sessionId, { action: 'pause' });
       worker.logger.info(
         { positionSeconds: resumable.positionSeconds, paused: resumable.paused },
         'playback restored',
@@ -341,7 +366,7 @@ export class WorkerSupervisor implements WorkerPool {
       armWatchdog();
       this.#onWorkerEvent(worker, child, event);
     };
-    child.client
+    child.worker.client
       .events(worker.session.sessionId, onEvent, child.events.signal)
       .catch((error: unknown) => worker.logger.warn({ err: error }, 'worker event stream failed'))
       .finally(() => {
@@ -354,12 +379,12 @@ export class WorkerSupervisor implements WorkerPool {
       });
   }
 
-  /** Kills a worker process the pool gave up on; its exit then goes through #onFailure. */
+  /** Kills a worker the pool gave up on; its exit then goes through #onFailure. */
   #condemn(worker: ManagedWorker, child: Child, reason: string): void {
     if (child.failureReason || childOf(worker.state) !== child) return;
     worker.logger.warn({ reason }, 'killing the stream worker');
     child.failureReason = reason;
-    child.process.kill();
+    child.worker.kill();
   }
 
   #onWorkerEvent(worker: ManagedWorker, child: Child, event: WorkerEvent): void {
@@ -413,10 +438,11 @@ export class WorkerSupervisor implements WorkerPool {
     if (worker.state.kind === 'stopped') return;
     const sessionId = worker.session.sessionId;
     this.#extrapolatePosition(worker);
-    await this.#setState(worker, { kind: 'restarting' })?.process.stop();
+    await this.#setState(worker, { kind: 'restarting' })?.worker.stop();
     if (worker.state.kind !== 'restarting') return;
     const { attempt, exhausted } = worker.failures.spend(Date.now());
     if (exhausted) {
+      workerGiveUps.inc();
       worker.logger.error({ reason, failures: attempt }, 'worker failed too often; giving up');
       await this.#stop(worker);
       this.#emit(sessionId, {
@@ -425,8 +451,14 @@ export class WorkerSupervisor implements WorkerPool {
       });
       return;
     }
+    workerRestarts.inc();
     worker.logger.warn({ reason, attempt }, 'restarting worker');
-    this.#emit(sessionId, { type: 'worker-restarting', attempt, reason });
+    this.#emit(sessionId, {
+      type: 'worker-restarting',
+      attempt,
+      reason,
+      positionSeconds: worker.resumable?.positionSeconds ?? null,
+    });
     const backoff = this.#policy.backoffMs[Math.min(attempt, this.#policy.backoffMs.length) - 1] ?? 1_000;
     await new Promise((resolve) => setTimeout(resolve, backoff));
     if (worker.state.kind !== 'restarting') return;

@@ -1,5 +1,6 @@
 // A MediaSink that keeps what it is given, with the wall-clock time each frame arrived: the test and
 // benchmark stand-in for the Go Live transport (and a way to run a worker with no Discord at all).
+import type { StreamFigures } from '../worker-contract/http.ts';
 import type { AudioFrame, MediaSink, NowPlaying, StreamVideoParameters, VideoFrame } from './media-sink.ts';
 
 export interface CapturedFrame {
@@ -30,6 +31,7 @@ export class CaptureSink implements MediaSink {
   closedReason: string | null = null;
   readonly #options: CaptureSinkOptions;
   readonly #fatalListeners: ((error: Error) => void)[] = [];
+  readonly #interruptionListeners: ((interrupted: boolean) => void)[] = [];
   readonly #frameListeners = new Set<(frame: CapturedFrame) => void>();
 
   constructor(options: CaptureSinkOptions = {}) {
@@ -68,9 +70,45 @@ export class CaptureSink implements MediaSink {
     this.#fatalListeners.push(listener);
   }
 
+  onInterruption(listener: (interrupted: boolean) => void): void {
+    this.#interruptionListeners.push(listener);
+  }
+
+  /** Simulates the transport losing its viewers while it reconnects (true) and getting them back. */
+  interrupt(interrupted: boolean): void {
+    for (const listener of this.#interruptionListeners) listener(interrupted);
+  }
+
   /** Simulates the transport giving up (kicked from the channel, reconnects exhausted). */
   fail(error: Error): void {
     for (const listener of this.#fatalListeners) listener(error);
+  }
+
+  /** Frames and their payload bytes; a capture has no packets, no DAVE and no viewers. */
+  figures(): StreamFigures | null {
+    if (!this.opened) return null;
+    let videoFramesSent = 0;
+    let bytesSent = 0;
+    for (const frame of this.frames) {
+      if (frame.kind === 'video') videoFramesSent += 1;
+      bytesSent += frame.bytes;
+    }
+    return {
+      sendPath: 'capture',
+      videoFramesSent,
+      audioFramesSent: this.frames.length - videoFramesSent,
+      videoFramesDropped: 0,
+      packetsSent: 0,
+      bytesSent,
+      daveEpoch: null,
+      daveTransitions: 0,
+      nacksReceived: 0,
+      packetsRetransmitted: 0,
+      retransmitsRefused: 0,
+      keyframeRequests: 0,
+      reconnects: 0,
+      viewers: 0,
+    };
   }
 
   /** Calls `listener` for every frame from now on; returns the unsubscribe function. */

@@ -1,8 +1,7 @@
 // The worker's side of the contract (src/worker-contract/http.ts) on node:http: a handful of routes
 // do not need a framework. Bearer token in constant time before any body is read, bodies validated
 // with the contract schemas, errors as {error: {code, message, field?}}, never a stack trace.
-import http from 'node:http';
-import type { z } from 'zod';
+import type http from 'node:http';
 import { bearerCredential, digestMatches, tokenDigest } from '../bearer-token.ts';
 import { errorMessage } from '../error-message.ts';
 import { type Logger, redactText } from '../logger.ts';
@@ -10,80 +9,20 @@ import { openApiDocument } from '../openapi.ts';
 import {
   controlRequestSchema,
   createSessionRequestSchema,
-  type ErrorResponse,
   errorResponseSchema,
   HEARTBEAT_INTERVAL_MS,
   healthResponseSchema,
+  jellyfinPlayRequestSchema,
   playRequestSchema,
+  sessionStatsSchema,
   sessionStatusSchema,
   type WorkerEvent,
   workerEventSchema,
 } from '../worker-contract/http.ts';
+import { HttpError, parseWith, readJson, sendJson, serveContract } from './contract-http.ts';
+import { workerFailureOf } from './worker-failure.ts';
 import type { WorkerHost } from './worker-host.ts';
 import { PlaybackConflictError, PlaybackFieldError, type WorkerSession } from './worker-session.ts';
-
-const BODY_LIMIT_BYTES = 64 * 1024;
-
-type ErrorCode = ErrorResponse['error']['code'];
-
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: ErrorCode;
-  readonly field: string | undefined;
-  constructor(status: number, code: ErrorCode, message: string, field?: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.field = field;
-  }
-}
-
-function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-function sendError(res: http.ServerResponse, error: HttpError): void {
-  const body: ErrorResponse = {
-    error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) },
-  };
-  if (error.status === 401) res.setHeader('www-authenticate', 'Bearer');
-  sendJson(res, error.status, body);
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT_BYTES) {
-      throw new HttpError(
-        413,
-        'bad_request',
-        `the request body is larger than ${BODY_LIMIT_BYTES / 1024} KiB`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return JSON.parse(text || 'null');
-  } catch {
-    throw new HttpError(400, 'bad_request', 'the request body is not valid JSON', 'body');
-  }
-}
-
-function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
-  throw new HttpError(400, 'bad_request', `${field}: ${issue.message}`, field);
-}
 
 const errorSchemaResponse = (description: string) => ({ description, schema: errorResponseSchema });
 
@@ -130,6 +69,12 @@ export function workerOpenApiDocument() {
       path: '/sessions/{sessionId}',
       summary: 'Playback status',
       responses: { 200: { description: 'Status', schema: sessionStatusSchema }, ...sessionErrors },
+    },
+    {
+      method: 'get',
+      path: '/sessions/{sessionId}/stats',
+      summary: "What the session's stream has done since this worker started (the bot's /metrics reads it)",
+      responses: { 200: { description: 'Figures', schema: sessionStatsSchema }, ...sessionErrors },
     },
     {
       method: 'get',
@@ -185,10 +130,13 @@ export interface ContractServerOptions {
   token: string;
   host: WorkerHost;
   logger: Logger;
+  /** The only Jellyfin server play requests may name (JELLYFIN_URL); null refuses every play. */
+  jellyfinUrl: string | null;
 }
 
 export function createContractServer(options: ContractServerOptions): http.Server {
   const { host, logger } = options;
+  const playRequest = jellyfinPlayRequestSchema(options.jellyfinUrl);
   const expectedToken = tokenDigest(options.token);
   let openApi: unknown = null;
 
@@ -226,11 +174,12 @@ export function createContractServer(options: ContractServerOptions): http.Serve
         sendJson(res, created ? 201 : 200, opened.status());
       } catch (error) {
         if (error instanceof PlaybackConflictError) throw error;
-        throw new HttpError(500, 'internal', redactText(errorMessage(error)));
+        const failure = workerFailureOf(error) ?? undefined;
+        throw new HttpError(500, 'internal', redactText(errorMessage(error)), { failure });
       }
       return;
     }
-    const match = /^\/sessions\/([^/]+)(?:\/(play|control|events))?$/.exec(path);
+    const match = /^\/sessions\/([^/]+)(?:\/(play|control|events|stats))?$/.exec(path);
     if (!match) throw new HttpError(404, 'not_found', `no route ${method} ${path}`);
     const [, id, action] = match;
     const expected = action === 'play' || action === 'control' ? 'POST' : 'GET';
@@ -238,7 +187,7 @@ export function createContractServer(options: ContractServerOptions): http.Serve
     const target = session(id!);
     switch (action) {
       case 'play':
-        target.play(parseWith(playRequestSchema, await readJson(req)));
+        target.play(parseWith(playRequest, await readJson(req)));
         sendJson(res, 202, target.status());
         return;
       case 'control':
@@ -247,25 +196,20 @@ export function createContractServer(options: ContractServerOptions): http.Serve
       case 'events':
         streamEvents(req, res, target);
         return;
+      case 'stats':
+        sendJson(res, 200, target.stats());
+        return;
       default:
         sendJson(res, 200, target.status());
     }
   }
 
-  return http.createServer((req, res) => {
-    route(req, res).catch((error: unknown) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (error instanceof HttpError) return sendError(res, error);
-      if (error instanceof PlaybackConflictError)
-        return sendError(res, new HttpError(409, 'conflict', error.message));
-      if (error instanceof PlaybackFieldError) {
-        return sendError(res, new HttpError(400, 'bad_request', error.message, error.field));
-      }
-      logger.error({ err: error, method: req.method, path: req.url }, 'request failed');
-      sendError(res, new HttpError(500, 'internal', 'the worker failed to handle the request'));
-    });
+  return serveContract(route, (error, req) => {
+    if (error instanceof PlaybackConflictError) return new HttpError(409, 'conflict', error.message);
+    if (error instanceof PlaybackFieldError) {
+      return new HttpError(400, 'bad_request', error.message, { field: error.field });
+    }
+    logger.error({ err: error, method: req.method, path: req.url }, 'request failed');
+    return new HttpError(500, 'internal', 'the worker failed to handle the request');
   });
 }

@@ -11,8 +11,10 @@
 import { createLogger, registerSecrets } from '../logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../media/ffmpeg-binary.ts';
 import { mediaBrowserAuthorization } from '../media/jellyfin-auth-header.ts';
+import { logProcessFigures } from '../process-figures.ts';
 import { parseWorkerEnvironment } from '../worker-contract/environment.ts';
 import { createContractServer } from './contract-server.ts';
+import { VideoEncoderSelection } from './media/encoder-selection.ts';
 import { SourceProxy } from './media/source-proxy.ts';
 import { streamEncoding } from './media/stream-encoding.ts';
 import { sinkFactory } from './sink-factory.ts';
@@ -43,13 +45,24 @@ const logger = createLogger({
   destination: process.stderr,
   name: 'worker',
 });
+logProcessFigures(logger);
 
-const encoding = streamEncoding(settings.streamProfile, settings.maxBitrateKbps);
+const encoding = streamEncoding(settings.streamProfile, settings.maxBitrateKbps, {
+  normalizeAudio: settings.normalizeAudio,
+});
 const jellyfinUrl = settings.jellyfinUrl;
 const apiKey = settings.jellyfinApiKey;
 const proxy = await SourceProxy.start({
-  jellyfinOrigin: jellyfinUrl ? new URL(jellyfinUrl).origin : null,
+  jellyfinUrl: jellyfinUrl ?? null,
   authorization: apiKey ? mediaBrowserAuthorization(apiKey, 'orb-watch-party-worker') : null,
+});
+const ffmpegPath = resolveFfmpeg();
+// Self-tests the GPU encoders while the worker starts; only a transcode waits for the answer.
+const videoEncoders = new VideoEncoderSelection({
+  setting: settings.videoEncoder,
+  vaapiDevice: settings.vaapiDevice,
+  ffmpegPath,
+  logger,
 });
 const host = new WorkerHost(
   sinkFactory(settings.sink, {
@@ -57,14 +70,20 @@ const host = new WorkerHost(
     discordApiBase: settings.discordApiBase,
   }),
   {
-    ffmpegPath: resolveFfmpeg(),
+    ffmpegPath,
     ffprobePath: resolveFfprobe(),
     proxy,
     encoding,
+    videoEncoders,
   },
   logger,
 );
-const server = createContractServer({ token: settings.workerToken, host, logger });
+const server = createContractServer({
+  token: settings.workerToken,
+  host,
+  logger,
+  jellyfinUrl: jellyfinUrl ?? null,
+});
 
 let shuttingDown = false;
 async function shutdown(reason: string, exitCode: number): Promise<void> {

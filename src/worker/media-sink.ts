@@ -1,6 +1,7 @@
 // The seam between the player and whatever carries frames away: the Go Live transport in
 // production, a capture sink in tests. The player owns timing; a sink sends what it is given, now
 // (audio may come a little early, and then says so).
+import type { StreamFigures } from '../worker-contract/http.ts';
 
 /** One H.264 access unit in Annex B form (start codes), SPS/PPS in front of every keyframe. */
 export interface VideoFrame {
@@ -52,4 +53,11 @@ export interface MediaSink {
    * reconnects exhausted). The worker reports them as the session's lastError.
    */
   onFatal(listener: (error: Error) => void): void;
+  /**
+   * Registers the listener for outages the sink recovers from by itself: true when frames stop
+   * reaching viewers while it reconnects, false once they reach them again.
+   */
+  onInterruption(listener: (interrupted: boolean) => void): void;
+  /** What the stream has done so far, for the bot's /metrics; null before it is open. */
+  figures(): StreamFigures | null;
 }

@@ -1,13 +1,17 @@
 // One watch party inside a worker: its sink (the Go Live stream), the item playing, and the playback
 // state machine the contract exposes. Verbs the current state forbids raise PlaybackConflictError
-// (409); every change is reported to event subscribers (the SSE stream).
+// (409); every change is reported to event subscribers (the SSE stream). Outages are states too:
+// `buffering` while the source leaves viewers waiting, `reconnecting` while the sink has lost them;
+// the film is held through a reconnect, so viewers resume where the picture stopped.
 import { errorMessage } from '../error-message.ts';
 import type { Logger } from '../logger.ts';
+import type { WorkerFailureKind } from '../worker-contract/failure-kinds.ts';
 import type {
   ControlRequest,
   CreateSessionRequest,
   EndReason,
   PlayRequest,
+  SessionStats,
   SessionStatusResponse,
   WorkerEvent,
 } from '../worker-contract/http.ts';
@@ -43,10 +47,20 @@ interface CurrentItem {
   player: ItemPlayer;
   /** A frame has gone out (loading is over). */
   started: boolean;
+  /** Its source has left viewers waiting for longer than a blip. */
+  buffering: boolean;
+  /** The player is paused: by the user, or while the stream reconnects. */
+  held: boolean;
 }
 
 /** Playback states in which an item is loaded and controllable. */
-const activeStates: ReadonlySet<PlaybackState> = new Set(['loading', 'playing', 'paused']);
+const activeStates: ReadonlySet<PlaybackState> = new Set([
+  'loading',
+  'playing',
+  'buffering',
+  'reconnecting',
+  'paused',
+]);
 
 export class WorkerSession {
   readonly id: string;
@@ -61,6 +75,8 @@ export class WorkerSession {
   #item: CurrentItem | null = null;
   /** Paused by the user, also while loading (a restarted worker restores a paused party that way). */
   #userPaused = false;
+  /** The sink is reconnecting: frames would reach nobody. */
+  #reconnecting = false;
   #lastError: string | null = null;
   #lastPositionSeconds = 0;
 
@@ -71,6 +87,7 @@ export class WorkerSession {
     this.#deps = deps;
     this.#logger = logger;
     sink.onFatal((error) => this.#onSinkFatal(error));
+    sink.onInterruption((interrupted) => this.#onSinkInterruption(interrupted));
   }
 
   /** Joins voice and opens the stream; the session is `ready` once frames can flow. */
@@ -96,6 +113,10 @@ export class WorkerSession {
       lastError: this.#lastError,
       queueEntryId: this.#item?.request.queueEntryId ?? null,
     };
+  }
+
+  stats(): SessionStats {
+    return { encoder: this.#item?.player.encoder ?? null, stream: this.#sink.figures() };
   }
 
   subscribe(listener: (event: WorkerEvent) => void): () => void {
@@ -125,13 +146,20 @@ export class WorkerSession {
         playing: () => {
           if (this.#item?.player !== player) return;
           this.#item.started = true;
-          if (this.#playback === 'loading') this.#setPlayback('playing');
+          this.#showPlayback(this.#item);
         },
-        ended: (reason, error) => this.#onItemEnded(player, reason, error),
+        buffering: (buffering) => {
+          if (this.#item?.player !== player) return;
+          this.#item.buffering = buffering;
+          this.#showPlayback(this.#item);
+        },
+        ended: (reason, error, failure) => this.#onItemEnded(player, { reason, error, failure }),
       },
     );
-    this.#item = { request, player, started: false };
-    this.#setPlayback('loading');
+    const item: CurrentItem = { request, player, started: false, buffering: false, held: false };
+    this.#item = item;
+    this.#holdWhileNeeded(item);
+    this.#showPlayback(item);
     void player.start();
   }
 
@@ -144,14 +172,14 @@ export class WorkerSession {
       case 'pause':
         if (this.#userPaused) throw new PlaybackConflictError('cannot pause: already paused');
         this.#userPaused = true;
-        item.player.pause();
-        this.#setPlayback('paused');
+        this.#holdWhileNeeded(item);
+        this.#showPlayback(item);
         break;
       case 'resume':
         if (!this.#userPaused) throw new PlaybackConflictError('cannot resume: already playing');
         this.#userPaused = false;
-        item.player.resume();
-        this.#setPlayback(item.started ? 'playing' : 'loading');
+        this.#holdWhileNeeded(item);
+        this.#showPlayback(item);
         break;
       case 'seek': {
         const target = request.positionSeconds!;
@@ -187,7 +215,14 @@ export class WorkerSession {
     return this.#item ? this.#item.player.positionSeconds : this.#lastPositionSeconds;
   }
 
-  #onItemEnded(player: ItemPlayer, reason: EndReason, error: string | null): void {
+  #onItemEnded(
+    player: ItemPlayer,
+    {
+      reason,
+      error,
+      failure,
+    }: { reason: EndReason; error: string | null; failure: WorkerFailureKind | null },
+  ): void {
     if (this.#item?.player !== player) return;
     const { request } = this.#item;
     this.#lastPositionSeconds = player.positionSeconds;
@@ -195,7 +230,10 @@ export class WorkerSession {
     this.#userPaused = false;
     if (error) {
       this.#lastError = error;
-      this.#logger.warn({ queueEntryId: request.queueEntryId, err: error }, 'item failed');
+      this.#logger.warn(
+        { queueEntryId: request.queueEntryId, err: error },
+        reason === 'truncated' ? 'item ended early' : 'item failed',
+      );
       this.#emit({ type: 'error', message: error, fatal: false });
     }
     this.#logger.info({ queueEntryId: request.queueEntryId, reason }, 'item ended');
@@ -205,8 +243,39 @@ export class WorkerSession {
       reason,
       positionSeconds: this.#lastPositionSeconds,
       error,
+      failure,
     });
     this.#setPlayback(reason === 'error' ? 'error' : 'ended');
+  }
+
+  #onSinkInterruption(interrupted: boolean): void {
+    if (this.#reconnecting === interrupted) return;
+    this.#reconnecting = interrupted;
+    const item = this.#item;
+    this.#logger.warn(
+      { queueEntryId: item?.request.queueEntryId ?? null, positionSeconds: this.#positionSeconds() },
+      interrupted ? 'stream interrupted; holding playback while it reconnects' : 'stream reconnected',
+    );
+    if (!item) return;
+    this.#holdWhileNeeded(item);
+    this.#showPlayback(item);
+  }
+
+  /** Pauses the player while the user or a reconnect wants it still, and resumes it after both. */
+  #holdWhileNeeded(item: CurrentItem): void {
+    const hold = this.#userPaused || this.#reconnecting;
+    if (hold === item.held) return;
+    item.held = hold;
+    if (hold) item.player.pause();
+    else item.player.resume();
+  }
+
+  /** The state of the current item as viewers experience it; a user's pause outranks an outage. */
+  #showPlayback(item: CurrentItem): void {
+    if (this.#userPaused) this.#setPlayback('paused');
+    else if (this.#reconnecting) this.#setPlayback('reconnecting');
+    else if (!item.started) this.#setPlayback('loading');
+    else this.#setPlayback(item.buffering ? 'buffering' : 'playing');
   }
 
   #onSinkFatal(error: Error): void {

@@ -13,6 +13,7 @@ test('episodes read Show · SxxEyy · Title (year)', () => {
     seriesName: 'Nightshift Diaries',
     seasonNumber: 2,
     episodeNumber: 2,
+    episodeCount: null,
   });
   assert.equal(name, 'Nightshift Diaries · S02E02 · Code Blue (2022)');
 });
@@ -25,6 +26,7 @@ test('long names stay within 100 characters and keep series, code and year', () 
     seriesName: 'S'.repeat(120),
     seasonNumber: 12,
     episodeNumber: 105,
+    episodeCount: null,
   });
   assert.ok(name.length <= maxChoiceLength, `${name.length}`);
   assert.match(name, /^S+… · S12E105 · T+… \(2020\)$/);

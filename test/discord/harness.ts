@@ -8,7 +8,13 @@ import type { MediaSearch } from '../../src/commands/media-search.ts';
 import type { CatalogItemType } from '../../src/db/schema.ts';
 import { createDiscordBot, type DiscordBot, type DiscordBotOptions } from '../../src/discord/bot.ts';
 import { registerCommands } from '../../src/discord/register-commands.ts';
-import type { CatalogHit, SearchLimits, SearchOptions } from '../../src/jellyfin/catalog-search.ts';
+import type {
+  CatalogHit,
+  SearchLimits,
+  SearchOptions,
+  SeasonSummary,
+} from '../../src/jellyfin/catalog-search.ts';
+import type { FilmNightSettings } from '../../src/watchparty/party-film-night.ts';
 import type { FakeMediaLibrary } from '../support/fake-media-library.ts';
 import { createWatchPartyHarness, type WatchPartyHarness } from '../support/watch-party.ts';
 
@@ -78,6 +84,12 @@ export class LibrarySearch implements MediaSearch {
       }));
   }
 
+  /** The fake's episodes are all of season 1. */
+  async seasonsOf(seriesId: string): Promise<SeasonSummary[]> {
+    const count = this.#media.series.get(seriesId)?.episodeIds.length ?? 0;
+    return count > 0 ? [{ seasonNumber: 1, episodeCount: count }] : [];
+  }
+
   async #wait(signal: AbortSignal | undefined): Promise<void> {
     if (this.down) throw new Error('catalog unavailable');
     if (!this.stalled) return;
@@ -92,7 +104,7 @@ export class LibrarySearch implements MediaSearch {
   }
 }
 
-const unnumbered = { seriesName: null, seasonNumber: null, episodeNumber: null };
+const unnumbered = { seriesName: null, seasonNumber: null, episodeNumber: null, episodeCount: null };
 
 function seriesName(seriesId: string): string {
   return seriesId === 'series-1' ? 'Orbit' : seriesId;
@@ -140,12 +152,16 @@ export async function openDiscordDoor(
     /** Edit spacing of the panels; tests default to 50 ms, production to 1.2 s. */
     panelMinEditIntervalMs?: number;
     channelMessageRateLimit?: { limit: number; windowMs: number };
+    /** Idle parties and the streaming accounts' tokens, as `start` passes them (made in the simulator first). */
+    bot?: (sim: DiscordSim) => Pick<DiscordBotOptions, 'idle' | 'streamerTokens' | 'announce'>;
+    /** Resume memory, segments and series episodes for the service. */
+    filmNight?: FilmNightSettings;
   } = {},
 ): Promise<DiscordDoor> {
   const sim = await startDiscordSim({ channelMessageRateLimit: options.channelMessageRateLimit });
   const djRole = sim.addRole('DJ');
   const moderatorRole = sim.addRole('Moderator', permissionBits.manageChannels);
-  const party = await createWatchPartyHarness({ djRoleId: djRole.id });
+  const party = await createWatchPartyHarness({ djRoleId: djRole.id, filmNight: options.filmNight });
   const search = new LibrarySearch(party.media);
   const people = {
     owner: sim.addUser({ username: 'alice' }),
@@ -156,6 +172,7 @@ export async function openDiscordDoor(
   };
   for (const person of [people.owner, people.listener, people.dj])
     sim.joinVoice(person.id, sim.voiceChannel.id);
+  const botOptions = options.bot?.(sim);
   const startBot = () =>
     startBotOnSim(sim, {
       service: party.service,
@@ -165,6 +182,12 @@ export async function openDiscordDoor(
         minEditIntervalMs: options.panelMinEditIntervalMs ?? 50,
         refreshIntervalMs: options.panelRefreshIntervalMs ?? 15_000,
       },
+      // Failures only: the story's lines (test/discord/party-story.test.ts) would crowd the channels
+      // other tests read.
+      announce: { level: 'errors' },
+      // Discord's write limit only where the simulator enforces it; elsewhere panels and lines go at once.
+      channelWrites: options.channelMessageRateLimit ? {} : { writes: 1_000 },
+      ...botOptions,
     });
   const door: DiscordDoor = {
     sim,

@@ -20,6 +20,11 @@ function entry(id: number, title: string, extra: Partial<QueueEntry> = {}): Queu
     posterUrl: null,
     status: 'queued',
     requestedByUserId: '400000000000000001',
+    audioStreamIndex: null,
+    subtitleStreamIndex: null,
+    tracks: null,
+    startPositionSeconds: null,
+    segments: [],
     createdAt: '2026-01-01T19:00:00.000Z',
     ...extra,
   };
@@ -40,6 +45,7 @@ function details(overrides: Partial<SessionDetails> = {}, upcomingCount = 0): Se
       title: 'Friday films',
       status: 'playing',
       currentQueueEntryId: 1,
+      loopMode: 'off',
       createdAt: '2026-01-01T19:00:00.000Z',
       updatedAt: '2026-01-01T20:00:00.000Z',
     },
@@ -54,6 +60,12 @@ function details(overrides: Partial<SessionDetails> = {}, upcomingCount = 0): Se
       durationSeconds: 6000,
       lastError: null,
       updatedAt: new Date(reportedAt).toISOString(),
+    },
+    playback: {
+      activity: 'playing',
+      positionSeconds: 600,
+      durationSeconds: 6000,
+      asOf: new Date(reportedAt).toISOString(),
     },
     recentEvents: [],
     ...overrides,
@@ -73,7 +85,10 @@ describe('now-playing panel', () => {
       [
         ['Queued by', '<@400000000000000001>'],
         ['Voice channel', '<#200000000000000001>'],
-        ['Up next', '1. Queued film 1 (1999)\n2. Queued film 2 (1999)\n3. Queued film 3 (1999)\n…and 2 more'],
+        [
+          'Up next',
+          '1. Queued film 1 (1999) · 1:40:00\n2. Queued film 2 (1999) · 1:40:00\n3. Queued film 3 (1999) · 1:40:00\n…and 2 more',
+        ],
       ],
     );
     assert.deepEqual(messageProblems(panel), []);
@@ -85,7 +100,7 @@ describe('now-playing panel', () => {
     const panel = buildPanel(paused, reportedAt + 3_600_000);
     assert.match(panel.embeds[0]?.description ?? '', /⏸️ Paused\*\*\n10:00 /);
     const first = panel.components[0]?.components[0];
-    assert.equal(first?.label, 'Resume');
+    assert.equal(first && 'label' in first ? first.label : null, 'Resume');
     const stopped = details({ current: null });
     stopped.session.status = 'stopped';
     assert.deepEqual(buildPanel(stopped, reportedAt).components, []);
@@ -129,7 +144,10 @@ describe('queue pages', () => {
     );
     assert.match(first.embeds[0]?.footer?.text ?? '', /^Page 1 of 3 · 23 queued/);
     assert.deepEqual(
-      first.components[0]?.components.map((button) => [button.label, button.disabled]),
+      first.components[0]?.components.map((button) => [
+        'label' in button ? button.label : null,
+        button.disabled,
+      ]),
       [
         ['Previous', true],
         ['Next', false],
@@ -139,5 +157,48 @@ describe('queue pages', () => {
     assert.match(last.embeds[0]?.footer?.text ?? '', /^Page 3 of 3/);
     assert.match(last.embeds[0]?.description ?? '', /\*\*23\.\*\* Queued film 23/);
     assert.deepEqual(buildQueuePage(details(), 0).components, []);
+  });
+});
+
+describe('the panel as the hub', () => {
+  const buttons = (panel: ReturnType<typeof buildPanel>) =>
+    panel.components.flatMap((row) =>
+      row.components.flatMap((component) =>
+        component.type === 2 && 'label' in component
+          ? [`${component.label}${component.disabled ? ' (off)' : ''}`]
+          : [],
+      ),
+    );
+
+  test('time left, and when it ends as a timestamp each member reads in their own clock', () => {
+    const nowMs = reportedAt + 30_000;
+    const panel = buildPanel(details(), nowMs);
+    const endsAt = Math.round(nowMs / 1000 + (6000 - 630));
+    assert.match(panel.embeds[0]?.description ?? '', new RegExp(`⏳ 1:29:30 left · ends <t:${endsAt}:t>`));
+    const paused = details();
+    paused.session.status = 'paused';
+    const held = buildPanel(paused, nowMs).embeds[0]?.description ?? '';
+    assert.match(held, /⏳ 1:30:00 left$/m, 'paused: no end time, it would drift');
+  });
+
+  test('Retry after an error, Start when idle with a queue, Pause (off) when there is nothing to start', () => {
+    const failed = details({ current: null });
+    failed.session.status = 'error';
+    assert.equal(buttons(buildPanel(failed, reportedAt))[0], 'Retry');
+    const idle = details({ current: null }, 2);
+    idle.session.status = 'queued';
+    assert.equal(buttons(buildPanel(idle, reportedAt))[0], 'Start');
+    const empty = details({ current: null });
+    empty.session.status = 'queued';
+    assert.equal(buttons(buildPanel(empty, reportedAt))[0], 'Pause (off)');
+  });
+
+  test('Previous, Vote skip, Shuffle (two or more waiting), Loop with its mode', () => {
+    const one = buttons(buildPanel(details({}, 1), reportedAt));
+    assert.deepEqual(one.slice(5), ['Previous', 'Vote skip', 'Shuffle (off)', 'Loop: off', 'Queue', 'Stop']);
+    const looping = details({}, 2);
+    looping.session.loopMode = 'queue';
+    assert.deepEqual(buttons(buildPanel(looping, reportedAt)).slice(7, 9), ['Shuffle', 'Loop: queue']);
+    assert.deepEqual(messageProblems(buildPanel(looping, reportedAt)), []);
   });
 });

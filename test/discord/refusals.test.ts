@@ -173,7 +173,7 @@ describe('/watchparty refusals and bad input', () => {
     );
   });
 
-  test('a full streaming-account pool keeps the item queued and says how to free one', async () => {
+  test('a full streaming-account pool keeps the item queued and says how to free one, in plain words', async () => {
     const { sim, people, party } = door;
     party.workers.capacity = party.workers.workers.size;
     sim.joinVoice(people.listener.id, sim.world.channelByName('Lounge').id);
@@ -182,7 +182,7 @@ describe('/watchparty refusals and bad input', () => {
       assert.match(reply.content, /Created \*\*Second party\*\*/);
       assert.match(
         reply.content,
-        /Queued \*\*Arrival\*\*\. The party could not start: All 1 streaming account is busy with other watch parties\. Stop a party or add a token to STREAMER_TOKENS\./,
+        /Queued \*\*Arrival\*\*\. The party could not start: Every streaming account is busy with another watch party\. Stop one, or ask the server admin to add an account\.$/,
       );
     } finally {
       sim.joinVoice(people.listener.id, sim.voiceChannel.id);

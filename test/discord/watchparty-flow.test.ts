@@ -52,7 +52,18 @@ describe('/watchparty end to end through the Discord simulator', () => {
     assert.equal(panel.embeds[0]?.title, 'Night of the Comet (1984)');
     assert.match(embedText(panel), /0:00 ▱+ 1:35:00/);
     assert.match(embedText(panel), new RegExp(`Queued by\\n<@${people.owner.id}>`));
-    assert.deepEqual(enabledButtons(panel), ['Pause', '−30 s', '+30 s', 'Seek…', 'Skip', 'Queue', 'Stop']);
+    assert.deepEqual(enabledButtons(panel), [
+      'Pause',
+      '−30 s',
+      '+30 s',
+      'Seek…',
+      'Skip',
+      'Previous',
+      'Vote skip',
+      'Loop: off',
+      'Queue',
+      'Stop',
+    ]);
   });
 
   test('a listener in the voice channel queues more, and the panel shows what comes next', async () => {
@@ -69,7 +80,10 @@ describe('/watchparty end to end through the Discord simulator', () => {
     const panel = await door.panel(
       (message) => message.id === panelId && embedText(message).includes('Big Buck'),
     );
-    assert.match(embedText(panel), /Up next\n1\. The Fifth Element \(1997\)\n2\. Big Buck Bunny \(2008\)/);
+    assert.match(
+      embedText(panel),
+      /Up next\n1\. The Fifth Element \(1997\) · 2:06:00\n2\. Big Buck Bunny \(2008\) · 9:56/,
+    );
   });
 
   test('the pause button pauses the worker and the panel says so; resume continues', async () => {

@@ -93,9 +93,52 @@ describe('a watch party through the whole stack', { timeout: 240_000 }, () => {
     }
     const playing = await panel('Night Harbor playing', (view) => view.state.includes('Playing'));
     assert.equal(playing.title, 'Night Harbor (2019)');
-    assert.match(playing.text, /Up next\n1\. Amélie des Étoiles \(2015\)\n2\. Harbor Lights \(2012\)/);
+    assert.match(
+      playing.text,
+      /Up next\n1\. Amélie des Étoiles \(2015\) · 0:05\n2\. Harbor Lights \(2012\) · 0:05/,
+    );
     await framesKeepComing('the viewer to receive the stream');
     assert.equal(stack.voice.streamKeyOf(stack.streamer.id)?.endsWith(stack.streamer.id), true);
+  });
+
+  test('while it plays, /metrics shows the party, its stream through DAVE and the latencies, and no secret', async () => {
+    const response = await fetch(stack.metrics.url, {
+      headers: { authorization: `Bearer ${stack.metrics.token}` },
+    });
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    assert.equal(value(/^orb_parties\{status="playing"\} (\S+)$/m), 1);
+    assert.match(
+      text,
+      /^orb_stream_info\{party="\d+",encoder="(?:copy|x264)",send_path="(?:native|js)"\} 1$/m,
+    );
+    assert.ok(value(/^orb_stream_video_frames_sent_total\{party="\d+"\} (\S+)$/m) > 0);
+    assert.ok(value(/^orb_stream_bytes_sent_total\{party="\d+"\} (\S+)$/m) > 0);
+    assert.ok(value(/^orb_stream_dave_epoch\{party="\d+"\} (\S+)$/m) >= 1, 'the stream is in a DAVE group');
+    assert.ok(value(/^orb_stream_dave_transitions_total\{party="\d+"\} (\S+)$/m) >= 1);
+    assert.equal(value(/^orb_worker_starts_total (\S+)$/m), 1);
+    assert.ok(
+      value(/^orb_autocomplete_duration_seconds_count\{option="media",outcome="suggestions"\} (\S+)$/m) >= 3,
+    );
+    assert.ok(
+      value(
+        /^orb_jellyfin_request_duration_seconds_count\{method="POST",route="\/Items\/\{id\}\/PlaybackInfo",outcome="200"\} (\S+)$/m,
+      ) >= 1,
+    );
+    assert.ok(value(/^orb_catalog_items\{type="movie"\} (\S+)$/m) > 0);
+    assert.ok(value(/^process_resident_memory_bytes (\S+)$/m) > 0);
+    for (const secret of [
+      stack.jellyfin.apiKey,
+      stack.discord.botToken,
+      stack.streamer.token,
+      stack.api.token,
+      stack.metrics.token,
+    ])
+      assert.ok(!text.includes(secret), 'a token is in the metrics');
+    for (const address of [stack.jellyfin.url, stack.discord.baseUrl, '127.0.0.1'])
+      assert.ok(!text.includes(address), `${address} is in the metrics`);
   });
 
   test('the pause button pauses the stream and the panel says so; resume continues', async () => {
@@ -173,7 +216,9 @@ describe('a watch party through the whole stack', { timeout: 240_000 }, () => {
     click('Resume');
     await panel('playing after the restart', (view) => view.state.includes('Playing'));
     await framesKeepComing('video from the new worker');
-    assert.equal(stack.channelMessages().length, 1, 'still one panel');
+    // The channel also holds the party's public lines (plain text); the panel is its one embed.
+    const panels = stack.channelMessages().filter((message) => message.embeds.length > 0);
+    assert.equal(panels.length, 1, 'still one panel');
   });
 
   test('stop ends the party and the stream, and what the viewer received decodes', async () => {

@@ -82,10 +82,55 @@ describe('configuration', () => {
     );
   });
 
+  test('AUDIO_NORMALIZE is off unless set, and a value that is not yes or no is refused by name', () => {
+    assert.equal(loadConfig(validEnv).stream.normalizeAudio, false);
+    assert.equal(loadConfig({ ...validEnv, AUDIO_NORMALIZE: 'true' }).stream.normalizeAudio, true);
+    assert.equal(loadConfig({ ...validEnv, AUDIO_NORMALIZE: 'off' }).stream.normalizeAudio, false);
+    assert.throws(() => loadConfig({ ...validEnv, AUDIO_NORMALIZE: 'loud' }), /AUDIO_NORMALIZE/);
+  });
+
   test('ORB_MEDIA_SEND is read for the stream workers, and only `js` is accepted', () => {
     assert.equal(loadConfig({ ...validEnv, ORB_MEDIA_SEND: 'js' }).stream.mediaSend, 'js');
     assert.equal(loadConfig(validEnv).stream.mediaSend, undefined);
     assert.throws(() => loadConfig({ ...validEnv, ORB_MEDIA_SEND: 'fast' }), /ORB_MEDIA_SEND/);
+  });
+
+  test('VIDEO_ENCODER is auto unless set; a wrong encoder or a VAAPI_DEVICE that is no path is refused by name', () => {
+    assert.equal(loadConfig(validEnv).stream.videoEncoder, 'auto');
+    const chosen = loadConfig({ ...validEnv, VIDEO_ENCODER: 'nvenc', VAAPI_DEVICE: '/dev/dri/renderD129' });
+    assert.equal(chosen.stream.videoEncoder, 'nvenc');
+    assert.equal(chosen.stream.vaapiDevice, '/dev/dri/renderD129');
+    assert.throws(
+      () => loadConfig({ ...validEnv, VIDEO_ENCODER: 'gpu' }),
+      /VIDEO_ENCODER.*auto, x264, vaapi/,
+    );
+    assert.throws(() => loadConfig({ ...validEnv, VAAPI_DEVICE: 'renderD128' }), /VAAPI_DEVICE/);
+  });
+
+  test('TRANSCODE_SOURCE is auto unless set; anything but auto, worker or jellyfin is refused by name', () => {
+    assert.equal(loadConfig(validEnv).stream.transcodeSource, 'auto');
+    assert.equal(
+      loadConfig({ ...validEnv, TRANSCODE_SOURCE: 'jellyfin' }).stream.transcodeSource,
+      'jellyfin',
+    );
+    assert.deepEqual(configError({ ...validEnv, TRANSCODE_SOURCE: 'gpu' }).problems, [
+      'TRANSCODE_SOURCE must be auto, worker or jellyfin',
+    ]);
+  });
+
+  test('idle parties pause after 5 and stop after 30 minutes unless set; 0 turns either off', () => {
+    assert.deepEqual(loadConfig(validEnv).idle, { pauseAfterMinutes: 5, stopAfterMinutes: 30 });
+    assert.deepEqual(loadConfig({ ...validEnv, IDLE_PAUSE_MINUTES: '0', IDLE_STOP_MINUTES: '90' }).idle, {
+      pauseAfterMinutes: 0,
+      stopAfterMinutes: 90,
+    });
+    assert.deepEqual(
+      configError({ ...validEnv, IDLE_PAUSE_MINUTES: 'soon', IDLE_STOP_MINUTES: '-1' }).problems,
+      [
+        'IDLE_PAUSE_MINUTES must be a whole number of minutes',
+        'IDLE_STOP_MINUTES must be 0 (never) or more minutes',
+      ],
+    );
   });
 
   test('empty values mean unset, so defaults apply', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type ApiServer, buildApi } from '../../src/http/api.ts';
-import { createLogger } from '../../src/logger.ts';
+import type { ApiServer } from '../../src/http/api.ts';
+import { API_TOKEN, apiAuth, createApiSession, startApi } from '../support/api-harness.ts';
 import {
   createWatchPartyHarness,
   GUILD_ID,
@@ -13,45 +13,21 @@ import {
   waitForSession,
 } from '../support/watch-party.ts';
 
-const TOKEN = 'api-token-for-tests-0123456789';
-const auth = { authorization: `Bearer ${TOKEN}` };
-
 describe('JSON API', () => {
   let harness: WatchPartyHarness;
   let api: ApiServer;
-  const logLines: string[] = [];
+  let logLines: string[];
 
   before(async () => {
     harness = await createWatchPartyHarness();
-    const logger = createLogger({
-      level: 'info',
-      pretty: false,
-      destination: { write: (line: string) => logLines.push(line) },
-    });
-    api = buildApi({ service: harness.service, apiTokens: ['another-token-abcdef', TOKEN], logger });
-    await api.ready();
+    ({ api, logLines } = await startApi(harness, { apiTokens: ['another-token-abcdef', API_TOKEN] }));
   });
   after(async () => {
     await api.close();
     await harness.cleanup();
   });
 
-  async function createSession(voiceChannelId = VOICE_CHANNEL_ID): Promise<number> {
-    const response = await api.inject({
-      method: 'POST',
-      url: '/api/sessions',
-      headers: auth,
-      payload: {
-        guildId: GUILD_ID,
-        voiceChannelId,
-        textChannelId: TEXT_CHANNEL_ID,
-        ownerUserId: OWNER_ID,
-        title: 'Movie night',
-      },
-    });
-    assert.equal(response.statusCode, 201, response.body);
-    return response.json().session.id;
-  }
+  const createSession = (voiceChannelId?: string) => createApiSession(api, voiceChannelId);
 
   /** A party playing the short film, started through the API. */
   async function playingSession(): Promise<number> {
@@ -59,7 +35,7 @@ describe('JSON API', () => {
     await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: auth,
+      headers: apiAuth,
       payload: { itemId: 'short-1', startIfIdle: true },
     });
     await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
@@ -70,7 +46,7 @@ describe('JSON API', () => {
     const response = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/control`,
-      headers: auth,
+      headers: apiAuth,
       payload: { action: 'stop' },
     });
     assert.equal(response.statusCode, 200, response.body);
@@ -124,15 +100,54 @@ describe('JSON API', () => {
       'seek',
       'skip',
       'stop',
+      'previous',
+      'shuffle',
+      'loop',
     ]);
     assert.deepEqual(document.paths['/api/health'].get.security, []);
+  });
+
+  test('previous, shuffle and loop are controls too, answered with the party', async () => {
+    const id = await createSession();
+    for (const itemId of ['movie-1', 'movie-2', 'movie-3', 'short-1']) {
+      await api.inject({
+        method: 'POST',
+        url: `/api/sessions/${id}/queue`,
+        headers: apiAuth,
+        payload: { itemId, startIfIdle: true },
+      });
+    }
+    const control = (payload: Record<string, unknown>) =>
+      api.inject({ method: 'POST', url: `/api/sessions/${id}/control`, headers: apiAuth, payload });
+    const titles = (body: { upcoming: { title: string }[] }) => body.upcoming.map((entry) => entry.title);
+    const before = titles(
+      (await api.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: apiAuth })).json(),
+    );
+    const shuffled = await control({ action: 'shuffle' });
+    assert.equal(shuffled.statusCode, 200, shuffled.body);
+    assert.notDeepEqual(titles(shuffled.json()), before);
+    assert.deepEqual([...titles(shuffled.json())].sort(), [...before].sort());
+
+    assert.equal(assertError(await control({ action: 'loop' }), 400, 'bad_request').field, 'mode');
+    const looping = await control({ action: 'loop', mode: 'queue' });
+    assert.equal(looping.json().session.loopMode, 'queue');
+
+    await waitForSession(harness.service, id, (details) => details.session.status === 'playing');
+    const previous = await control({ action: 'previous' });
+    assert.equal(previous.statusCode, 200, previous.body);
+    assert.equal(previous.json().current.title, 'Night of the Comet', 'the first item starts again');
+    assert.deepEqual(harness.workers.callsOf('control', String(id)).at(-1)?.request, {
+      action: 'seek',
+      positionSeconds: 0,
+    });
+    await stopSession(id);
   });
 
   for (const [name, headers] of [
     ['no token', {}],
     ['a wrong token', { authorization: 'Bearer not-the-token' }],
-    ['a token with the wrong scheme', { authorization: `Basic ${TOKEN}` }],
-    ['a prefix of the token', { authorization: `Bearer ${TOKEN.slice(0, -1)}` }],
+    ['a token with the wrong scheme', { authorization: `Basic ${API_TOKEN}` }],
+    ['a prefix of the token', { authorization: `Bearer ${API_TOKEN.slice(0, -1)}` }],
   ] as const) {
     test(`401 with ${name}`, async () => {
       const response = await api.inject({ method: 'GET', url: '/api/sessions', headers });
@@ -183,7 +198,7 @@ describe('JSON API', () => {
       const response = await api.inject({
         method: method as 'POST',
         url,
-        headers: auth,
+        headers: apiAuth,
         ...(payload === undefined ? {} : { payload: payload as object }),
       });
       assertError(response, 400, 'bad_request', field);
@@ -191,7 +206,7 @@ describe('JSON API', () => {
     const badJson = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: { ...auth, 'content-type': 'application/json' },
+      headers: { ...apiAuth, 'content-type': 'application/json' },
       payload: '{"itemId": ',
     });
     assertError(badJson, 400, 'bad_request');
@@ -203,7 +218,7 @@ describe('JSON API', () => {
     const response = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/control`,
-      headers: auth,
+      headers: apiAuth,
       payload: { action: 'seek', position: '1h' },
     });
     const error = assertError(response, 400, 'bad_request', 'position');
@@ -217,7 +232,7 @@ describe('JSON API', () => {
       api.inject({
         method: 'POST',
         url: `/api/sessions/${id}/control`,
-        headers: auth,
+        headers: apiAuth,
         payload: { action: 'seek', position },
       });
     const tiny = await seek(0.0001);
@@ -235,12 +250,12 @@ describe('JSON API', () => {
 
   test('404 for unknown sessions, items, queue numbers and routes', async () => {
     assertError(
-      await api.inject({ method: 'GET', url: '/api/sessions/999999', headers: auth }),
+      await api.inject({ method: 'GET', url: '/api/sessions/999999', headers: apiAuth }),
       404,
       'not_found',
     );
     assertError(
-      await api.inject({ method: 'GET', url: '/api/nothing-here', headers: auth }),
+      await api.inject({ method: 'GET', url: '/api/nothing-here', headers: apiAuth }),
       404,
       'not_found',
     );
@@ -249,14 +264,14 @@ describe('JSON API', () => {
       await api.inject({
         method: 'POST',
         url: `/api/sessions/${id}/queue`,
-        headers: auth,
+        headers: apiAuth,
         payload: { itemId: 'no-such-film' },
       }),
       404,
       'not_found',
     );
     assertError(
-      await api.inject({ method: 'DELETE', url: `/api/sessions/${id}/queue/3`, headers: auth }),
+      await api.inject({ method: 'DELETE', url: `/api/sessions/${id}/queue/3`, headers: apiAuth }),
       400,
       'bad_request',
       'index',
@@ -269,7 +284,7 @@ describe('JSON API', () => {
     const second = await api.inject({
       method: 'POST',
       url: '/api/sessions',
-      headers: auth,
+      headers: apiAuth,
       payload: {
         guildId: GUILD_ID,
         voiceChannelId: VOICE_CHANNEL_ID,
@@ -282,14 +297,14 @@ describe('JSON API', () => {
     const pause = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/control`,
-      headers: auth,
+      headers: apiAuth,
       payload: { action: 'pause' },
     });
     assert.match(assertError(pause, 409, 'conflict').message, /Nothing is playing/);
     const start = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/control`,
-      headers: auth,
+      headers: apiAuth,
       payload: { action: 'start' },
     });
     assert.match(assertError(start, 409, 'conflict').message, /queue is empty/i);
@@ -301,7 +316,7 @@ describe('JSON API', () => {
     await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: auth,
+      headers: apiAuth,
       payload: { itemId: 'movie-1' },
     });
     harness.workers.capacity = 0;
@@ -309,7 +324,7 @@ describe('JSON API', () => {
       const response = await api.inject({
         method: 'POST',
         url: `/api/sessions/${id}/control`,
-        headers: auth,
+        headers: apiAuth,
         payload: { action: 'start' },
       });
       assert.match(assertError(response, 503, 'unavailable').message, /busy/);
@@ -329,7 +344,7 @@ describe('JSON API', () => {
       const response = await api.inject({
         method: 'POST',
         url: `/api/sessions/${id}/queue`,
-        headers: auth,
+        headers: apiAuth,
         payload: { itemId: 'movie-1' },
       });
       const error = assertError(response, 500, 'internal');
@@ -364,7 +379,7 @@ describe('JSON API', () => {
         ReturnType<typeof listSessions>
       >;
     try {
-      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: apiAuth });
       assertError(response, 500, 'internal');
       assert.doesNotMatch(response.body, /internal-detail-xyz|not-a-number|secret/);
       assert.ok(logLines.some((line) => line.includes('does not match its documented schema')));
@@ -382,7 +397,7 @@ describe('JSON API', () => {
         secret: 'internal-detail-xyz',
       }));
     try {
-      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+      const response = await api.inject({ method: 'GET', url: '/api/sessions', headers: apiAuth });
       assert.equal(response.statusCode, 200, response.body);
       assert.ok(response.json().sessions.some((session: { id: number }) => session.id === id));
       assert.doesNotMatch(response.body, /internal-detail-xyz/);
@@ -397,7 +412,7 @@ describe('JSON API', () => {
     const queued = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: auth,
+      headers: apiAuth,
       payload: { itemId: 'movie-1' },
     });
     assert.equal(queued.statusCode, 201, queued.body);
@@ -405,26 +420,26 @@ describe('JSON API', () => {
     await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: auth,
+      headers: apiAuth,
       payload: { itemId: 'movie-2' },
     });
     await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue`,
-      headers: auth,
+      headers: apiAuth,
       payload: { itemId: 'movie-3', next: true },
     });
 
     const moved = await api.inject({
       method: 'POST',
       url: `/api/sessions/${id}/queue/move`,
-      headers: auth,
+      headers: apiAuth,
       payload: { from: 3, to: 1 },
     });
     assert.equal(moved.json().moved.itemId, 'movie-2');
 
     const control = (payload: object) =>
-      api.inject({ method: 'POST', url: `/api/sessions/${id}/control`, headers: auth, payload });
+      api.inject({ method: 'POST', url: `/api/sessions/${id}/control`, headers: apiAuth, payload });
     const started = await control({ action: 'start' });
     assert.equal(started.statusCode, 200, started.body);
     await waitForSession(harness.service, id, (d) => d.session.status === 'playing');
@@ -435,9 +450,13 @@ describe('JSON API', () => {
     const skipped = (await control({ action: 'skip' })).json();
     assert.equal(skipped.current.itemId, 'movie-3');
 
-    const removed = await api.inject({ method: 'DELETE', url: `/api/sessions/${id}/queue/1`, headers: auth });
+    const removed = await api.inject({
+      method: 'DELETE',
+      url: `/api/sessions/${id}/queue/1`,
+      headers: apiAuth,
+    });
     assert.equal(removed.json().removed.itemId, 'movie-1');
-    const view = await api.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: auth });
+    const view = await api.inject({ method: 'GET', url: `/api/sessions/${id}`, headers: apiAuth });
     assert.equal(view.statusCode, 200);
     assert.deepEqual(
       view.json().history.map((entry: { itemId: string; status: string }) => [entry.itemId, entry.status]),
@@ -457,14 +476,18 @@ describe('JSON API', () => {
     assert.equal(stopped.session.status, 'stopped');
     assert.equal(harness.workers.workers.has(String(id)), false);
 
-    const list = await api.inject({ method: 'GET', url: '/api/sessions?includeStopped=true', headers: auth });
+    const list = await api.inject({
+      method: 'GET',
+      url: '/api/sessions?includeStopped=true',
+      headers: apiAuth,
+    });
     assert.ok(list.json().sessions.some((session: { id: number }) => session.id === id));
-    const live = await api.inject({ method: 'GET', url: '/api/sessions', headers: auth });
+    const live = await api.inject({ method: 'GET', url: '/api/sessions', headers: apiAuth });
     assert.ok(!live.json().sessions.some((session: { id: number }) => session.id === id));
   });
 
   test('the API token never reaches the log', () => {
     assert.ok(logLines.length > 0);
-    assert.ok(!logLines.some((line) => line.includes(TOKEN)));
+    assert.ok(!logLines.some((line) => line.includes(API_TOKEN)));
   });
 });

@@ -2,12 +2,14 @@
 // limit, the episode picker, the live fallback while the catalog is empty, and a caller giving up.
 // Hits are read as the Discord door names them, which is what a user sees.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import type { JellyfinSim } from '../../sim/jellyfin/server.ts';
 import { choiceName } from '../../src/commands/choice-name.ts';
 import { maxChoiceLength, maxChoices } from '../../src/interactions/autocomplete-choices.ts';
-import { CatalogSearch } from '../../src/jellyfin/catalog-search.ts';
+import { CatalogSearch, matchScores } from '../../src/jellyfin/catalog-search.ts';
 import { syncCatalog } from '../../src/jellyfin/catalog-sync.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { parseEpisodeQuery } from '../../src/jellyfin/episode-query.ts';
@@ -25,16 +27,21 @@ describe('episode query parsing', () => {
     ['Show season 2 episode 5', { seriesText: 'Show', season: 2, episode: 5 }],
     ['Show S3', { seriesText: 'Show', season: 3, episode: null }],
     ['Show · S01E10', { seriesText: 'Show', season: 1, episode: 10 }],
+    ['Show season 3', { seriesText: 'Show', season: 3, episode: null }],
+    ['Show e2', { seriesText: 'Show', season: null, episode: 2 }],
+    ['Show ep 12', { seriesText: 'Show', season: null, episode: 12 }],
+    ['Show episode 2', { seriesText: 'Show', season: null, episode: 2 }],
   ];
   for (const [input, expected] of cases) {
     test(`"${input}"`, () => assert.deepEqual(parseEpisodeQuery(input), expected));
   }
-  for (const input of ['Se7en', '2001 A Space Odyssey', 'S', 'Ocean 11', 'Mission 3x']) {
+  for (const input of ['Se7en', '2001 A Space Odyssey', 'S', 'Ocean 11', 'Mission 3x', 'e2', 'Episode 2']) {
     test(`"${input}" is a title, not an episode`, () => assert.equal(parseEpisodeQuery(input), null));
   }
 });
 
 const asked = { limit: maxChoices };
+const run = promisify(execFile);
 
 describe('catalog search', () => {
   let fixture: JellyfinFixture;
@@ -73,9 +80,41 @@ describe('catalog search', () => {
 
   test('typos still find the title', async () => {
     const choices = await search.search('nightshfit', asked);
-    assert.equal(choices[0] && choiceName(choices[0]), 'Nightshift Diaries (2021) · Series');
+    assert.equal(choices[0] && choiceName(choices[0]), 'Nightshift Diaries (2021) · Series · 6 episodes');
     assert.equal(choices[0]?.match, 'fuzzy');
     assert.deepEqual(await names('harbr lights'), ['Harbor Lights (2012)']);
+  });
+
+  test('several words with typos, a trailing year and an original title find the item first', async () => {
+    const first = async (query: string) => (await names(query))[0];
+    assert.equal(await first('nightshift diarys'), 'Nightshift Diaries (2021) · Series · 6 episodes');
+    assert.equal(await first('nigthshift diareis'), 'Nightshift Diaries (2021) · Series · 6 episodes');
+    assert.equal(await first('night harbor 2019'), 'Night Harbor (2019)');
+    assert.equal(await first('night harbor (2019)'), 'Night Harbor (2019)');
+    assert.equal(await first('harbor 2012'), 'Harbor Lights (2012)', 'the year picks among shared words');
+    assert.equal(await first('night harbor 2018'), 'Night Harbor (2019)', 'a year remembered wrong');
+    assert.equal(await first('yoru'), '夜の港 (2017)');
+    assert.equal(await first('yoru no minato'), '夜の港 (2017)');
+  });
+
+  test('a year that is part of a title still finds that title', async () => {
+    sim.library.add({ id: 'b'.repeat(32), type: 'Movie', name: 'Harbor 2049', year: 2017 });
+    await syncCatalog(database.db, fixture.client);
+    assert.equal((await names('harbor 2049'))[0], 'Harbor 2049 (2017)');
+  });
+
+  test('`npm run search` prints the choices autocomplete offers, as one JSON line', async () => {
+    const { stdout } = await run(process.execPath, ['scripts/search.ts', 'nightshift diarys', '--json'], {
+      env: { ...process.env, DATABASE_PATH: database.path },
+    });
+    const printed = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+    assert.equal(printed.query, 'nightshift diarys');
+    assert.deepEqual(printed.choices[0], {
+      name: 'Nightshift Diaries (2021) · Series · 6 episodes',
+      value: sim.library.byName(defaultTitles.series).id,
+      type: 'series',
+      score: matchScores.fuzzy,
+    });
   });
 
   test('accents, Cyrillic and Japanese titles are found', async () => {
@@ -85,7 +124,9 @@ describe('catalog search', () => {
   });
 
   test('the type filter keeps only the asked kinds', async () => {
-    assert.deepEqual(await names('night', { type: 'series' }), ['Nightshift Diaries (2021) · Series']);
+    assert.deepEqual(await names('night', { type: 'series' }), [
+      'Nightshift Diaries (2021) · Series · 6 episodes',
+    ]);
     assert.deepEqual(await names('night', { type: ['movie'] }), ['Night Harbor (2019)']);
   });
 
@@ -101,6 +142,17 @@ describe('catalog search', () => {
       'Nightshift Diaries · S02E01 · Back on the Ward (2022)',
       'Nightshift Diaries · S02E02 · Code Blue (2022)',
     ]);
+    assert.deepEqual(await names('nightshift season 2'), await names('nightshift s2'));
+  });
+
+  test('an episode number without a season finds that episode of each season, in aired order', async () => {
+    const second = [
+      'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
+      'Nightshift Diaries · S02E02 · Code Blue (2022)',
+    ];
+    assert.deepEqual(await names('nightshift e2'), second);
+    assert.deepEqual(await names('nightshift episode 2'), second);
+    assert.deepEqual(await names('nightshft diaries ep 2'), second, 'with a typo in the series');
   });
 
   test('every name is at most 100 characters and long episodes keep their context', async () => {
@@ -145,8 +197,15 @@ describe('catalog search', () => {
     const all = await search.episodesOf(series.id, '', asked);
     assert.deepEqual(
       all.map((hit) => choiceName(hit).split(' · ')[1]),
-      ['S00E01', 'S01E01', 'S01E02', 'S01E03', 'S02E01', 'S02E02'],
+      ['S01E01', 'S01E02', 'S01E03', 'S02E01', 'S02E02', 'S00E01'],
+      'specials come last',
     );
+    assert.deepEqual((await search.episodesOf(series.id, 'e3', asked)).map(choiceName), [
+      'Nightshift Diaries · S01E03 · The Long Night (2021)',
+    ]);
+    assert.deepEqual((await search.episodesOf(series.id, 'special', asked)).map(choiceName), [
+      'Nightshift Diaries · S00E01 · Behind the Scenes (2021)',
+    ]);
     assert.deepEqual((await search.episodesOf(series.id, 's2e2', asked)).map(choiceName), [
       'Nightshift Diaries · S02E02 · Code Blue (2022)',
     ]);
@@ -154,9 +213,9 @@ describe('catalog search', () => {
       'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
     ]);
     assert.deepEqual(await search.seasonsOf(series.id), [
-      { seasonNumber: 0, episodeCount: 1 },
       { seasonNumber: 1, episodeCount: 3 },
       { seasonNumber: 2, episodeCount: 2 },
+      { seasonNumber: 0, episodeCount: 1 },
     ]);
   });
 });

@@ -2,6 +2,7 @@
 // as its typed error with a message that never contains the key.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { freePort } from '../../sim/free-port.ts';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import {
@@ -11,7 +12,6 @@ import {
   JellyfinUnreachableError,
 } from '../../src/jellyfin/errors.ts';
 import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
-import { unusedPort } from './fixture.ts';
 
 async function rejectsWith(promise: Promise<unknown>, type: new (...args: never[]) => Error, key: string) {
   const error = await promise.then(
@@ -133,7 +133,7 @@ describe('Jellyfin client through the simulator', () => {
   });
 
   test('a refused connection is unreachable and names the cause', async () => {
-    const port = await unusedPort();
+    const port = await freePort();
     const offline = new JellyfinClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: sim.apiKey });
     const error = await rejectsWith(offline.publicInfo(), JellyfinUnreachableError, sim.apiKey);
     assert.match(error.message, /connection refused/);

@@ -1,5 +1,4 @@
 // What most Jellyfin tests start from: a simulator, a client for it and a migrated database.
-import { createServer } from 'node:net';
 import { type JellyfinSim, type JellyfinSimOptions, startJellyfinSim } from '../../sim/jellyfin/server.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -23,13 +22,4 @@ export async function startJellyfinFixture(options: JellyfinSimOptions = {}): Pr
       await sim.stop();
     },
   };
-}
-
-/** A port nothing listens on (bound, then released), for "server is down" cases. */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

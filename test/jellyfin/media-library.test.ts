@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { freePort } from '../../sim/free-port.ts';
 import { defaultTitles } from '../../sim/jellyfin/library.ts';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
 import { JellyfinClient } from '../../src/jellyfin/client.ts';
@@ -12,8 +13,8 @@ import { JellyfinMediaLibrary } from '../../src/jellyfin/media-library.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
 import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import { MediaServerUnavailableError, UnknownMediaError } from '../../src/watchparty/media-library.ts';
+import { trackLabel } from '../../src/watchparty/tracks.ts';
 import { playbackTargetSchema } from '../../src/worker-contract/http.ts';
-import { unusedPort } from './fixture.ts';
 
 const run = promisify(execFile);
 
@@ -36,7 +37,22 @@ describe('Jellyfin media library', () => {
     assert.equal(description.year, 2019);
     assert.equal(description.runtimeSeconds, 10);
     assert.match(description.summary ?? '', /harbor pilot/);
-    assert.ok(description.posterUrl?.startsWith(`${sim.url}/Items/${movie.id}/Images/Primary?tag=`));
+    assert.equal(description.posterUrl, null, 'no public address for posters (JELLYFIN_PUBLIC_URL)');
+  });
+
+  test('posters members see are on JELLYFIN_PUBLIC_URL; the worker and the bot read Jellyfin itself', async () => {
+    const movie = sim.library.byName(defaultTitles.basic);
+    const client = new JellyfinClient({ baseUrl: sim.url, apiKey: sim.apiKey });
+    const shown = new JellyfinMediaLibrary(client, { publicUrl: 'https://media.example.org/jf/' });
+    const description = await shown.describe(movie.id);
+    assert.ok(
+      description.posterUrl?.startsWith(`https://media.example.org/jf/Items/${movie.id}/Images/Primary?tag=`),
+      `${description.posterUrl}`,
+    );
+    const target = (await shown.playbackDetails(movie.id)).target;
+    assert.ok(target.posterUrl?.startsWith(`${sim.url}/Items/${movie.id}/Images/Primary?tag=`));
+    const image = await library.posterImage(movie.id);
+    assert.ok(image && image.length > 100, 'the poster image itself');
   });
 
   test('a series resolves to its first regular episode, skipping specials', async () => {
@@ -49,7 +65,7 @@ describe('Jellyfin media library', () => {
 
   test('the playback object points at a static stream and a download, without the key', async () => {
     const episode = sim.library.byName('Graveyard Shift');
-    const target = await library.playbackTarget(episode.id);
+    const target = (await library.playbackDetails(episode.id)).target;
     assert.deepEqual(playbackTargetSchema.parse(target), target);
     assert.equal(target.itemId, episode.id);
     assert.equal(target.sourceId, episode.id);
@@ -72,7 +88,7 @@ describe('Jellyfin media library', () => {
 
   test('movies carry provider ids and no episode', async () => {
     const movie = sim.library.byName(defaultTitles.basic);
-    const target = await library.playbackTarget(movie.id);
+    const target = (await library.playbackDetails(movie.id)).target;
     assert.equal(target.tmdbId, '550000');
     assert.equal(target.imdbId, 'tt9990000');
     assert.equal(target.year, 2019);
@@ -81,7 +97,7 @@ describe('Jellyfin media library', () => {
 
   test('the stream URL streams with the MediaBrowser header, Range included', async () => {
     const movie = sim.library.byName(defaultTitles.basic);
-    const target = await library.playbackTarget(movie.id);
+    const target = (await library.playbackDetails(movie.id)).target;
     const authorization = mediaBrowserAuthorization(sim.apiKey, 'worker-test');
 
     const refused = await fetch(target.streamUrl);
@@ -111,7 +127,7 @@ describe('Jellyfin media library', () => {
 
   test('ffmpeg reads the stream URL with the header and seeks into it', async () => {
     const movie = sim.library.byName(defaultTitles.dualAudio);
-    const target = await library.playbackTarget(movie.id);
+    const target = (await library.playbackDetails(movie.id)).target;
     const header = `Authorization: ${mediaBrowserAuthorization(sim.apiKey, 'worker-test')}\r\n`;
     // The header travels as an argument here only because the key is the simulator's throwaway one.
     const { stdout } = await run(resolveFfprobe(), [
@@ -126,7 +142,7 @@ describe('Jellyfin media library', () => {
     assert.ok(Math.abs(Number(probe.format.duration) - (target.durationSeconds ?? 0)) < 0.5);
     assert.deepEqual(
       probe.streams.map((stream) => stream.codec_type),
-      ['video', 'audio', 'audio', 'subtitle'],
+      ['video', 'audio', 'audio', 'subtitle', 'subtitle'],
     );
     const reads = sim.requests.filter((request) => request.path === `/Videos/${movie.id}/stream`);
     assert.ok(reads.every((request) => request.auth === 'MediaBrowser'));
@@ -146,14 +162,38 @@ describe('Jellyfin media library', () => {
       ],
     );
     assert.deepEqual(
-      details.subtitleTracks.map((track) => [track.index, track.codec, track.language, track.isText]),
-      [[3, 'subrip', 'eng', true]],
+      details.audioTracks.map((track) => trackLabel(track, 'audio')),
+      ['English · English · AAC stereo · default', 'Japanese · Japanese · AAC stereo'],
     );
+    assert.deepEqual(
+      details.subtitleTracks.map((track) => [track.index, track.codec, track.language, track.isExternal]),
+      [
+        [3, 'subrip', 'eng', false],
+        [4, 'ass', 'jpn', false],
+        [5, 'subrip', 'fre', true],
+      ],
+    );
+    // Every text track, embedded or beside the file, is delivered as a file of its own, keyless.
+    const delivered = await Promise.all(
+      details.subtitleTracks.map(async (track) => {
+        const url = track.deliveryUrl ?? '';
+        assert.ok(url.startsWith(`${sim.url}/Videos/${movie.id}/`), url);
+        assert.doesNotMatch(url, new RegExp(sim.apiKey));
+        const response = await fetch(url, {
+          headers: { Authorization: mediaBrowserAuthorization(sim.apiKey, 'test-device') },
+        });
+        assert.equal(response.status, 200);
+        return response.text();
+      }),
+    );
+    assert.match(delivered[0]!, /00:00:01,0\d\d --> 00:00:02,0\d\d\r?\nSubtitle 1/);
+    assert.match(delivered[1]!, /Style: Default,Sans,28,&H0000FFFF/, 'the ASS styling is kept');
+    assert.match(delivered[2]!, /Sous-titre 1/);
   });
 
   test('an unknown id, a non-id and a non-playable kind are unknown media', async () => {
     await assert.rejects(library.describe('0123456789abcdef0123456789abcdef'), UnknownMediaError);
-    await assert.rejects(library.playbackTarget('the matrix'), UnknownMediaError);
+    await assert.rejects(library.playbackDetails('the matrix'), UnknownMediaError);
     const seriesId = sim.library.byName(defaultTitles.series).id;
     const season = sim.library
       .sorted()
@@ -173,21 +213,26 @@ describe('Jellyfin media library', () => {
     assert.ok(error instanceof MediaServerUnavailableError);
     assert.match(error.message, /Try again/);
 
-    const port = await unusedPort();
+    const port = await freePort();
     const offline = new JellyfinMediaLibrary(
       new JellyfinClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: sim.apiKey }),
     );
-    await assert.rejects(offline.playbackTarget(movie.id), MediaServerUnavailableError);
+    await assert.rejects(offline.playbackDetails(movie.id), MediaServerUnavailableError);
 
     const wrongKey = new JellyfinMediaLibrary(
       new JellyfinClient({ baseUrl: sim.url, apiKey: 'wrong-key-123456' }),
     );
-    await assert.rejects(wrongKey.describe(movie.id), /API key/);
+    await assert.rejects(wrongKey.describe(movie.id), (refused: unknown) => {
+      assert.ok(refused instanceof MediaServerUnavailableError);
+      assert.equal(refused.message, 'Jellyfin refused the bot’s key; ask the server admin.');
+      assert.match(refused.detail ?? '', /JELLYFIN_API_KEY/, 'the setting is named for operators only');
+      return true;
+    });
   });
 
   test('a stream cut mid-way ends the body with an error', async () => {
     const movie = sim.library.byName(defaultTitles.basic);
-    const target = await library.playbackTarget(movie.id);
+    const target = (await library.playbackDetails(movie.id)).target;
     sim.faults.set({ path: `/Videos/${movie.id}/stream`, dropAfterBytes: 4096, times: 1 });
     const response = await fetch(target.streamUrl, {
       headers: { Authorization: mediaBrowserAuthorization(sim.apiKey, 'worker-test') },

@@ -4,6 +4,8 @@ import {
   type MediaDescription,
   type MediaLibrary,
   MediaServerUnavailableError,
+  type MediaTrack,
+  type PlaybackDetails,
   UnknownMediaError,
 } from '../../src/watchparty/media-library.ts';
 import type { PlaybackTarget } from '../../src/worker-contract/http.ts';
@@ -60,18 +62,19 @@ export class FakeMediaLibrary implements MediaLibrary {
     return item;
   }
 
-  async playbackTarget(itemId: string): Promise<PlaybackTarget> {
+  async playbackDetails(itemId: string): Promise<PlaybackDetails> {
     this.#checkUp();
-    const item = this.items.get(itemId);
+    const firstEpisode = this.series.get(itemId)?.episodeIds[0];
+    const item = this.items.get(firstEpisode ?? itemId);
     if (!item) throw new UnknownMediaError(itemId);
-    const base = `http://127.0.0.1:8096/Videos/${encodeURIComponent(itemId)}`;
-    return {
-      itemId,
-      sourceId: itemId,
+    const base = `http://127.0.0.1:8096/Videos/${encodeURIComponent(item.itemId)}`;
+    const target: PlaybackTarget = {
+      itemId: item.itemId,
+      sourceId: item.itemId,
       title: item.title,
       mediaType: item.mediaType,
       streamUrl: `${base}/stream?static=true`,
-      downloadUrl: `http://127.0.0.1:8096/Items/${encodeURIComponent(itemId)}/Download`,
+      downloadUrl: `http://127.0.0.1:8096/Items/${encodeURIComponent(item.itemId)}/Download`,
       durationSeconds: item.runtimeSeconds,
       posterUrl: item.posterUrl,
       year: item.year,
@@ -79,13 +82,48 @@ export class FakeMediaLibrary implements MediaLibrary {
       imdbId: null,
       episode: null,
     };
+    return { target, audioTracks: fakeAudioTracks, subtitleTracks: fakeSubtitleTracks };
   }
 
   #checkUp(): void {
-    if (this.down) throw new MediaServerUnavailableError('Jellyfin is not answering. Try again in a minute.');
+    if (this.down)
+      throw new MediaServerUnavailableError(
+        'jellyfin_unreachable',
+        // What the real client says: a route, a setting, and the socket's own words with an address.
+        'Jellyfin did not answer /Items (connect ECONNREFUSED 127.0.0.1:8096). Check that JELLYFIN_URL is right and the server is up.',
+      );
   }
 }
 
 function movie(itemId: string, title: string, year: number, runtimeSeconds: number | null): MediaDescription {
   return { itemId, mediaType: 'movie', title, year, runtimeSeconds, summary: null, posterUrl: null };
 }
+
+function track(index: number, language: string, codec: string, extra: Partial<MediaTrack> = {}): MediaTrack {
+  const text = codec !== 'hdmv_pgs_subtitle';
+  return {
+    index,
+    codec,
+    language,
+    title: null,
+    channels: null,
+    isDefault: false,
+    isForced: false,
+    isText: text,
+    isExternal: false,
+    deliveryUrl: text ? `http://127.0.0.1:8096/Videos/x/x/Subtitles/${index}/Stream.srt` : null,
+    ...extra,
+  };
+}
+
+/** Every fake item's tracks: English (default) and Japanese audio; English, forced English and Japanese subtitles. */
+export const fakeAudioTracks: MediaTrack[] = [
+  track(1, 'eng', 'aac', { channels: 2, isDefault: true }),
+  track(2, 'jpn', 'ac3', { channels: 6, title: 'Original' }),
+];
+export const fakeSubtitleTracks: MediaTrack[] = [
+  track(3, 'eng', 'subrip'),
+  track(4, 'eng', 'ass', { isForced: true, title: 'Signs' }),
+  track(5, 'jpn', 'hdmv_pgs_subtitle'),
+  track(6, 'fre', 'subrip', { isExternal: true }),
+];

@@ -9,9 +9,11 @@ import {
   type WorkerPoolEvent,
   WorkerUnavailableError,
 } from '../../src/watchparty/worker-pool.ts';
+import type { WorkerFailureKind } from '../../src/worker-contract/failure-kinds.ts';
 import type {
   ControlRequest,
   CreateSessionRequest,
+  EndReason,
   PlayRequest,
   SessionStatusResponse,
 } from '../../src/worker-contract/http.ts';
@@ -104,9 +106,19 @@ export class FakeWorkerPool implements WorkerPool {
     this.emit(sessionId, { type: 'state', status: this.#status(worker) });
   }
 
-  /** The current item reaches its end (or fails, with reason `error`). */
-  finishItem(sessionId: string, reason: 'finished' | 'error' = 'finished'): void {
-    this.#end(sessionId, this.#require(sessionId), reason);
+  /**
+   * The current item reaches its end, or its file's end before its stated length (`truncated`), or
+   * fails (`error`); the last two with what a worker would say.
+   */
+  finishItem(
+    sessionId: string,
+    reason: 'finished' | 'truncated' | 'error' = 'finished',
+    failure: { kind: WorkerFailureKind | null; error: string } = {
+      kind: 'media_unreadable',
+      error: 'ffmpeg could not read the stream',
+    },
+  ): void {
+    this.#end(sessionId, this.#require(sessionId), reason, failure);
   }
 
   heartbeat(sessionId: string, positionSeconds: number): void {
@@ -131,7 +143,12 @@ export class FakeWorkerPool implements WorkerPool {
     );
   }
 
-  #end(sessionId: string, worker: FakeWorker, reason: 'finished' | 'skipped' | 'stopped' | 'error'): void {
+  #end(
+    sessionId: string,
+    worker: FakeWorker,
+    reason: EndReason,
+    failure: { kind: WorkerFailureKind | null; error: string } | null = null,
+  ): void {
     const entry = worker.playing;
     if (!entry) return;
     worker.playing = null;
@@ -141,7 +158,8 @@ export class FakeWorkerPool implements WorkerPool {
       queueEntryId: entry.queueEntryId,
       reason,
       positionSeconds: worker.positionSeconds,
-      error: reason === 'error' ? 'ffmpeg could not read the stream' : null,
+      error: reason === 'error' || reason === 'truncated' ? (failure?.error ?? null) : null,
+      failure: reason === 'error' || reason === 'truncated' ? (failure?.kind ?? null) : null,
     });
   }
 

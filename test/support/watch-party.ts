@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { createLogger, type Logger } from '../../src/logger.ts';
 import { WatchPartyError } from '../../src/watchparty/errors.ts';
 import type { PlaybackReporter } from '../../src/watchparty/media-library.ts';
+import type { FilmNightSettings } from '../../src/watchparty/party-film-night.ts';
 import type { Actor, MemberActor } from '../../src/watchparty/permissions.ts';
 import { WatchPartyService } from '../../src/watchparty/service.ts';
 import type { SessionDetails } from '../../src/watchparty/views.ts';
@@ -30,7 +31,7 @@ export interface WatchPartyHarness {
 }
 
 export async function createWatchPartyHarness(
-  options: { reporter?: PlaybackReporter; djRoleId?: string } = {},
+  options: { reporter?: PlaybackReporter; djRoleId?: string; filmNight?: FilmNightSettings } = {},
 ): Promise<WatchPartyHarness> {
   const database = await createTestDatabase();
   const workers = new FakeWorkerPool();
@@ -45,6 +46,7 @@ export async function createWatchPartyHarness(
       logger,
       reporter: options.reporter,
       djRoleId: options.djRoleId ?? DJ_ROLE_ID,
+      ...options.filmNight,
     });
     services.push(service);
     return service;

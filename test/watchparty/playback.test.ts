@@ -123,6 +123,8 @@ describe('playing a party', () => {
       [['movie-1', 'played']],
     );
 
+    // The worker can only report on movie-2 once it has been told to play it.
+    await waitFor('movie-2 sent to the worker', () => workers.callsOf('play', String(id)).length === 2);
     workers.finishItem(String(id), 'error');
     details = await waitForSession(service, id, (d) => d.session.status === 'queued');
     assert.equal(details.current, null);
@@ -140,6 +142,27 @@ describe('playing a party', () => {
     await service.addToQueue(id, { itemId: 'movie-3', startIfIdle: true }, owner);
     details = await waitForSession(service, id, (d) => d.session.status === 'playing');
     assert.equal(details.current?.itemId, 'movie-3');
+  });
+
+  test('a file cut short counts as played, says where it ended, and the next item plays', async () => {
+    const { service, workers } = harness;
+    const id = await createParty(service);
+    await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
+    await service.addToQueue(id, { itemId: 'movie-2' }, owner);
+    await waitForSession(service, id, (d) => d.session.status === 'playing');
+
+    workers.heartbeat(String(id), 6.2);
+    workers.finishItem(String(id), 'truncated', {
+      kind: 'media_ended_early',
+      error: 'the file ended early: no media past 6.2 s of its 596.0 s',
+    });
+    const details = await waitForSession(service, id, (d) => d.current?.itemId === 'movie-2');
+    assert.equal(details.session.status, 'playing');
+    assert.deepEqual(
+      details.history.map((e) => [e.itemId, e.status]),
+      [['movie-1', 'played']],
+    );
+    assert.match(details.worker?.lastError ?? '', /ended early at 0:06/);
   });
 
   test('skip plays the next item, and with nothing left idles the party', async () => {
@@ -191,14 +214,23 @@ describe('playing a party', () => {
     workers.heartbeat(String(id), 1234);
     await waitForSession(service, id, (d) => d.worker?.positionSeconds === 1234);
 
-    workers.emit(String(id), { type: 'worker-restarting', attempt: 1, reason: 'missed heartbeats' });
+    workers.emit(String(id), {
+      type: 'worker-restarting',
+      attempt: 1,
+      reason: 'missed heartbeats',
+      positionSeconds: 1234,
+    });
     const restarting = await waitForSession(service, id, (d) => d.worker?.workerStatus === 'restarting');
     assert.equal(restarting.session.status, 'playing', 'the pool restarts the worker; the party plays on');
     assert.equal(restarting.recentEvents[0]?.type, 'worker-restarting');
 
     workers.crash(String(id), 'the worker process exited with code 1');
     let details = await waitForSession(service, id, (d) => d.session.status === 'error');
-    assert.match(details.worker?.lastError ?? '', /exited with code 1/);
+    // Members read what happened and what to do; the exit reason is the operator's (logs).
+    assert.equal(
+      details.worker?.lastError,
+      'The stream kept crashing, so the party stopped. Use `/watchparty start` to try again.',
+    );
     await assert.rejects(service.pause(id, owner), watchPartyError('conflict', /start to try again/));
 
     await service.start(id, owner);
@@ -214,7 +246,12 @@ describe('playing a party', () => {
     await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
     await waitForSession(service, id, (d) => d.session.status === 'playing');
     workers.heartbeat(String(id), 1234);
-    workers.emit(String(id), { type: 'worker-restarting', attempt: 1, reason: 'missed heartbeats' });
+    workers.emit(String(id), {
+      type: 'worker-restarting',
+      attempt: 1,
+      reason: 'missed heartbeats',
+      positionSeconds: 1234,
+    });
     workers.emit(String(id), {
       type: 'state',
       status: {
@@ -230,7 +267,7 @@ describe('playing a party', () => {
     await service.settled();
     const details = await service.getSession(id);
     assert.equal(details.worker?.positionSeconds, 1234);
-    assert.equal(details.worker?.playbackState, 'playing');
+    assert.equal(details.worker?.playbackState, 'reconnecting');
     assert.equal(details.current?.itemId, 'movie-1');
 
     // The second crash gives up on the worker; start resumes the film where it was, not at 0.
@@ -291,7 +328,16 @@ describe('playing a party', () => {
     const result = await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
     assert.equal(result.started, false);
     assert.equal(result.startError?.code, 'unavailable');
-    assert.match(result.startError?.message ?? '', /STREAMER_TOKENS/);
+    assert.match(
+      result.startError?.message ?? '',
+      /Every streaming account is busy with another watch party/,
+    );
+    assert.doesNotMatch(
+      result.startError?.message ?? '',
+      /STREAMER_TOKENS/,
+      'setting names are for operators',
+    );
+    assert.match(result.startError?.detail ?? '', /STREAMER_TOKENS/);
     const details = await service.getSession(id);
     assert.equal(details.session.status, 'error');
     assert.equal(details.current?.itemId, 'movie-1');
@@ -307,7 +353,18 @@ describe('playing a party', () => {
     await service.addToQueue(id, { itemId: 'movie-1', startIfIdle: true }, owner);
     await waitForSession(service, id, (d) => d.session.status === 'playing');
     workers.failNext.control = new WorkerUnavailableError('The stream worker is not answering.');
-    await assert.rejects(service.pause(id, owner), watchPartyError('unavailable', /not answering/));
+    const refused = await service.pause(id, owner).then(
+      () => assert.fail('pause should be refused'),
+      (error: unknown) => error,
+    );
+    assert.ok(
+      watchPartyError('unavailable', /^The video stream is not responding\. Try again in a moment/)(refused),
+    );
+    assert.equal(
+      (refused as { detail: unknown }).detail,
+      'The stream worker is not answering.',
+      'for the log',
+    );
     assert.equal((await service.getSession(id)).session.status, 'playing');
   });
 

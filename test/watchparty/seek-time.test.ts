@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { formatDuration } from '../../src/watchparty/duration-text.ts';
 import { WatchPartyError } from '../../src/watchparty/errors.ts';
-import { formatDuration, parseSeekTime, resolveSeekTarget } from '../../src/watchparty/seek-time.ts';
+import { parseSeekTime, resolveSeekTarget } from '../../src/watchparty/seek-time.ts';
 
 describe('parseSeekTime', () => {
   const cases: Array<[string, ReturnType<typeof parseSeekTime>]> = [

@@ -19,7 +19,10 @@ const settings: WorkerSettings = {
   sink: 'capture',
   streamProfile: '1080p30',
   maxBitrateKbps: 3_000,
+  normalizeAudio: true,
   mediaSend: 'js',
+  videoEncoder: 'vaapi',
+  vaapiDevice: '/dev/dri/renderD129',
   logLevel: 'warn',
 };
 
@@ -47,8 +50,20 @@ describe('the worker environment', () => {
         sink: parsed.settings.sink,
         streamProfile: parsed.settings.streamProfile,
         logLevel: parsed.settings.logLevel,
+        normalizeAudio: parsed.settings.normalizeAudio,
+        videoEncoder: parsed.settings.videoEncoder,
+        vaapiDevice: parsed.settings.vaapiDevice,
       },
-      { host: '127.0.0.1', port: 0, sink: 'golive', streamProfile: '720p30', logLevel: 'info' },
+      {
+        host: '127.0.0.1',
+        port: 0,
+        sink: 'golive',
+        streamProfile: '720p30',
+        logLevel: 'info',
+        normalizeAudio: false,
+        videoEncoder: 'auto',
+        vaapiDevice: '/dev/dri/renderD128',
+      },
     );
   });
 
@@ -58,10 +73,18 @@ describe('the worker environment', () => {
       ORB_WORKER_TOKEN: 'short-secret',
       ORB_MEDIA_SEND: 'native',
       STREAM_MAX_BITRATE_KBPS: '50',
+      VIDEO_ENCODER: 'gpu',
+      VAAPI_DEVICE: 'renderD128',
     });
     assert.equal(parsed.ok, false);
     const problems = parsed.ok ? '' : parsed.problems.join('\n');
-    for (const name of ['ORB_WORKER_TOKEN', 'ORB_MEDIA_SEND', 'STREAM_MAX_BITRATE_KBPS']) {
+    for (const name of [
+      'ORB_WORKER_TOKEN',
+      'ORB_MEDIA_SEND',
+      'STREAM_MAX_BITRATE_KBPS',
+      'VIDEO_ENCODER',
+      'VAAPI_DEVICE',
+    ]) {
       assert.match(problems, new RegExp(name));
     }
     assert.doesNotMatch(problems, /short-secret/);

@@ -15,28 +15,20 @@ import {
   childProcesses,
   isRunning,
   type MediaServer,
-  makeClip,
-  makeTempDir,
+  type makeTempDir,
   playRequest,
-  startMediaServer,
+  serveClip,
+  sessionRequest,
 } from '../worker/support/media-fixtures.ts';
 
 const CLIP_SECONDS = 30;
 const logger = createLogger({ level: 'silent', pretty: false });
-const sessionFor = (sessionId: string) => ({
-  sessionId,
-  guildId: '10',
-  voiceChannelId: '20',
-  textChannelId: '30',
-});
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let server: MediaServer;
 
 before(async () => {
-  temp = await makeTempDir();
-  server = await startMediaServer();
-  server.serve('/clip', await makeClip(temp.dir, 'clip.mp4', { seconds: CLIP_SECONDS, kind: 'copyable' }));
+  ({ temp, server } = await serveClip(CLIP_SECONDS));
 });
 
 after(async () => {
@@ -74,20 +66,21 @@ function collect(lines: string[]): Writable {
   });
 }
 
-const clipRequest = () => playRequest(`${server.url}/clip`, { durationSeconds: CLIP_SECONDS });
+const clipRequest = () => playRequest(server.streamUrl('clip'), { durationSeconds: CLIP_SECONDS });
 
 describe('the worker supervisor', () => {
   test('leases one streaming account per session and says so when all are busy', async () => {
     const { supervisor } = createSupervisor(['streamer-token-only-one']);
     try {
-      await supervisor.open(sessionFor('1'));
-      await assert.rejects(supervisor.open(sessionFor('2')), (error: unknown) => {
+      await supervisor.open(sessionRequest('1'));
+      await assert.rejects(supervisor.open(sessionRequest('2')), (error: unknown) => {
         assert.ok(error instanceof NoStreamerAvailableError);
-        assert.match(error.message, /All 1 streaming account is busy/);
+        assert.match(error.message, /^Every streaming account is busy with another watch party/);
+        assert.match(error.detail ?? '', /all 1 streaming account is leased; add a token to STREAMER_TOKENS/);
         return true;
       });
       await supervisor.close('1');
-      await supervisor.open(sessionFor('2'));
+      await supervisor.open(sessionRequest('2'));
       assert.equal((await supervisor.status('2'))?.workerStatus, 'ready');
       assert.equal(await supervisor.status('1'), null);
     } finally {
@@ -99,7 +92,7 @@ describe('the worker supervisor', () => {
     const logLines: string[] = [];
     const { supervisor, events } = createSupervisor(undefined, logLines);
     try {
-      await supervisor.open(sessionFor('1'));
+      await supervisor.open(sessionRequest('1'));
       await supervisor.play('1', clipRequest());
       await waitFor(
         '3 s of playback',
@@ -113,7 +106,16 @@ describe('the worker supervisor', () => {
       );
       const positionAtKill = (await supervisor.status('1'))!.positionSeconds;
       process.kill(firstPid, 'SIGKILL');
-      await waitFor('a restart notice', () => events.some(({ event }) => event.type === 'worker-restarting'));
+      const notice = await waitFor('a restart notice', () =>
+        events.map(({ event }) => event).find((event) => event.type === 'worker-restarting'),
+      );
+      // The party shows the position the new worker resumes from while it comes back.
+      assert.ok(
+        notice.type === 'worker-restarting' &&
+          notice.positionSeconds !== null &&
+          Math.abs(notice.positionSeconds - positionAtKill) <= 2,
+        `the restart notice said ${JSON.stringify(notice)}, killed at ${positionAtKill} s`,
+      );
       const resumed = await waitFor('the restarted worker playing', async () => {
         if (supervisor.processId('1') === firstPid) return undefined;
         const status = await supervisor.status('1').catch(() => null);
@@ -187,7 +189,7 @@ describe('the worker supervisor', () => {
         workerEntry: fileURLToPath(new URL('./support/media-send-worker.ts', import.meta.url)),
       });
       try {
-        await supervisor.open(sessionFor('1'));
+        await supervisor.open(sessionRequest('1'));
       } finally {
         await supervisor.shutdown();
       }
@@ -203,7 +205,7 @@ describe('the worker supervisor', () => {
       process.execPath,
       [fileURLToPath(new URL('./support/bot-process.ts', import.meta.url))],
       {
-        env: { ...process.env, TEST_MEDIA_URL: `${server.url}/clip`, TEST_MEDIA_API_KEY: server.apiKey },
+        env: { ...process.env, TEST_MEDIA_URL: server.streamUrl('clip'), TEST_MEDIA_API_KEY: server.apiKey },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );

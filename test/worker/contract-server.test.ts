@@ -13,10 +13,9 @@ import {
   childProcesses,
   isRunning,
   type MediaServer,
-  makeClip,
-  makeTempDir,
+  type makeTempDir,
   playRequest,
-  startMediaServer,
+  serveClip,
 } from './support/media-fixtures.ts';
 
 const TOKEN = 'worker-token-for-contract-tests-0123456789';
@@ -43,9 +42,7 @@ async function call(method: string, path: string, options: { body?: string; toke
 }
 
 before(async () => {
-  temp = await makeTempDir();
-  server = await startMediaServer();
-  server.serve('/clip', await makeClip(temp.dir, 'clip.mp4', { seconds: 20, kind: 'copyable' }));
+  ({ temp, server } = await serveClip(20));
   worker = await WorkerProcess.spawn({
     logger,
     env: workerEnvironment({
@@ -109,6 +106,8 @@ describe('the worker contract server', () => {
 
   test('answers 404 for unknown sessions and routes', async () => {
     assert.equal((await call('GET', '/sessions/nope')).status, 404);
+    assert.equal((await call('GET', '/sessions/nope/stats')).status, 404);
+    assert.equal((await call('GET', '/sessions/nope/stats', { token: null })).status, 401);
     assert.equal((await call('POST', '/sessions/nope/control', { body: '{"action":"pause"}' })).status, 404);
     assert.equal((await call('GET', '/nothing-here')).status, 404);
     assert.equal(await client.status('nope'), null);
@@ -128,7 +127,7 @@ describe('the worker contract server', () => {
 
     const badPlay = await call('POST', '/sessions/42/play', {
       body: JSON.stringify({
-        ...playRequest(`${server.url}/clip`),
+        ...playRequest(server.streamUrl('clip')),
         playback: { ...playRequest('http://x').playback, streamUrl: 'not a url' },
       }),
     });
@@ -140,10 +139,14 @@ describe('the worker contract server', () => {
     const following = client.events('42', (event) => events.push(event), stopEvents.signal);
 
     const accepted = await call('POST', '/sessions/42/play', {
-      body: JSON.stringify(playRequest(`${server.url}/clip`)),
+      body: JSON.stringify(playRequest(server.streamUrl('clip'))),
     });
     assert.equal(accepted.status, 202);
     await waitFor('playing', async () => (await client.status('42'))?.playbackState === 'playing');
+    const figures = await client.stats('42', 1_000);
+    assert.equal(figures.encoder, 'copy', 'the copyable clip passes through');
+    assert.equal(figures.stream?.sendPath, 'capture');
+    assert.ok((figures.stream?.videoFramesSent ?? 0) > 0, 'frames are counted');
 
     const paused = await client.control('42', { action: 'pause' });
     assert.equal(paused.playbackState, 'paused');
@@ -191,8 +194,37 @@ describe('the worker contract server', () => {
     await following;
   });
 
+  test('refuses (400) to play anything but media routes of its Jellyfin, never repeating the address', async () => {
+    const { port } = new URL(server.url);
+    const clip = playRequest(server.streamUrl('clip'));
+    const refused: [field: 'streamUrl' | 'downloadUrl' | 'posterUrl', url: string][] = [
+      ['streamUrl', `gopher://127.0.0.1:${port}/Videos/clip/stream`],
+      ['streamUrl', `ftp://127.0.0.1:${port}/Videos/clip/stream`],
+      ['streamUrl', 'http://127.0.0.1:9/Videos/clip/stream'],
+      ['downloadUrl', `http://localhost:${port}/Items/clip/Download`],
+      ['downloadUrl', `${server.url}/System/Info`],
+      ['streamUrl', `${server.url}/Users`],
+      ['posterUrl', 'http://192.0.2.1/Items/clip/Images/Primary'],
+      ['posterUrl', server.streamUrl('clip')],
+    ];
+    const seen = server.paths.length;
+    for (const [field, url] of refused) {
+      const response = await call('POST', '/sessions/42/play', {
+        body: JSON.stringify({ ...clip, playback: { ...clip.playback, [field]: url } }),
+      });
+      assert.equal(response.status, 400, url);
+      assert.equal(response.body.error.field, `playback.${field}`, url);
+      assert.match(response.body.error.message, /Jellyfin/);
+      assert.doesNotMatch(
+        JSON.stringify(response.body),
+        /127\.0\.0\.1|localhost|192\.0\.2|gopher|ftp|System|Users/,
+      );
+    }
+    assert.equal(server.paths.length, seen, 'nothing was fetched');
+  });
+
   test('SIGTERM stops ffmpeg and the worker within 5 s', async () => {
-    await client.play('42', playRequest(`${server.url}/clip`));
+    await client.play('42', playRequest(server.streamUrl('clip')));
     const ffmpeg = await waitFor('ffmpeg running', () =>
       childProcesses(worker.pid).find((child) => child.argv.some((arg) => arg.includes('ffmpeg'))),
     );

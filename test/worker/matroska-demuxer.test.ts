@@ -35,16 +35,26 @@ before(async () => {
       videoStreamIndex: 0,
       audioStreamIndex: 1,
       audioChannels: 2,
+      audioStreams: [{ index: 1, channels: 2 }],
       durationSeconds: 3,
       startTimeSeconds: 0,
-      video: { codec: 'h264', width: 320, height: 240, fps: 30 },
+      video: {
+        codec: 'h264',
+        width: 320,
+        height: 240,
+        pixelAspect: 1,
+        frameRate: { rate: { num: 30, den: 1 }, variable: false },
+        fieldOrder: 'progressive',
+        hdr: null,
+      },
       copyBlocker: 'B-frames',
     },
   });
   const output = join(temp.dir, 'out.mkv');
   // Same argv as the player, but into a file instead of pipe:1, and without the HTTP-only input
-  // options (each takes one value) that a local file refuses.
+  // options (each takes one value) that a local file refuses, the protocol whitelist included.
   const httpOnly = new Set([
+    '-protocol_whitelist',
     '-reconnect',
     '-reconnect_streamed',
     '-reconnect_on_network_error',

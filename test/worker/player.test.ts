@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { waitFor } from '../../sim/wait-for.ts';
 import { createLogger } from '../../src/logger.ts';
-import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import type { CapturedFrame, CaptureSink, CaptureSinkOptions } from '../../src/worker/capture-sink.ts';
-import { SourceProxy } from '../../src/worker/media/source-proxy.ts';
+import type { SourceProxy } from '../../src/worker/media/source-proxy.ts';
 import { streamEncoding } from '../../src/worker/media/stream-encoding.ts';
 import { PlaybackConflictError, type WorkerSession } from '../../src/worker/worker-session.ts';
 import type { PlayRequest, WorkerEvent } from '../../src/worker-contract/http.ts';
@@ -19,6 +18,7 @@ import {
   openCaptureSession,
   playRequest,
   startMediaServer,
+  startSourceProxy,
 } from './support/media-fixtures.ts';
 
 const CLIP_SECONDS = 6;
@@ -37,14 +37,11 @@ before(async () => {
     makeClip(temp.dir, 'copyable.mp4', { seconds: CLIP_SECONDS, kind: 'copyable' }),
     makeClip(temp.dir, 'bframes.mp4', { seconds: CLIP_SECONDS, kind: 'bframes' }),
   ]);
-  server.serve('/copyable', copyable);
-  server.serve('/bframes', bframes);
-  server.serve('/not-media', new URL(import.meta.url).pathname);
+  server.serve('copyable', copyable);
+  server.serve('bframes', bframes);
+  server.serve('not-media', new URL(import.meta.url).pathname);
   copyableKeyframes = await keyframeTimes(copyable);
-  proxy = await SourceProxy.start({
-    jellyfinOrigin: server.url,
-    authorization: mediaBrowserAuthorization(server.apiKey, 'test-device'),
-  });
+  proxy = await startSourceProxy(server);
 });
 
 after(async () => {
@@ -123,8 +120,8 @@ function assertAligned(frames: CapturedFrame[]): void {
   }
 }
 
-function play(harness: Harness, path: string, overrides?: Parameters<typeof playRequest>[1]): PlayRequest {
-  const request = playRequest(`${server.url}${path}`, overrides);
+function play(harness: Harness, itemId: string, overrides?: Parameters<typeof playRequest>[1]): PlayRequest {
+  const request = playRequest(server.streamUrl(itemId), overrides);
   harness.session.play(request);
   return request;
 }
@@ -132,7 +129,7 @@ function play(harness: Harness, path: string, overrides?: Parameters<typeof play
 describe('the player', () => {
   test('plays every frame of a copyable clip in order, with audio and video aligned', async () => {
     const harness = await openSession();
-    play(harness, '/copyable');
+    play(harness, 'copyable');
     const ended = await harness.ended();
     assert.equal(ended.reason, 'finished');
     assert.equal(ended.error, null);
@@ -155,7 +152,7 @@ describe('the player', () => {
 
   test('transcodes a clip with B-frames and still delivers aligned, ordered frames', async () => {
     const harness = await openSession();
-    play(harness, '/bframes');
+    play(harness, 'bframes');
     const ended = await harness.ended();
     assert.equal(ended.reason, 'finished');
     const video = ofKind(harness.sink.frames, 'video');
@@ -169,7 +166,7 @@ describe('the player', () => {
     await harness.session.close('test over');
   });
 
-  for (const path of ['/copyable', '/bframes']) {
+  for (const path of ['copyable', 'bframes']) {
     test(`pause holds the position; resume shows a keyframe at the held position (${path})`, async () => {
       const harness = await openSession({ keepData: true });
       play(harness, path);
@@ -196,7 +193,7 @@ describe('the player', () => {
         'with SPS and PPS',
       );
       const resumedAt = harness.session.status().positionSeconds;
-      if (path === '/bframes') {
+      if (path === 'bframes') {
         assert.ok(
           Math.abs(resumedAt - heldPosition) <= 0.5,
           `resumed at ${resumedAt} s, held ${heldPosition} s`,
@@ -232,7 +229,7 @@ describe('the player', () => {
     });
   }
 
-  for (const path of ['/copyable', '/bframes']) {
+  for (const path of ['copyable', 'bframes']) {
     test(`seek to the middle lands within 0.5 s on a keyframe and keeps the timeline continuous (${path})`, async () => {
       const harness = await openSession();
       play(harness, path);
@@ -247,7 +244,7 @@ describe('the player', () => {
       assert.equal(firstVideo.keyframe, true, 'the first video frame after a seek is a keyframe');
       const landed = harness.session.status().positionSeconds;
       assert.ok(Math.abs(landed - target) <= 0.5, `landed at ${landed} s for ${target} s`);
-      if (path === '/copyable') {
+      if (path === 'copyable') {
         // Copy mode starts at the source keyframe at or before the target, and says so.
         assert.ok(
           copyableKeyframes.some((time) => Math.abs(time - landed) < 0.1),
@@ -272,7 +269,7 @@ describe('the player', () => {
 
   test('starts at startPositionSeconds, paused when paused before the first frame', async () => {
     const harness = await openSession();
-    play(harness, '/bframes', { startPositionSeconds: 4 });
+    play(harness, 'bframes', { startPositionSeconds: 4 });
     harness.session.control({ action: 'pause' });
     assert.equal(harness.session.status().playbackState, 'paused');
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -287,14 +284,14 @@ describe('the player', () => {
 
   test('skip and stop end the item with their reasons; then nothing is left to control', async () => {
     const harness = await openSession();
-    play(harness, '/copyable', { queueEntryId: 1 });
+    play(harness, 'copyable', { queueEntryId: 1 });
     await waitFor('playing', () => harness.session.status().playbackState === 'playing');
     harness.session.control({ action: 'skip' });
     const skipped = await harness.ended();
     assert.deepEqual([skipped.queueEntryId, skipped.reason], [1, 'skipped']);
 
     harness.events.length = 0;
-    play(harness, '/copyable', { queueEntryId: 2 });
+    play(harness, 'copyable', { queueEntryId: 2 });
     await waitFor('playing', () => harness.session.status().playbackState === 'playing');
     harness.session.control({ action: 'stop' });
     const stopped = await harness.ended();
@@ -307,7 +304,7 @@ describe('the player', () => {
 
   test('falls back to downloadUrl when streamUrl fails', async () => {
     const harness = await openSession();
-    play(harness, '/missing', { downloadUrl: `${server.url}/copyable` });
+    play(harness, 'missing', { downloadUrl: server.streamUrl('copyable') });
     await waitFor('playing', () => harness.session.status().playbackState === 'playing');
     harness.session.control({ action: 'stop' });
     assert.equal((await harness.ended()).reason, 'stopped');
@@ -316,11 +313,14 @@ describe('the player', () => {
 
   test('when both URLs fail, the item ends with an error naming each cause', async () => {
     const harness = await openSession();
-    play(harness, '/missing', { downloadUrl: 'http://127.0.0.1:9/nothing-listens-here' });
+    play(harness, 'missing', { downloadUrl: 'http://127.0.0.1:9/Items/missing/Download' });
     const ended = await harness.ended();
     assert.equal(ended.reason, 'error');
     assert.match(ended.error ?? '', /stream URL: .*HTTP 404/);
-    assert.match(ended.error ?? '', /download URL: 127\.0\.0\.1:9 refused the connection/);
+    assert.match(
+      ended.error ?? '',
+      /download URL: the address is not one of the worker's Jellyfin media routes/,
+    );
     assert.equal(harness.session.status().playbackState, 'error');
     assert.equal(harness.session.status().lastError, ended.error);
     await harness.session.close('test over');
@@ -328,7 +328,7 @@ describe('the player', () => {
 
   test('a file that is not media ends with an error, not a crash', async () => {
     const harness = await openSession();
-    play(harness, '/not-media');
+    play(harness, 'not-media');
     const ended = await harness.ended();
     assert.equal(ended.reason, 'error');
     assert.match(ended.error ?? '', /cannot read the media|no video stream/);
@@ -339,7 +339,7 @@ describe('the player', () => {
 describe('the session', () => {
   test('reports a sink that gives up as a fatal error and refuses to play after it', async () => {
     const harness = await openSession();
-    play(harness, '/copyable');
+    play(harness, 'copyable');
     await waitFor('playing', () => harness.session.status().playbackState === 'playing');
     harness.sink.fail(new Error('kicked from the voice channel'));
     const fatal = harness.events.find((event) => event.type === 'error');
@@ -350,7 +350,7 @@ describe('the session', () => {
     });
     assert.equal((await harness.ended()).reason, 'error');
     assert.equal(harness.session.status().workerStatus, 'failed');
-    assert.throws(() => play(harness, '/copyable'), PlaybackConflictError);
+    assert.throws(() => play(harness, 'copyable'), PlaybackConflictError);
     await harness.session.close('test over');
   });
 });

@@ -1,31 +1,61 @@
 // Copy or transcode: what ffprobe finds in generated clips decides whether the source's H.264 may
-// pass through untouched.
+// pass through untouched. Clips are read as in production: over HTTP through the worker's proxy
+// (ffprobe accepts nothing but HTTP there).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
 import { probeSource, UnsupportedSourceError } from '../../src/worker/media/probe.ts';
+import type { SourceProxy } from '../../src/worker/media/source-proxy.ts';
 import { streamEncoding } from '../../src/worker/media/stream-encoding.ts';
-import { makeClip, makeTempDir } from './support/media-fixtures.ts';
+import {
+  type MediaServer,
+  makeClip,
+  makeTempDir,
+  startMediaServer,
+  startSourceProxy,
+} from './support/media-fixtures.ts';
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
+let server: MediaServer;
+let proxy: SourceProxy;
 let copyable: string;
 let bframes: string;
+let notMedia: string;
 
 before(async () => {
   temp = await makeTempDir();
-  [copyable, bframes] = await Promise.all([
-    makeClip(temp.dir, 'copyable.mp4', { seconds: 3, kind: 'copyable' }),
-    makeClip(temp.dir, 'bframes.mp4', { seconds: 3, kind: 'bframes' }),
-  ]);
+  server = await startMediaServer();
+  proxy = await startSourceProxy(server);
+  const items = {
+    copyable: await makeClip(temp.dir, 'copyable.mp4', { seconds: 3, kind: 'copyable' }),
+    bframes: await makeClip(temp.dir, 'bframes.mp4', { seconds: 3, kind: 'bframes' }),
+    'not-media': new URL(import.meta.url).pathname,
+  };
+  for (const [itemId, file] of Object.entries(items)) server.serve(itemId, file);
+  [copyable, bframes, notMedia] = ['copyable', 'bframes', 'not-media'].map(
+    (itemId) => proxy.register(server.streamUrl(itemId)).url,
+  ) as [string, string, string];
 });
 
-after(() => temp.remove());
+after(async () => {
+  await proxy.close();
+  await server.close();
+  await temp.remove();
+});
 
 describe('the source probe', () => {
   test('lets baseline H.264 without B-frames pass through, and reports what it found', async () => {
     const info = await probeSource(resolveFfprobe(), copyable, streamEncoding('720p30'));
     assert.equal(info.copyBlocker, null);
-    assert.deepEqual(info.video, { codec: 'h264', width: 320, height: 240, fps: 30 });
+    assert.deepEqual(info.video, {
+      codec: 'h264',
+      width: 320,
+      height: 240,
+      pixelAspect: 1,
+      frameRate: { rate: { num: 30, den: 1 }, variable: false },
+      fieldOrder: 'progressive',
+      hdr: null,
+    });
     assert.equal(info.videoStreamIndex, 0);
     assert.equal(info.audioStreamIndex, 1);
     assert.ok(Math.abs((info.durationSeconds ?? 0) - 3) < 0.1);
@@ -43,7 +73,7 @@ describe('the source probe', () => {
 
   test('refuses a file that is not media with a readable reason', async () => {
     await assert.rejects(
-      probeSource(resolveFfprobe(), new URL(import.meta.url).pathname, streamEncoding('720p30')),
+      probeSource(resolveFfprobe(), notMedia, streamEncoding('720p30')),
       (error: unknown) =>
         error instanceof UnsupportedSourceError && /cannot read the media/.test(error.message),
     );

@@ -12,6 +12,7 @@
 //   // the client's op 4 / 18 / 19 / 21 / 22 then get VOICE_STATE_UPDATE, VOICE_SERVER_UPDATE,
 //   // STREAM_CREATE, STREAM_SERVER_UPDATE, STREAM_UPDATE, STREAM_DELETE dispatches.
 //   ... stream ...
+//   voice.viewer.setMode('count');  // count and time frames only: no decryption, checks or files
 //   voice.viewer.counters();  // videoFramesReceived, audioFramesReceived, daveDecryptOk, daveDecryptFailed, …
 //   voice.viewer.videoFrames / audioFrames  // per frame: rtpTimestamp, receivedAtMs, daveDecrypted
 //   voice.senderReports(), voice.senderTimeMs(ssrc, rtp)  // RTCP SRs (NTP ↔ RTP), for the A/V offset
@@ -75,7 +76,7 @@ import type { VoiceSession } from './voice-session.ts';
 export type { ConnectionKind } from './media-session.ts';
 export type { NetworkConditions } from './network-model.ts';
 export type { SimProfile } from './profile.ts';
-export type { ReceivedFrame, Viewer, ViewerOutputFiles } from './viewer.ts';
+export type { ReceivedFrame, Viewer, ViewerMode, ViewerOutputFiles } from './viewer.ts';
 export type { VoiceSession } from './voice-session.ts';
 
 export interface VoiceSimOptions {

@@ -2,6 +2,8 @@
 // DAVE-decrypted with the viewer's own davey member, checked, counted, and written out as H.264
 // (Annex B) and Ogg Opus that ffmpeg can decode. A second H.264 file holds the frames exactly as
 // someone holding only the transport key would see them (they must not decode while DAVE is on).
+// In `count` mode (setMode) the viewer only counts and times the frames, intact or not, without
+// decrypting, checking or writing them, so a benchmark with many streams spends little on watching.
 
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
@@ -19,14 +21,19 @@ const VIDEO: MediaType = 1;
 /** Frames in flight when the sender confirmed its transition may still be clear (protocol.md §10 items 3 and 4). */
 const TRANSITION_GRACE_MS = 500;
 
+/** `watch`: decrypt, check and write every frame; `count`: count and time them only. */
+export type ViewerMode = 'watch' | 'count';
+
 export interface ReceivedFrame {
   readonly rtpTimestamp: number;
   /** Date.now() when the frame's last packet arrived. */
   readonly receivedAtMs: number;
   readonly bytes: number;
-  /** Decrypted with DAVE (false: sent in clear, or undecryptable). */
+  /** Decrypted with DAVE (false: sent in clear, undecryptable, or only counted). */
   readonly daveDecrypted: boolean;
   readonly ssrc: number;
+  /** Shown as sent: for video, complete and every frame it refers to was too; audio frames always are. */
+  readonly intact: boolean;
   /**
    * Where a watcher finds it in the output: for video the frame's index in video.h264, for audio its
    * first sample (48 kHz) on the audio.ogg timeline (the Ogg pts). Null when it was not written.
@@ -79,6 +86,7 @@ export class Viewer {
   /** Per audio SSRC: where its RTP clock sits on the output timeline (48 kHz samples). */
   readonly #audioClock = new Map<number, { rtpBase: number; sampleBase: bigint }>();
   #lastAudioSample = -1n;
+  #mode: ViewerMode = 'watch';
 
   constructor(outputDir: string | null, log: DivergenceLog) {
     this.#log = log;
@@ -100,9 +108,19 @@ export class Viewer {
     this.#audio = new OggOpusWriter(this.files.audio);
   }
 
+  get mode(): ViewerMode {
+    return this.#mode;
+  }
+
+  /** From now on, watch (decrypt, check, write) or only count and time what arrives. */
+  setMode(mode: ViewerMode): void {
+    this.#mode = mode;
+  }
+
   onAudioFrame(source: FrameSource, frame: Buffer, rtpTimestamp: number): void {
     this.audioFramesReceived++;
-    const plain = isOpusSilence(frame) ? frame : this.#unwrap(source, AUDIO, frame);
+    const watching = this.#mode === 'watch';
+    const plain = !watching ? null : isOpusSilence(frame) ? frame : this.#unwrap(source, AUDIO, frame);
     const sample = plain ? this.#audioSample(source.ssrc, rtpTimestamp) : null;
     if (plain && sample !== null) this.#audio?.write(plain, sample);
     this.audioFrames.push({
@@ -111,6 +129,7 @@ export class Viewer {
       bytes: frame.length,
       daveDecrypted: plain !== null && plain !== frame,
       ssrc: source.ssrc,
+      intact: true,
       outputPosition: sample === null ? null : Number(sample),
     });
   }
@@ -124,14 +143,16 @@ export class Viewer {
       return;
     }
     this.videoFramesReceived++;
-    this.#videoTransportOnly?.write(unit.data);
-    const plain = this.#unwrap(source, VIDEO, unit.data);
+    const watching = this.#mode === 'watch';
+    if (watching) this.#videoTransportOnly?.write(unit.data);
+    const plain = watching ? this.#unwrap(source, VIDEO, unit.data) : null;
     this.videoFrames.push({
       rtpTimestamp: unit.rtpTimestamp,
       receivedAtMs: Date.now(),
       bytes: unit.data.length,
       daveDecrypted: plain !== null && plain !== unit.data,
       ssrc: source.ssrc,
+      intact: decoded === 'intact',
       outputPosition: plain ? this.videoFramesWritten : null,
     });
     if (!plain) return;

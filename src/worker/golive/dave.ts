@@ -63,6 +63,8 @@ export interface DaveCounters {
   droppedEncryptFailed: number;
   /** Microseconds spent in davey's encrypt. */
   encryptMicros: number;
+  /** Transitions executed (group changes, downgrades, upgrades). */
+  transitionsExecuted: number;
 }
 
 export type EncryptResult = { kind: 'send'; data: Buffer } | { kind: 'drop'; reason: 'not-ready' | 'failed' };
@@ -85,6 +87,7 @@ export class DaveChannel {
     droppedNotReady: 0,
     droppedEncryptFailed: 0,
     encryptMicros: 0,
+    transitionsExecuted: 0,
   };
 
   constructor(identity: DaveIdentity, outbox: DaveOutbox, log: Logger) {
@@ -166,6 +169,7 @@ export class DaveChannel {
       return;
     }
     this.#pendingTransitions.delete(transitionId);
+    this.counters.transitionsExecuted += 1;
     const previous = this.#protocolVersion;
     this.#protocolVersion = version;
     if (previous > 0 && version === 0) {

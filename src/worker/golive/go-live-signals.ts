@@ -25,6 +25,13 @@ import type { ConnectionKind, VoiceConnection, VoiceConnectionOptions } from './
  */
 export const DISCONNECT_EXPLANATION_MS = 5_000;
 
+/**
+ * How long a final STREAM_DELETE must stand, while we wait for our stream, before it is taken for a
+ * refusal: Discord ends the account's earlier stream (a killed worker's, under the same stream key)
+ * when ours replaces it, and then our STREAM_CREATE follows at once.
+ */
+export const STREAM_REFUSAL_CONFIRM_MS = 500;
+
 /** The latest dispatch of each kind; null until one arrives, or after the session forgot it. */
 export interface LatestDispatches {
   voiceState: VoiceStateUpdate | null;
@@ -63,6 +70,10 @@ export class GoLiveSignals {
     streamDelete: null,
   };
   #viewers = 0;
+  /** This Go Live has asked for a stream (op 18): from then on a STREAM_DELETE may be about ours. */
+  #streamAsked = false;
+  /** performance.now() of the latest recorded STREAM_DELETE. */
+  #streamDeletedAt = 0;
   /**
    * Open for DISCONNECT_EXPLANATION_MS after READY: a 4014 within it is the voice servers dropping the
    * old session. A later one is not; it goes by the close-code policy (a kick must stay fatal).
@@ -162,15 +173,33 @@ export class GoLiveSignals {
     };
   }
 
-  /** Our STREAM_CREATE and STREAM_SERVER_UPDATE; a final STREAM_DELETE meanwhile is a refusal. */
-  waitForStreamCredentials(timeoutMs: number): Promise<true> {
-    return this.waitFor('STREAM_CREATE and STREAM_SERVER_UPDATE', timeoutMs, () => {
-      const { streamCreate, streamServer, streamDelete } = this.#latest;
-      if (streamDelete && !streamDelete.unavailable) {
-        throw new Error(`Discord refused the stream (${streamDelete.reason ?? 'no reason given'})`);
-      }
-      return streamCreate && streamServer?.endpoint ? true : undefined;
-    });
+  /**
+   * Our STREAM_CREATE and STREAM_SERVER_UPDATE, to be called as op 18 goes out. A final STREAM_DELETE
+   * meanwhile is a refusal once it has stood for STREAM_REFUSAL_CONFIRM_MS without a STREAM_CREATE.
+   */
+  async waitForStreamCredentials(timeoutMs: number): Promise<true> {
+    this.#streamAsked = true;
+    let recheck: NodeJS.Timeout | undefined;
+    try {
+      return await this.waitFor('STREAM_CREATE and STREAM_SERVER_UPDATE', timeoutMs, () => {
+        const { streamCreate, streamServer, streamDelete } = this.#latest;
+        if (streamDelete && !streamDelete.unavailable) {
+          const standingMs = performance.now() - this.#streamDeletedAt;
+          if (standingMs >= STREAM_REFUSAL_CONFIRM_MS) {
+            throw new Error(`Discord refused the stream (${streamDelete.reason ?? 'no reason given'})`);
+          }
+          // A timer may fire a little early by performance.now(): each one arms the next if needed.
+          recheck ??= setTimeout(() => {
+            recheck = undefined;
+            this.#checkWaiters();
+          }, STREAM_REFUSAL_CONFIRM_MS - standingMs);
+          return undefined;
+        }
+        return streamCreate && streamServer?.endpoint ? true : undefined;
+      });
+    } finally {
+      clearTimeout(recheck);
+    }
   }
 
   /** Resolves when `check` returns a value; rejects when it throws, on timeout, or on `stop`. */
@@ -222,11 +251,21 @@ export class GoLiveSignals {
       this.#log.debug('ignored a voice state of another main gateway session');
       return;
     }
+    // Likewise the end of a stream before this Go Live asked for one: the stream key is the same for
+    // every session of the account, so it is an earlier session's stream (a killed worker's).
+    if (dispatch.type === 'stream-delete' && !this.#streamAsked) {
+      this.#log.debug('ignored a STREAM_DELETE of a stream this Go Live did not ask for');
+      return;
+    }
     // Voice and stream tokens are credentials too: masked wherever they might surface in a log.
     if (dispatch.type === 'voice-server' || dispatch.type === 'stream-server')
       registerSecrets([dispatch.data.token]);
     this.#record(dispatch);
     this.#onDispatch(dispatch);
+    this.#checkWaiters();
+  }
+
+  #checkWaiters(): void {
     for (const waiter of [...this.#waiters]) waiter();
   }
 
@@ -256,6 +295,7 @@ export class GoLiveSignals {
         return;
       case 'stream-delete':
         this.#latest.streamDelete = dispatch.data;
+        this.#streamDeletedAt = performance.now();
         this.#log.warn(
           { reason: dispatch.data.reason ?? null, unavailable: dispatch.data.unavailable ?? false },
           'STREAM_DELETE',

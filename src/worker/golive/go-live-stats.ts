@@ -13,7 +13,9 @@ export interface ConnectionFigures extends LossRecoveryCounters {
   daveDroppedNotReady: number;
   daveDroppedEncryptFailed: number;
   encryptMicrosPerFrame: number;
+  daveTransitions: number;
   packetsSent: number;
+  bytesSent: number;
 }
 
 type Sums = Record<string, number>;
@@ -22,11 +24,12 @@ interface ConnectionSums {
   connection: Sums;
   dave: Sums;
   packetsSent: number;
+  bytesSent: number;
 }
 
 export class ConnectionTally {
   /** Counters of connections that were replaced, so the figures cover the whole run. */
-  readonly #retired: ConnectionSums = { connection: {}, dave: {}, packetsSent: 0 };
+  readonly #retired: ConnectionSums = { connection: {}, dave: {}, packetsSent: 0, bytesSent: 0 };
 
   /** Keeps a connection's counters before it is destroyed. */
   retire(connection: VoiceConnection): void {
@@ -38,6 +41,7 @@ export class ConnectionTally {
       connection: { ...this.#retired.connection },
       dave: { ...this.#retired.dave },
       packetsSent: this.#retired.packetsSent,
+      bytesSent: this.#retired.bytesSent,
     };
     for (const connection of live) addConnection(sums, connection);
     const counter = (name: keyof ConnectionCounters): number => sums.connection[name] ?? 0;
@@ -49,7 +53,9 @@ export class ConnectionTally {
       daveDroppedNotReady: dave('droppedNotReady'),
       daveDroppedEncryptFailed: dave('droppedEncryptFailed'),
       encryptMicrosPerFrame: encrypted === 0 ? 0 : dave('encryptMicros') / encrypted,
+      daveTransitions: dave('transitionsExecuted'),
       packetsSent: sums.packetsSent,
+      bytesSent: sums.bytesSent,
       ...lossRecovery(counter),
     };
   }
@@ -65,6 +71,7 @@ function addConnection(into: ConnectionSums, connection: VoiceConnection): void 
   addCounters(into.connection, connection.counters);
   addCounters(into.dave, connection.dave.counters);
   into.packetsSent += connection.udpCounters?.packetsSent ?? 0;
+  into.bytesSent += connection.udpCounters?.bytesSent ?? 0;
 }
 
 function addCounters(into: Sums, counters: object): void {

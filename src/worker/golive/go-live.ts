@@ -229,7 +229,8 @@ export class GoLiveSession extends EventEmitter<GoLiveEvents> {
   /** The stop sequence of protocol.md §1.4; safe to call twice. */
   async close(reason: string): Promise<void> {
     if (this.#over) return;
-    this.#log.info({ reason }, 'Go Live closing');
+    // The figures of the whole run, which the last periodic stats line leaves out.
+    this.#log.info({ reason, stats: this.stats() }, 'Go Live closing');
     await this.#end({ kind: 'closed', reason });
   }
 

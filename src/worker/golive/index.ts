@@ -1,9 +1,11 @@
 // The production MediaSink: frames from the player go out as a Go Live stream with DAVE.
 import { type Logger, registerSecrets } from '../../logger.ts';
+import type { StreamFigures } from '../../worker-contract/http.ts';
 import type { MediaSink } from '../media-sink.ts';
 import { GoLiveSession, type GoLiveStats } from './go-live.ts';
+import { held, isRunning } from './go-live-state.ts';
 import type { MainGateway } from './main-gateway.ts';
-import { describeMediaSendPath } from './native-media-send.ts';
+import { describeMediaSendPath, mediaSendPath } from './native-media-send.ts';
 import { connectSelfbotGateway } from './selfbot-gateway.ts';
 import type { WatchdogTimings } from './stall-watchdog.ts';
 
@@ -40,6 +42,8 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
   let gateway: MainGateway | null = null;
   let closed = false;
   const fatalListeners: Array<(error: Error) => void> = [];
+  const interruptionListeners: Array<(interrupted: boolean) => void> = [];
+  let interrupted = false;
 
   const release = async (): Promise<void> => {
     const owned = gateway && !options.mainGateway ? gateway : null;
@@ -71,6 +75,16 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
         void release();
         for (const listener of fatalListeners) listener(error);
       });
+      // Viewers get nothing from the moment a recovery drops the stream connection until the Go Live
+      // is live again (its new connection ready); a voice reconnect alone leaves the stream flowing.
+      // Closing is not the end of an outage: onFatal says that.
+      session.on('stateChange', (_from, to) => {
+        if (!isRunning(to)) return;
+        const now = to.status === 'live' ? false : held(to).stream === null || interrupted;
+        if (now === interrupted) return;
+        interrupted = now;
+        for (const listener of interruptionListeners) listener(interrupted);
+      });
       try {
         await session.open(video);
       } catch (error) {
@@ -99,9 +113,34 @@ export function createGoLiveSink(options: GoLiveSinkOptions): GoLiveSink {
     onFatal(listener) {
       fatalListeners.push(listener);
     },
+    onInterruption(listener) {
+      interruptionListeners.push(listener);
+    },
     stats() {
       if (!session) throw new Error('the Go Live sink is not open');
       return session.stats();
     },
+    figures() {
+      return session && streamFigures(session.stats());
+    },
+  };
+}
+
+function streamFigures(stats: GoLiveStats): StreamFigures {
+  return {
+    sendPath: mediaSendPath.kind,
+    videoFramesSent: stats.videoFramesSent,
+    audioFramesSent: stats.audioFramesSent,
+    videoFramesDropped: stats.videoFramesDropped,
+    packetsSent: stats.packetsSent,
+    bytesSent: stats.bytesSent,
+    daveEpoch: stats.daveEpoch,
+    daveTransitions: stats.daveTransitions,
+    nacksReceived: stats.nacksReceived,
+    packetsRetransmitted: stats.packetsRetransmitted,
+    retransmitsRefused: stats.retransmitsRefused,
+    keyframeRequests: stats.keyframeRequests,
+    reconnects: stats.recoveries,
+    viewers: stats.viewers,
   };
 }

@@ -1,6 +1,8 @@
 // The Go Live tile's preview (protocol.md §1.4 step 8): the item's poster, scaled down to a JPEG and
 // uploaded as a data: URL when an item begins or the stream resumes, and again every few minutes so
-// the tile stays fresh. Best effort: a failure is logged, never fatal.
+// the tile stays fresh. Best effort: a failure is logged, never fatal. The poster's address is the
+// worker's source proxy (src/worker/media/item-player.ts registers it), which reads only images of
+// the configured Jellyfin server; a redirect is an error here too, so nothing else is ever fetched.
 import { execa } from 'execa';
 import type { Logger } from '../../logger.ts';
 import { resolveFfmpeg } from '../../media/ffmpeg-binary.ts';
@@ -13,7 +15,10 @@ const MAX_POSTER_BYTES = 20 * 1024 * 1024;
 const PREVIEW_WIDTH = 512;
 
 async function posterPreviewDataUrl(posterUrl: string): Promise<string> {
-  const response = await fetch(posterUrl, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  const response = await fetch(posterUrl, {
+    redirect: 'error',
+    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+  });
   if (!response.ok) throw new Error(`poster download failed with HTTP ${response.status}`);
   const poster = Buffer.from(await response.arrayBuffer());
   if (poster.length === 0 || poster.length > MAX_POSTER_BYTES) {

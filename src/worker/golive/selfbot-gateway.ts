@@ -3,6 +3,7 @@
 import { Client } from 'discord.js-selfbot-v13';
 import { errorMessage } from '../../error-message.ts';
 import type { Logger } from '../../logger.ts';
+import { WorkerFailureError } from '../worker-failure.ts';
 import { type MainGateway, readySchema } from './main-gateway.ts';
 
 const LOGIN_TIMEOUT_MS = 30_000;
@@ -54,7 +55,11 @@ export async function connectSelfbotGateway(options: SelfbotGatewayOptions): Pro
     ]);
   } catch (error) {
     client.destroy();
-    throw new Error(`streaming account could not log in: ${errorMessage(error)}`);
+    throw new WorkerFailureError(
+      'stream_login_failed',
+      `streaming account could not log in: ${errorMessage(error)}`,
+      { cause: error },
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -1,9 +1,11 @@
 // One ffmpeg run: argv in, Matroska packets out. stdout is read as it arrives (and paused for
 // backpressure: ffmpeg then blocks in its write using no CPU); stderr is always drained, because a
-// full stderr blocks ffmpeg too, and its last lines explain a failure.
+// full stderr blocks ffmpeg too, and its last lines explain a failure. Those lines name the input by
+// its loopback proxy URL, which reads Jellyfin with the worker's key while it lives, so they are kept
+// without addresses.
 import { setPriority } from 'node:os';
 import { execa, type ResultPromise } from 'execa';
-import { errorMessage } from '../../error-message.ts';
+import { errorMessage, withoutAddresses } from '../../error-message.ts';
 import { MatroskaDemuxer, type MatroskaHandlers } from './matroska-demuxer.ts';
 
 export interface SegmentExit {
@@ -11,7 +13,7 @@ export interface SegmentExit {
   signal: string | null;
   /** We ended it (seek, stop): not a failure. */
   killedByUs: boolean;
-  /** The last few warning/error lines ffmpeg printed. */
+  /** The last few warning/error lines ffmpeg printed, with URLs and addresses masked. */
   stderrTail: string[];
 }
 
@@ -57,19 +59,25 @@ export class FfmpegSegment {
       }
     });
     let partialLine = '';
+    const keepLine = (line: string) => {
+      const text = line.trim();
+      if (!text) return;
+      this.#stderrTail.push(withoutAddresses(text));
+      this.#stderrTail.splice(0, Math.max(0, this.#stderrTail.length - STDERR_TAIL_LINES));
+    };
     this.#child.stderr.setEncoding('utf8');
     this.#child.stderr.on('data', (text: string) => {
       const lines = (partialLine + text).split(/\r?\n/);
       partialLine = lines.pop() ?? '';
-      for (const line of lines) if (line.trim()) this.#stderrTail.push(line.trim());
-      this.#stderrTail.splice(0, Math.max(0, this.#stderrTail.length - STDERR_TAIL_LINES));
+      for (const line of lines) keepLine(line);
     });
     this.exited = this.#child.then((result) => {
+      keepLine(partialLine);
       handlers.exit({
         exitCode: result.exitCode ?? null,
         signal: result.signal ?? null,
         killedByUs: this.#killedByUs,
-        stderrTail: [...this.#stderrTail, ...(partialLine.trim() ? [partialLine.trim()] : [])],
+        stderrTail: [...this.#stderrTail],
       });
     });
   }

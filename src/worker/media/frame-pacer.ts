@@ -5,6 +5,7 @@
 // When the source runs dry mid-segment (slow network) the clock holds instead of running ahead, so
 // A/V stay together through stalls, pause, seek and long films.
 import type { MediaSink } from '../media-sink.ts';
+import { StarvationSignal } from './starvation-signal.ts';
 
 export interface TimedFrame {
   kind: 'video' | 'audio';
@@ -33,6 +34,8 @@ export interface FramePacerOptions {
   onBufferLevel(bufferedMs: number): void;
   /** The first frame of the item went out. */
   onFirstFrame(): void;
+  /** Viewers have waited for the source longer than a blip (true), or frames flow again (false). */
+  onStarved?(starved: boolean): void;
 }
 
 export const AUDIO_FRAME_MS = 20;
@@ -124,9 +127,11 @@ export class FramePacer {
   /** Where the audio sent so far ends: riding ahead, it can be up to AUDIO_LEAD_MS past the clock. */
   #audioSentUntilMs: number;
   #sentFirstFrame = false;
+  readonly #starvation: StarvationSignal;
 
   constructor(options: FramePacerOptions, startMs: number) {
     this.#options = options;
+    this.#starvation = new StarvationSignal((starved) => options.onStarved?.(starved));
     this.#now = options.now ?? (() => performance.now());
     this.#rate = options.rate ?? 1;
     this.#positionMs = startMs;
@@ -139,6 +144,11 @@ export class FramePacer {
     return this.#positionMs;
   }
 
+  /** Frames waiting for their moment. */
+  get queuedFrames(): number {
+    return this.#audio.length + this.#video.length;
+  }
+
   /** Drops everything queued and starts over at `startMs` (a seek); the sink timeline continues. */
   startSegment(startMs: number): void {
     this.#audio.clear();
@@ -148,6 +158,7 @@ export class FramePacer {
     this.#positionMs = startMs;
     this.#audioSentUntilMs = startMs;
     this.#segment = this.#newSegment();
+    if (!this.#paused) this.#starvation.waiting();
   }
 
   push(frame: TimedFrame): void {
@@ -185,6 +196,7 @@ export class FramePacer {
     this.#paused = true;
     this.#clearTimer();
     this.#anchor = null;
+    this.#starvation.satisfied();
     this.#options.sink.setPaused(true);
   }
 
@@ -192,6 +204,7 @@ export class FramePacer {
     if (!this.#paused) return;
     this.#paused = false;
     this.#options.sink.setPaused(false);
+    this.#starvation.waiting();
     this.#anchorAtHead();
     if (this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) this.#finish();
   }
@@ -201,6 +214,7 @@ export class FramePacer {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#clearTimer();
+    this.#starvation.cancel();
     this.#audio.clear();
     this.#video.clear();
     if (this.#paused) this.#options.sink.setPaused(false);
@@ -286,6 +300,7 @@ export class FramePacer {
     if (!this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) {
       // Starved: hold the clock until the source catches up rather than bursting later.
       this.#anchor = null;
+      this.#starvation.waiting();
       return;
     }
     if (this.#segment.ended && this.#audio.length === 0 && this.#video.length === 0) {
@@ -312,6 +327,7 @@ export class FramePacer {
     this.#positionMs = this.#options.hasAudio
       ? Math.min(this.#audioSentUntilMs, mediaNow + AUDIO_FRAME_MS)
       : frame.mediaMs;
+    this.#starvation.satisfied();
     if (!this.#sentFirstFrame) {
       this.#sentFirstFrame = true;
       this.#options.onFirstFrame();

@@ -2,6 +2,14 @@
 // One ffprobe call reads the streams and ~20 s of packet flags (for the keyframe interval).
 import { execa } from 'execa';
 import { z } from 'zod';
+import { type FrameRate, parseFrameRate, sourceFrameRate } from './frame-rate.ts';
+import {
+  type FieldOrder,
+  type HdrTransfer,
+  type PictureFacts,
+  pictureCopyBlocker,
+} from './output-picture.ts';
+import { PROXIED_SOURCE_INPUT_OPTIONS } from './source-proxy.ts';
 import type { StreamEncoding } from './stream-encoding.ts';
 
 const numeric = z.union([z.string(), z.number()]).transform(Number).optional();
@@ -20,6 +28,8 @@ const probeOutputSchema = z.object({
         has_b_frames: z.number().optional(),
         level: z.number().optional(),
         field_order: z.string().optional(),
+        sample_aspect_ratio: z.string().optional(),
+        color_transfer: z.string().optional(),
         r_frame_rate: z.string().optional(),
         avg_frame_rate: z.string().optional(),
         channels: z.number().optional(),
@@ -36,15 +46,18 @@ const probeOutputSchema = z.object({
     .optional(),
 });
 type ProbeStream = z.infer<typeof probeOutputSchema>['streams'][number];
+type ProbePacket = z.infer<typeof probeOutputSchema>['packets'][number];
 
 export interface SourceInfo {
   videoStreamIndex: number;
   audioStreamIndex: number | null;
   audioChannels: number;
+  /** Every audio stream, for a requested track (src/worker/media/track-choice.ts). */
+  audioStreams: { index: number; channels: number }[];
   durationSeconds: number | null;
   /** Container start time; copy mode keeps source timestamps (-copyts), so positions subtract this. */
   startTimeSeconds: number;
-  video: { codec: string; width: number; height: number; fps: number };
+  video: PictureFacts;
   /** Null when the H.264 can be copied, otherwise why it must be transcoded. */
   copyBlocker: string | null;
 }
@@ -62,10 +75,50 @@ const PICTURE_CODECS = new Set(['mjpeg', 'png', 'bmp', 'gif']);
 const MAX_COPY_LEVEL = 42;
 const MAX_COPY_KEYFRAME_INTERVAL_SECONDS = 3;
 const PROBED_SECONDS = 20;
+/** Fewer video packets than this say too little about a source's average rate. */
+const MIN_PACKETS_FOR_RATE = 10;
 
-function frameRate(text: string | undefined): number {
-  const [num, den] = (text ?? '0/1').split('/').map(Number);
-  return num && den ? num / den : 0;
+/** ffprobe's field orders are in coding order first: `tb` is coded top first, shown bottom first. */
+const FIELD_ORDERS: Readonly<Record<string, FieldOrder>> = {
+  progressive: 'progressive',
+  tt: 'top-first',
+  bt: 'top-first',
+  bb: 'bottom-first',
+  tb: 'bottom-first',
+};
+const HDR_TRANSFERS: ReadonlySet<string> = new Set<HdrTransfer>(['smpte2084', 'arib-std-b67']);
+
+/** `32:27` → 1.185; 1 when absent or `0:1` (unknown, which players show as square). */
+function pixelAspect(text: string | undefined): number {
+  const [num, den] = (text ?? '').split(':').map(Number);
+  return num && den ? num / den : 1;
+}
+
+/**
+ * The average rate of the probed video packets. Matroska states no average of its own (ffprobe
+ * repeats the base rate there), so a variable-rate MKV shows only in its packets.
+ */
+function packetFrameRate(packets: ProbePacket[], videoIndex: number): FrameRate | null {
+  const times = packets
+    .filter((p) => p.stream_index === videoIndex && Number.isFinite(p.pts_time))
+    .map((p) => p.pts_time!)
+    .sort((a, b) => a - b);
+  if (times.length < MIN_PACKETS_FOR_RATE) return null;
+  const span = times.at(-1)! - times[0]!;
+  return span > 0 ? { num: Math.round(((times.length - 1) / span) * 1000), den: 1000 } : null;
+}
+
+function pictureFacts(video: ProbeStream, codec: string, packets: ProbePacket[]): PictureFacts {
+  const average = packetFrameRate(packets, video.index) ?? parseFrameRate(video.avg_frame_rate);
+  return {
+    codec,
+    width: video.width ?? 0,
+    height: video.height ?? 0,
+    pixelAspect: pixelAspect(video.sample_aspect_ratio),
+    frameRate: sourceFrameRate(parseFrameRate(video.r_frame_rate), average),
+    fieldOrder: FIELD_ORDERS[video.field_order ?? ''] ?? 'unknown',
+    hdr: HDR_TRANSFERS.has(video.color_transfer ?? '') ? (video.color_transfer as HdrTransfer) : null,
+  };
 }
 
 function pickVideo(streams: ProbeStream[]): ProbeStream | undefined {
@@ -80,10 +133,7 @@ function pickAudio(streams: ProbeStream[]): ProbeStream | undefined {
   return audio.find((s) => s.disposition?.default) ?? audio[0];
 }
 
-function longestKeyframeGap(
-  packets: z.infer<typeof probeOutputSchema>['packets'],
-  videoIndex: number,
-): number | null {
+function longestKeyframeGap(packets: ProbePacket[], videoIndex: number): number | null {
   const keyTimes = packets
     .filter((p) => p.stream_index === videoIndex && p.flags?.startsWith('K') && Number.isFinite(p.pts_time))
     .map((p) => p.pts_time!);
@@ -96,10 +146,11 @@ function longestKeyframeGap(
 /** The first reason the source's H.264 cannot be passed through to viewers, or null. */
 function copyBlocker(
   video: ProbeStream,
+  picture: PictureFacts,
   probe: z.infer<typeof probeOutputSchema>,
   encoding: StreamEncoding,
+  maxKeyframeIntervalSeconds: number,
 ): string | null {
-  const fps = frameRate(video.avg_frame_rate) || frameRate(video.r_frame_rate);
   const bitrateKbps = (video.bit_rate ?? probe.format?.bit_rate ?? 0) / 1000;
   const keyframeGap = longestKeyframeGap(probe.packets, video.index);
   if (video.codec_name !== 'h264') return `codec ${video.codec_name ?? 'unknown'}`;
@@ -107,25 +158,24 @@ function copyBlocker(
   if (!COPYABLE_PROFILES.has(video.profile ?? '')) return `profile ${video.profile ?? 'unknown'}`;
   if (video.pix_fmt !== 'yuv420p') return `pixel format ${video.pix_fmt ?? 'unknown'}`;
   if ((video.level ?? 0) > MAX_COPY_LEVEL) return `level ${video.level}`;
-  if (video.field_order && !['progressive', 'unknown'].includes(video.field_order)) return 'interlaced';
-  if ((video.width ?? 0) > encoding.width || (video.height ?? 0) > encoding.height) {
-    return `resolution ${video.width}x${video.height} above ${encoding.width}x${encoding.height}`;
-  }
-  if (fps === 0 || fps > encoding.fps + 0.5) return `frame rate ${fps.toFixed(2)}`;
-  if (frameRate(video.r_frame_rate) !== 0 && Math.abs(frameRate(video.r_frame_rate) - fps) > 0.5) {
-    return 'variable frame rate';
-  }
+  const pictureBlocker = pictureCopyBlocker(picture, encoding);
+  if (pictureBlocker) return pictureBlocker;
   if (bitrateKbps > encoding.bitrateKbps * 1.25) return `bitrate ${Math.round(bitrateKbps)} kbit/s`;
-  if (keyframeGap === null || keyframeGap > MAX_COPY_KEYFRAME_INTERVAL_SECONDS) return 'sparse keyframes';
+  if (keyframeGap === null || keyframeGap > maxKeyframeIntervalSeconds) return 'sparse keyframes';
   return null;
 }
 
-/** Probes `url` (our loopback proxy, so no credentials on argv). Throws UnsupportedSourceError. */
+/**
+ * Probes `url` (our loopback proxy, so no credentials on argv). Throws UnsupportedSourceError.
+ * `maxKeyframeIntervalSeconds`: the longest keyframe spacing copy mode accepts (Jellyfin's transcode
+ * has a longer one of its own, src/worker/media/jellyfin-transcode.ts).
+ */
 export async function probeSource(
   ffprobePath: string,
   url: string,
   encoding: StreamEncoding,
   signal?: AbortSignal,
+  maxKeyframeIntervalSeconds = MAX_COPY_KEYFRAME_INTERVAL_SECONDS,
 ): Promise<SourceInfo> {
   const result = await execa(
     ffprobePath,
@@ -140,6 +190,7 @@ export async function probeSource(
       'packet=stream_index,pts_time,flags',
       '-read_intervals',
       `%+${PROBED_SECONDS}`,
+      ...PROXIED_SOURCE_INPUT_OPTIONS,
       url,
     ],
     { reject: false, timeout: 30_000, cancelSignal: signal, stripFinalNewline: true },
@@ -154,18 +205,17 @@ export async function probeSource(
   if (!video.codec_name) throw new UnsupportedSourceError('the video codec is not supported by ffmpeg');
   const audio = pickAudio(probe.streams);
   const duration = probe.format?.duration;
+  const picture = pictureFacts(video, video.codec_name, probe.packets);
   return {
     videoStreamIndex: video.index,
     audioStreamIndex: audio?.index ?? null,
     audioChannels: audio?.channels ?? 2,
+    audioStreams: probe.streams
+      .filter((stream) => stream.codec_type === 'audio')
+      .map((stream) => ({ index: stream.index, channels: stream.channels ?? 2 })),
     durationSeconds: duration !== undefined && Number.isFinite(duration) ? duration : null,
     startTimeSeconds: Number.isFinite(probe.format?.start_time) ? probe.format!.start_time! : 0,
-    video: {
-      codec: video.codec_name,
-      width: video.width ?? 0,
-      height: video.height ?? 0,
-      fps: frameRate(video.avg_frame_rate) || frameRate(video.r_frame_rate),
-    },
-    copyBlocker: copyBlocker(video, probe, encoding),
+    video: picture,
+    copyBlocker: copyBlocker(video, picture, probe, encoding, maxKeyframeIntervalSeconds),
   };
 }

@@ -93,9 +93,22 @@ describe('Jellyfin simulator', () => {
     const dual = await sources(defaultTitles.dualAudio);
     assert.equal(dual.Container, 'mkv');
     assert.deepEqual(
-      dual.MediaStreams?.map((stream) => stream.Type),
-      ['Video', 'Audio', 'Audio', 'Subtitle'],
+      dual.MediaStreams?.map((stream) => [stream.Index, stream.Type, stream.Language, stream.IsExternal]),
+      [
+        [0, 'Video', undefined, false],
+        [1, 'Audio', 'eng', false],
+        [2, 'Audio', 'jpn', false],
+        [3, 'Subtitle', 'eng', false],
+        [4, 'Subtitle', 'jpn', false],
+        // The French subtitles sit beside the file: numbered after its streams, delivered by URL.
+        [5, 'Subtitle', 'fre', true],
+      ],
     );
+    const external = dual.MediaStreams?.[5] as Record<string, unknown>;
+    const itemId = sim.library.byName(defaultTitles.dualAudio).id;
+    assert.equal(external.DeliveryUrl, `/Videos/${itemId}/${itemId}/Subtitles/5/0/Stream.srt`);
+    assert.match(await (await get(String(external.DeliveryUrl))).text(), /Sous-titre 1/);
+    assert.equal(dual.DefaultAudioStreamIndex, 1);
   });
 
   test('streams answer HEAD and refuse an unsatisfiable range', async () => {

@@ -14,7 +14,7 @@ function connection(
   return {
     counters,
     dave: { counters: dave },
-    udpCounters: packetsSent === null ? null : { packetsSent },
+    udpCounters: packetsSent === null ? null : { packetsSent, bytesSent: packetsSent * 1_000 },
   } as unknown as VoiceConnection;
 }
 
@@ -24,7 +24,7 @@ describe('ConnectionTally', () => {
     tally.retire(
       connection(
         { videoFramesSent: 100, audioFramesSent: 250, nacksReceived: 4, packetsRetransmitted: 3 },
-        { encrypted: 350, encryptMicros: 700, droppedNotReady: 5 },
+        { encrypted: 350, encryptMicros: 700, droppedNotReady: 5, transitionsExecuted: 2 },
         900,
       ),
     );
@@ -39,7 +39,7 @@ describe('ConnectionTally', () => {
         keyframeRequests: 1,
         feedbackRejected: 3,
       },
-      { encrypted: 50, encryptMicros: 300, droppedEncryptFailed: 1 },
+      { encrypted: 50, encryptMicros: 300, droppedEncryptFailed: 1, transitionsExecuted: 1 },
       80,
     );
     assert.deepEqual(tally.figures([live]), {
@@ -48,7 +48,9 @@ describe('ConnectionTally', () => {
       daveDroppedNotReady: 5,
       daveDroppedEncryptFailed: 1,
       encryptMicrosPerFrame: 2.5,
+      daveTransitions: 3,
       packetsSent: 980,
+      bytesSent: 980_000,
       nacksReceived: 5,
       packetsRetransmitted: 4,
       retransmittedBytes: 1_200,

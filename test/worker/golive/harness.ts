@@ -16,15 +16,30 @@ export interface OpenGoLive {
   fatal: Error[];
 }
 
-export async function openGoLive(options: {
+interface GoLiveOptions {
   sim: VoiceSimOptions;
   ids: { userId: string; guildId: string; voiceChannelId: string };
   logger: Logger;
-  video: StreamVideoParameters;
   watchdog?: Partial<WatchdogTimings>;
   /** Answer NACKs with RTX (the transport's default); off to see what loss does without it. */
   retransmit?: boolean;
-}): Promise<OpenGoLive> {
+}
+
+export async function openGoLive(
+  options: GoLiveOptions & { video: StreamVideoParameters },
+): Promise<OpenGoLive> {
+  const live = await goLiveSink(options);
+  try {
+    await live.sink.open(options.video);
+  } catch (error) {
+    await live.voice.stop();
+    throw error;
+  }
+  return live;
+}
+
+/** The simulator and a Go Live sink on it, not yet opened (a worker session opens its own sink). */
+export async function goLiveSink(options: GoLiveOptions): Promise<OpenGoLive> {
   // Our transport is held to its own promises too, not only to what Discord accepts.
   const voice = await startVoiceSim({ profile: 'orb-transport', ...options.sim });
   const gateway = simMainGateway(voice, options.ids.userId);
@@ -40,12 +55,6 @@ export async function openGoLive(options: {
   });
   const fatal: Error[] = [];
   sink.onFatal((error) => fatal.push(error));
-  try {
-    await sink.open(options.video);
-  } catch (error) {
-    await voice.stop();
-    throw error;
-  }
   return { voice, gateway, sink, fatal };
 }
 

@@ -158,6 +158,8 @@ describe('Go Live recovery', () => {
       const { voice, gateway, sink } = run;
       const stalled = voice.sessions('stream').find((session) => session.connected)!;
       const opsBefore = gateway.sent.length;
+      const interruptions: boolean[] = [];
+      sink.onInterruption((interrupted) => interruptions.push(interrupted));
       // The stream server's UDP port goes away (ICMP port unreachable) while its websocket stays
       // up: no close code tells the client, only its own sends being refused. The port comes back
       // later, as a restarted media server's would.
@@ -174,6 +176,7 @@ describe('Go Live recovery', () => {
       assert.equal(sink.stats().recoveries, 1);
       assert.ok(stalled.destroyed, 'the stream connection that lost its UDP was left');
       assert.deepEqual(opsSince(gateway, opsBefore), [MainOp.streamPing], 'a fresh connect via op 21');
+      assert.deepEqual(interruptions, [true, false], 'the player heard of the outage and of its end');
     }));
 
   test('a viewer arriving after the streamer was alone longer than the DAVE stall window is no stall', () =>

@@ -1,5 +1,6 @@
 // Small real media for worker tests: clips made by ffmpeg in a temp dir, served by a loopback HTTP
-// server that behaves like Jellyfin's static stream (MediaBrowser auth required, Range answered 206).
+// server that behaves like Jellyfin's static stream (MediaBrowser auth required, Range answered 206)
+// at the routes the worker reads.
 import { execFile } from 'node:child_process';
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -10,9 +11,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from '../../../src/logger.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../../src/media/ffmpeg-binary.ts';
+import { mediaBrowserAuthorization } from '../../../src/media/jellyfin-auth-header.ts';
 import { CaptureSink, type CaptureSinkOptions } from '../../../src/worker/capture-sink.ts';
+import { SourceProxy } from '../../../src/worker/media/source-proxy.ts';
 import { type SessionPlayerDeps, WorkerSession } from '../../../src/worker/worker-session.ts';
-import type { PlayRequest } from '../../../src/worker-contract/http.ts';
+import type { CreateSessionRequest, PlayRequest } from '../../../src/worker-contract/http.ts';
 
 const run = promisify(execFile);
 
@@ -73,21 +76,34 @@ export interface MediaServer {
   apiKey: string;
   /** Authorization headers seen, in order. */
   authorizations: (string | undefined)[];
-  /** Serve a file at a path; other paths answer 404. */
-  serve(path: string, file: string): void;
+  /** Request paths seen, in order. */
+  paths: string[];
+  /**
+   * Serves a file as Jellyfin item `itemId`, at the item's stream, download and primary image routes;
+   * other paths answer 404.
+   */
+  serve(itemId: string, file: string): void;
+  /** The item's stream URL, shaped as the bot builds it (src/jellyfin/client.ts). */
+  streamUrl(itemId: string): string;
   close(): Promise<void>;
 }
+
+const ITEM_ROUTE = /^\/(?:Videos\/([^/]+)\/stream|Items\/([^/]+)\/(?:Download|Images\/Primary))$/;
 
 export async function startMediaServer(apiKey = 'test-jellyfin-api-key-123'): Promise<MediaServer> {
   const files = new Map<string, string>();
   const authorizations: (string | undefined)[] = [];
+  const paths: string[] = [];
   const server = http.createServer(async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
     authorizations.push(req.headers.authorization);
+    paths.push(path);
     if (!req.headers.authorization?.includes(`Token="${apiKey}"`)) {
       res.writeHead(401).end();
       return;
     }
-    const file = files.get(new URL(req.url ?? '/', 'http://x').pathname);
+    const route = ITEM_ROUTE.exec(path);
+    const file = route ? files.get(route[1] ?? route[2] ?? '') : undefined;
     if (!file) {
       res.writeHead(404).end();
       return;
@@ -114,11 +130,14 @@ export async function startMediaServer(apiKey = 'test-jellyfin-api-key-123'): Pr
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     apiKey,
     authorizations,
-    serve: (path, file) => files.set(path, file),
+    paths,
+    serve: (itemId, file) => files.set(itemId, file),
+    streamUrl: (itemId) => `${url}/Videos/${itemId}/stream?static=true`,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -160,6 +179,23 @@ export function playRequest(
   };
 }
 
+/** What the bot sends to play a Jellyfin playback target as queue entry 1, from `startSeconds` when above 0. */
+export function targetPlayRequest(
+  target: PlayRequest['playback'],
+  startSeconds = 0,
+  tracks?: PlayRequest['tracks'],
+): PlayRequest {
+  return {
+    queueEntryId: 1,
+    jellyfinSourceId: target.itemId,
+    title: target.title,
+    mediaType: target.mediaType,
+    playback: target,
+    ...(tracks ? { tracks } : {}),
+    ...(startSeconds > 0 ? { startPositionSeconds: startSeconds } : {}),
+  };
+}
+
 /** Direct children of `pid` with their argv, from /proc (Linux). */
 export function childProcesses(pid: number): { pid: number; argv: string[] }[] {
   const children: { pid: number; argv: string[] }[] = [];
@@ -196,11 +232,34 @@ export async function openCaptureSession(
 ): Promise<{ session: WorkerSession; sink: CaptureSink }> {
   const sink = new CaptureSink(sinkOptions);
   const session = new WorkerSession(
-    { sessionId: '7', guildId: '10', voiceChannelId: '20', textChannelId: '30' },
+    sessionRequest('7'),
     sink,
     { ffmpegPath: resolveFfmpeg(), ffprobePath: resolveFfprobe(), ...deps },
     logger,
   );
   await session.open();
   return { session, sink };
+}
+
+/** The worker's source proxy in front of a (fake) Jellyfin, signed in with its API key. */
+export function startSourceProxy(jellyfin: { url: string; apiKey: string }): Promise<SourceProxy> {
+  return SourceProxy.start({
+    jellyfinUrl: jellyfin.url,
+    authorization: mediaBrowserAuthorization(jellyfin.apiKey, 'test-device'),
+  });
+}
+
+/** A temp folder and a media server serving one copyable clip of `seconds` as the item `clip`. */
+export async function serveClip(
+  seconds: number,
+): Promise<{ temp: Awaited<ReturnType<typeof makeTempDir>>; server: MediaServer }> {
+  const temp = await makeTempDir();
+  const server = await startMediaServer();
+  server.serve('clip', await makeClip(temp.dir, 'clip.mp4', { seconds, kind: 'copyable' }));
+  return { temp, server };
+}
+
+/** What the bot asks a worker to open for party `sessionId`, in the fixtures' guild and channels. */
+export function sessionRequest(sessionId: string): CreateSessionRequest {
+  return { sessionId, guildId: '10', voiceChannelId: '20', textChannelId: '30' };
 }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
-import { probeSource, UnsupportedSourceError } from '../../src/worker/media/probe.ts';
+import { nearestKeyframeSeconds, probeSource, UnsupportedSourceError } from '../../src/worker/media/probe.ts';
 import type { SourceProxy } from '../../src/worker/media/source-proxy.ts';
 import { streamEncoding } from '../../src/worker/media/stream-encoding.ts';
 import {
@@ -69,6 +69,13 @@ describe('the source probe', () => {
   test('transcodes a source above the bitrate cap', async () => {
     const info = await probeSource(resolveFfprobe(), copyable, streamEncoding('720p30', 200));
     assert.match(info.copyBlocker ?? '', /^bitrate \d+ kbit\/s$/);
+  });
+
+  test('finds the keyframe nearest a start point, after it as well as before it', async () => {
+    // The clip has a keyframe every half second (GOP 15 at 30 fps).
+    assert.equal(await nearestKeyframeSeconds(resolveFfprobe(), copyable, 1.4), 1.5);
+    assert.equal(await nearestKeyframeSeconds(resolveFfprobe(), copyable, 1.1), 1);
+    assert.equal(await nearestKeyframeSeconds(resolveFfprobe(), notMedia, 1), null);
   });
 
   test('refuses a file that is not media with a readable reason', async () => {

@@ -18,7 +18,7 @@ import {
 } from './jellyfin-transcode.ts';
 import type { MatroskaPacket, MatroskaTrack } from './matroska-demuxer.ts';
 import { announcedVideo } from './output-picture.ts';
-import { probeSource, type SourceInfo } from './probe.ts';
+import { nearestKeyframeSeconds, probeSource, type SourceInfo } from './probe.ts';
 import type { ProxiedSource, SourceProxy } from './source-proxy.ts';
 import type { StreamEncoding } from './stream-encoding.ts';
 import { type OpenedSubtitle, openSubtitle, withTracks } from './track-choice.ts';
@@ -197,6 +197,16 @@ export class ItemPlayer {
       return;
     }
     if (this.#ended) return;
+    if (mode === 'copy' && !jellyfin && this.#pendingPositionMs > 0) {
+      const keyframe = await nearestKeyframeSeconds(
+        this.#deps.ffprobePath,
+        this.#source.proxied.url,
+        this.#pendingPositionMs / 1000,
+      );
+      // +1 ms: the input seek lands on the keyframe at or before its point, so just past this one.
+      if (keyframe !== null) this.#pendingPositionMs = Math.round(keyframe * 1000) + 1;
+      if (this.#ended) return;
+    }
     this.#pacer = new FramePacer(
       {
         sink: this.#deps.sink,

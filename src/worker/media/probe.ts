@@ -219,3 +219,46 @@ export async function probeSource(
     copyBlocker: copyBlocker(video, picture, probe, encoding, maxKeyframeIntervalSeconds),
   };
 }
+
+/** How far either side of a start point copy mode looks for a keyframe. */
+const KEYFRAME_SEARCH_SECONDS = 4;
+
+/**
+ * The video keyframe nearest `seconds` (within a few seconds either way), or null when none is
+ * found there. Copy mode can only start at a keyframe; starting at the one before the point, as a
+ * plain input seek does, replays up to a whole GOP after a restored worker, so an item that starts
+ * part-way (a resume, a restored party) starts at the nearest one instead: at most half a GOP off.
+ */
+export async function nearestKeyframeSeconds(
+  ffprobePath: string,
+  url: string,
+  seconds: number,
+  signal?: AbortSignal,
+): Promise<number | null> {
+  const from = Math.max(0, seconds - KEYFRAME_SEARCH_SECONDS);
+  const result = await execa(
+    ffprobePath,
+    [
+      ...['-v', 'error', '-print_format', 'json', '-select_streams', 'v:0'],
+      ...['-show_entries', 'packet=pts_time,flags'],
+      ...['-read_intervals', `${from.toFixed(3)}%${(seconds + KEYFRAME_SEARCH_SECONDS).toFixed(3)}`],
+      ...PROXIED_SOURCE_INPUT_OPTIONS,
+      url,
+    ],
+    { reject: false, timeout: 10_000, cancelSignal: signal, stripFinalNewline: true },
+  );
+  if (result.exitCode !== 0) return null;
+  const packets = keyframePacketsSchema.safeParse(JSON.parse(result.stdout || '{}'));
+  if (!packets.success) return null;
+  let nearest: number | null = null;
+  for (const packet of packets.data.packets ?? []) {
+    const at = Number(packet.pts_time);
+    if (!packet.flags?.startsWith('K') || !Number.isFinite(at)) continue;
+    if (nearest === null || Math.abs(at - seconds) < Math.abs(nearest - seconds)) nearest = at;
+  }
+  return nearest;
+}
+
+const keyframePacketsSchema = z.object({
+  packets: z.array(z.object({ pts_time: z.string().optional(), flags: z.string().optional() })).optional(),
+});

@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import type { APIMessage } from 'discord-api-types/v10';
 import { simId } from '../../sim/jellyfin/library.ts';
 import { parseLogLine, type Stack, startStack } from '../../sim/stack/index.ts';
 import { type PanelView, waitForPanel } from '../../sim/stack/panel.ts';
@@ -56,10 +55,22 @@ describe('failures through the whole stack, in plain words', { timeout: 240_000 
     rmSync(mediaDir, { recursive: true, force: true });
   });
 
-  const publicLine = (what: string, predicate: (text: string) => boolean): Promise<APIMessage> =>
-    nextPublicLine(stack.discord, predicate, WAIT_MS).catch((error: unknown) => {
+  /**
+   * The public line that starts with `start`. Lines waiting for the channel go out together as one
+   * message (a failure can share it with who queued what, before or after), so lines are read one
+   * by one.
+   */
+  const publicLine = async (what: string, start: string): Promise<string> => {
+    const linesOf = (text: string) => text.split('\n');
+    const message = await nextPublicLine(
+      stack.discord,
+      (text) => linesOf(text).some((line) => line.startsWith(start)),
+      WAIT_MS,
+    ).catch((error: unknown) => {
       throw new Error(`no public line: ${what} (${String(error)})`);
     });
+    return linesOf(message.content).find((line) => line.startsWith(start)) ?? '';
+  };
 
   const panel = (what: string, predicate: (view: PanelView) => boolean) =>
     waitForPanel(stack.discord, null, what, predicate, WAIT_MS);
@@ -86,16 +97,12 @@ describe('failures through the whole stack, in plain words', { timeout: 240_000 
     assert.match((await queue('bob', silentReel.id)).content, /Queued \*\*Silent Reel\*\*/);
 
     // The channel also tells who queued what; failure lines are the ones that start with ⚠️.
-    const refused = await publicLine('Harbor refused', (text) => text.startsWith('⚠️ **Harbor**:'));
     assert.equal(
-      refused.content.split('\n')[0],
+      await publicLine('Harbor refused', '⚠️ **Harbor**:'),
       '⚠️ **Harbor**: Jellyfin refused the bot’s key; ask the server admin. Skipping to **Silent Reel**.',
     );
-    const unreadable = await publicLine('Silent Reel unreadable', (text) =>
-      text.startsWith('⚠️ **Silent Reel**:'),
-    );
     assert.equal(
-      unreadable.content.split('\n')[0],
+      await publicLine('Silent Reel unreadable', '⚠️ **Silent Reel**:'),
       '⚠️ **Silent Reel**: This file cannot be played (it is damaged or in a format the bot cannot read). ' +
         'Nothing else is queued.',
     );
@@ -118,11 +125,10 @@ describe('failures through the whole stack, in plain words', { timeout: 240_000 
       'Jellyfin is not answering. Try again in a few minutes; if it stays down, ask the server admin.';
     const reply = await queue('alice', jellyfin.library.byName('Harbor Lights').id);
     assert.equal(reply.content, `Queued **Harbor Lights**. The party could not start: ${sentence}`);
-    const line = await publicLine('the party stopped', (text) =>
-      text.startsWith('⚠️ The watch party stopped.'),
+    assert.equal(
+      await publicLine('the party stopped', '⚠️ The watch party stopped.'),
+      `⚠️ The watch party stopped. ${sentence}`,
     );
-    // Lines waiting for the channel go out together: the failure is this message's own line.
-    assert.equal(line.content.split('\n')[0], `⚠️ The watch party stopped. ${sentence}`);
     const stopped = await panel('the error panel', (view) => view.state.includes('Stopped by an error'));
     assert.ok(stopped.text.includes(sentence), stopped.text);
 

@@ -20,8 +20,8 @@ import {
   workerEventSchema,
 } from '../worker-contract/http.ts';
 import { HttpError, parseWith, readJson, sendJson, serveContract } from './contract-http.ts';
+import type { WorkerProcessSessions } from './process-sessions.ts';
 import { workerFailureOf } from './worker-failure.ts';
-import type { WorkerHost } from './worker-host.ts';
 import { PlaybackConflictError, PlaybackFieldError, type WorkerSession } from './worker-session.ts';
 
 const errorSchemaResponse = (description: string) => ({ description, schema: errorResponseSchema });
@@ -128,7 +128,7 @@ function streamEvents(req: http.IncomingMessage, res: http.ServerResponse, sessi
 
 export interface ContractServerOptions {
   token: string;
-  host: WorkerHost;
+  host: WorkerProcessSessions;
   logger: Logger;
   /** The only Jellyfin server play requests may name (JELLYFIN_URL); null refuses every play. */
   jellyfinUrl: string | null;

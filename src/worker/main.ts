@@ -17,8 +17,8 @@ import { createContractServer } from './contract-server.ts';
 import { VideoEncoderSelection } from './media/encoder-selection.ts';
 import { SourceProxy } from './media/source-proxy.ts';
 import { streamEncoding } from './media/stream-encoding.ts';
+import { WorkerProcessSessions } from './process-sessions.ts';
 import { sinkFactory } from './sink-factory.ts';
-import { WorkerHost } from './worker-host.ts';
 
 /** Leaves headroom under the 5 s promise for the process to actually exit. */
 const SHUTDOWN_DEADLINE_MS = 4_000;
@@ -64,7 +64,7 @@ const videoEncoders = new VideoEncoderSelection({
   ffmpegPath,
   logger,
 });
-const host = new WorkerHost(
+const host = new WorkerProcessSessions(
   sinkFactory(settings.sink, {
     streamerToken: settings.streamerToken,
     discordApiBase: settings.discordApiBase,

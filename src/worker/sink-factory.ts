@@ -3,7 +3,7 @@
 // without Discord).
 import type { SinkKind } from '../worker-contract/environment.ts';
 import { CaptureSink } from './capture-sink.ts';
-import type { SinkFactory } from './worker-host.ts';
+import type { SinkFactory } from './process-sessions.ts';
 
 export interface GoLiveSettings {
   /** The leased streaming account's token (ORB_STREAMER_TOKEN). */

@@ -7,7 +7,7 @@ import { PlaybackConflictError, type SessionPlayerDeps, WorkerSession } from './
 
 export type SinkFactory = (session: CreateSessionRequest, logger: Logger) => MediaSink | Promise<MediaSink>;
 
-export class WorkerHost {
+export class WorkerProcessSessions {
   readonly #createSink: SinkFactory;
   readonly #deps: SessionPlayerDeps;
   readonly #logger: Logger;

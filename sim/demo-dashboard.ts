@@ -44,7 +44,17 @@ export async function runDashboardScene(
     timeline.say('page', `${await page.locator('#now-title').textContent()}: Playing`);
 
     timeline.say(alice.username, 'moves the position bar back to the start (Home key) on the web page');
-    await page.getByRole('slider', { name: 'Position in the film' }).press('Home');
+    const bar = page.getByRole('slider', { name: 'Position in the film' });
+    // Home only seeks when it changes the bar: wait until the bar shows the film under way.
+    await bar.evaluate(
+      (input) =>
+        new Promise<void>((resolve) => {
+          const check = () =>
+            Number((input as { value: string }).value) > 0 ? resolve() : setTimeout(check, 50);
+          check();
+        }),
+    );
+    await bar.press('Home');
     await timeline.panel('sought from the web page', (panel) => panel.progress.startsWith('0:00'));
     timeline.say(alice.username, 'clicks [Pause] on the web page');
     await page.getByRole('button', { name: 'Pause' }).click();

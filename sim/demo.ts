@@ -13,7 +13,7 @@ import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { APIMessage } from 'discord-api-types/v10';
-import { runDashboardScene } from './demo-dashboard.ts';
+import { DashboardScene } from './demo-dashboard.ts';
 import type { InjectedInteraction, SimUser } from './discord/index.ts';
 import { type Stack, startStack } from './stack/index.ts';
 import { buttonOf, type PanelView, panelLine, readPanel, waitForPanel } from './stack/panel.ts';
@@ -115,11 +115,24 @@ class Party {
 }
 
 async function runScript(stack: Stack): Promise<Party> {
-  const { alice, bob } = stack.people;
+  const { alice } = stack.people;
   const party = new Party(stack);
   await party.command(alice, 'create', { title: 'Demo night' });
   await party.panel('the panel appears', (panel) => panel.text.includes('Demo night'));
+  const dashboard = await DashboardScene.open(stack, {
+    say,
+    panel: (what, predicate) => party.panel(what, predicate),
+  });
+  try {
+    await runParty(stack, party, dashboard);
+  } finally {
+    await dashboard.close();
+  }
+  return party;
+}
 
+async function runParty(stack: Stack, party: Party, dashboard: DashboardScene): Promise<void> {
+  const { alice, bob } = stack.people;
   await party.command(alice, 'queue', { media: await party.pick(alice, 'night harb') });
   await party.command(bob, 'queue', { media: await party.pick(bob, 'amelie') });
   await party.panel('the first item queued started the party', (panel) => panel.state.includes('Playing'));
@@ -139,11 +152,7 @@ async function runScript(stack: Stack): Promise<Party> {
   await party.panel('resumed', (panel) => panel.state.includes('Playing'));
   const afterResume = stack.voice.viewer.videoFramesReceived;
   await until('video after the resume', () => stack.voice.viewer.videoFramesReceived > afterResume + 12);
-  await runDashboardScene(
-    stack,
-    { say, panel: (what, predicate) => party.panel(what, predicate) },
-    outputDir,
-  );
+  await dashboard.play(outputDir);
 
   await party.seekWithModal(alice, '0:06');
   await party.panel('after the seek', (panel) => /^0:0[6-9]/.test(panel.progress));
@@ -164,7 +173,6 @@ async function runScript(stack: Stack): Promise<Party> {
   if (stack.voice.divergences.length > 0) {
     throw new Error(`the voice simulator saw protocol divergences:\n${stack.voice.divergences.join('\n')}`);
   }
-  return party;
 }
 
 async function writeOutputs(stack: Stack): Promise<void> {

@@ -26,9 +26,13 @@ RUN node scripts/build-dashboard.ts
 
 FROM node:24-bookworm-slim AS runtime
 # fonts-dejavu-core: the faces libass draws burned-in subtitles with (Latin, Greek, Cyrillic); add
-# fonts-noto-cjk for Chinese, Japanese or Korean subtitles.
+# fonts-noto-cjk for Chinese, Japanese or Korean subtitles through EXTRA_PACKAGES.
+# VAAPI encoding (VIDEO_ENCODER=vaapi) also needs the GPU's VA driver, which only a host with that GPU
+# wants: docker build --build-arg EXTRA_PACKAGES="intel-media-va-driver" (Intel) or "mesa-va-drivers"
+# (AMD). NVENC's driver comes from the NVIDIA Container Toolkit at run time instead.
+ARG EXTRA_PACKAGES=""
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core ca-certificates tini \
+  && apt-get install -y --no-install-recommends ffmpeg fonts-dejavu-core ca-certificates tini ${EXTRA_PACKAGES} \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV NODE_ENV=production \

@@ -16,6 +16,7 @@ import type { APIMessage } from 'discord-api-types/v10';
 import { DashboardScene } from './demo-dashboard.ts';
 import type { InjectedInteraction, SimUser } from './discord/index.ts';
 import { type Stack, startStack } from './stack/index.ts';
+import { metricsLine } from './stack/metrics-line.ts';
 import { buttonOf, type PanelView, panelLine, readPanel, waitForPanel } from './stack/panel.ts';
 import { exportViewerOutput, probeViewerOutput, viewerFrameRate } from './stack/viewer-output.ts';
 import { waitFor } from './wait-for.ts';
@@ -142,6 +143,7 @@ async function runParty(stack: Stack, party: Party, dashboard: DashboardScene): 
     () => stack.voice.viewer.videoFramesReceived > framesBefore + 24,
   );
   say('viewer', viewerLine(stack));
+  say('metrics', await metricsLine(stack.metrics));
 
   party.click(alice, 'Pause');
   await party.panel('paused', (panel) => panel.state.includes('Paused'));

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { inputWording } from './input-wording.ts';
 import { languageCodeSchema } from './language-code.ts';
 import {
   audioNormalizeSchema,
@@ -62,6 +63,12 @@ const workerHostsSchema = z
       }),
   );
 
+/** The bearer token Prometheus sends to GET /metrics, on the bot and on a worker host; unset, /metrics is off. */
+const metricsTokenSchema = z
+  .string()
+  .min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)')
+  .optional();
+
 /** `worker-host` needs these and the base; the workers it runs get the rest from the bot. */
 const workerHostShape = {
   WORKER_HOST_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)'),
@@ -69,6 +76,7 @@ const workerHostShape = {
   WORKER_HOST_PORT: port.default(8790),
   /** Sessions the host takes at most; unset, from its cores (see loadWorkerHostConfig). */
   WORKER_HOST_CAPACITY: z.coerce.number().int().min(1).max(1_000).optional(),
+  METRICS_TOKEN: metricsTokenSchema,
 };
 
 /** Settings every command needs: where the database lives and how loudly to log. */
@@ -117,8 +125,7 @@ const botShape = {
   API_TOKENS: csv,
   /** Unset: every party's worker is a child process of the bot. */
   WORKER_HOSTS: workerHostsSchema,
-  /** The bearer token Prometheus sends to GET /metrics; unset, /metrics is off. */
-  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  METRICS_TOKEN: metricsTokenSchema,
   STREAM_PROFILE: streamProfileSchema.default('720p30'),
   STREAM_MAX_BITRATE_KBPS: maxBitrateKbpsSchema.optional(),
   /**
@@ -198,16 +205,14 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], provided: ReadonlyS
     const missing = issue.code === 'invalid_type' && !provided.has(name);
     // Built from the issue's code and our own messages only: zod never sees fit to print the input
     // here, and neither do we, because the input may be a token.
-    return missing
-      ? `${name} is not set`
-      : `${name} ${issue.message.replace(/^Invalid input: /, 'is invalid: ')}`;
+    return missing ? `${name} is not set` : `${name} ${issue.message}`;
   });
 }
 
 function parseWith<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   // Empty strings count as unset, so `FOO=` in a .env file means "use the default".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = schema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned, inputWording);
   if (!result.success)
     throw new ConfigError(describeIssues(result.error.issues, new Set(Object.keys(cleaned))));
   return result.data;
@@ -274,6 +279,7 @@ export function loadWorkerHostConfig(env: NodeJS.ProcessEnv = process.env) {
     port: parsed.WORKER_HOST_PORT,
     capacity:
       parsed.WORKER_HOST_CAPACITY ?? Math.max(1, Math.floor(availableParallelism() * PARTIES_PER_CORE)),
+    metricsToken: parsed.METRICS_TOKEN ?? null,
   };
 }
 export type WorkerHostConfig = ReturnType<typeof loadWorkerHostConfig>;

@@ -90,10 +90,10 @@ export interface DiscordSim {
 export async function startDiscordSim(options: DiscordSimOptions = {}): Promise<DiscordSim> {
   const world = new SimWorld(options);
   const oauth = new SimOAuth(world);
-  const authenticate: Authenticate = (header) => {
+  const authenticate: Authenticate = (header, call) => {
     if (!header) return { auth: 'none', userId: null };
     if (header.startsWith('Bearer ')) {
-      const userId = oauth.bearerUser(header);
+      const userId = oauth.bearerUser(header, call);
       return userId === null ? { auth: 'none', userId: null } : { auth: 'user', userId };
     }
     const user = world.userByToken(header.replace(/^Bot /, ''));

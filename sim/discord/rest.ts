@@ -49,7 +49,11 @@ interface Route {
   readonly handler: RestHandler;
 }
 
-export type Authenticate = (header: string | undefined) => { auth: AuthKind; userId: string | null };
+/** Who the Authorization header stands for on this call (`GET /users/@me`): an OAuth2 token opens only what its scopes allow. */
+export type Authenticate = (
+  header: string | undefined,
+  call: string,
+) => { auth: AuthKind; userId: string | null };
 
 export function discordError(status: number, code: number, message: string, errors?: unknown): RestResponse {
   return { status, body: { message, code, ...(errors === undefined ? {} : { errors }) } };
@@ -127,7 +131,7 @@ export class RestRouter {
     const apiVersion = versioned ? Number(versioned[1]) : null;
     const path = safeDecode(versioned ? (versioned[2] ?? '/') : url.pathname);
     const method = req.method ?? 'GET';
-    const { auth, userId } = this.#authenticate(req.headers.authorization);
+    const { auth, userId } = this.#authenticate(req.headers.authorization, `${method} ${path}`);
     let decoded: { body: unknown; files: RestRequest['files'] };
     try {
       decoded = await decodeBody(raw, req.headers['content-type'] ?? '');

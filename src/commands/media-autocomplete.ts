@@ -37,7 +37,9 @@ export async function suggestMedia(
           autocompleteDeadlineMs,
         );
         choices =
-          hits.length > 0 ? toChoices(hits) : explanatoryChoice(t(locale, 'hint.noEpisodeMatch', { typed }));
+          hits.length > 0
+            ? toChoices(hits, locale)
+            : explanatoryChoice(t(locale, 'hint.noEpisodeMatch', { typed }));
       }
     } else if (typed === '') {
       choices = explanatoryChoice(t(locale, 'hint.typeTitle'));
@@ -48,7 +50,7 @@ export async function suggestMedia(
       );
       choices =
         hits.length > 0
-          ? await withSeriesChoices(toChoices(hits), hits, search.seasonsOf?.bind(search), locale)
+          ? await withSeriesChoices(toChoices(hits, locale), hits, search.seasonsOf?.bind(search), locale)
           : explanatoryChoice(t(locale, 'hint.noMatch', { typed }));
     }
   } catch (error) {

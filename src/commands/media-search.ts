@@ -3,6 +3,7 @@
 // must answer within Discord's 3 s, so every search here runs under a deadline that also aborts the
 // search underneath, and degrades to ONE explanatory choice (never an error, never silence) when the
 // catalog is empty, slow or down.
+import type { Locale } from '../i18n/locales.ts';
 import {
   type AutocompleteChoice,
   choiceText,
@@ -23,11 +24,11 @@ export type MediaSearch = Pick<CatalogSearch, 'search' | 'episodesOf'> &
 export const autocompleteDeadlineMs = 1_500;
 
 /** Hits → choices within Discord's limits: at most 25, names and values of 1-100 characters. */
-export function toChoices(hits: readonly CatalogHit[]): AutocompleteChoice[] {
+export function toChoices(hits: readonly CatalogHit[], locale: Locale = 'en'): AutocompleteChoice[] {
   return hits
     .filter((hit) => hit.itemId.length > 0 && hit.itemId.length <= maxChoiceLength)
     .slice(0, maxChoices)
-    .map((hit) => ({ name: choiceText(choiceName(hit)) || hit.itemId, value: hit.itemId }));
+    .map((hit) => ({ name: choiceText(choiceName(hit, locale)) || hit.itemId, value: hit.itemId }));
 }
 
 export class SearchDeadlineError extends Error {

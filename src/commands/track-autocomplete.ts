@@ -19,7 +19,7 @@ import type { Logger } from '../logger.ts';
 import { asWatchPartyError } from '../watchparty/errors.ts';
 import type { MediaTrack } from '../watchparty/media-library.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
-import { type TrackKind, trackLabel } from '../watchparty/tracks.ts';
+import { type TrackKind, trackLabel } from '../watchparty/track-labels.ts';
 import { autocompleteDeadlineMs, withDeadline } from './media-search.ts';
 
 /** The options this module answers for. */

@@ -6,7 +6,7 @@ import type { ChatInputCommandInteraction } from 'discord.js';
 import { phrase, t } from '../i18n/translate.ts';
 import { memberActor } from '../interactions/actor.ts';
 import { buildPanel, buildQueuePage } from '../interactions/panel.ts';
-import { answerPrivately, deferPrivately, memberLocale } from '../interactions/respond.ts';
+import { answerPrivately, deferPrivately, memberLocale, serverLocale } from '../interactions/respond.ts';
 import type { ChatCommand } from '../interactions/router.ts';
 import type { Logger } from '../logger.ts';
 import { formatDuration } from '../watchparty/duration-text.ts';
@@ -14,7 +14,7 @@ import { WatchPartyError } from '../watchparty/errors.ts';
 import type { MemberActor } from '../watchparty/permissions.ts';
 import { isSeriesChoice } from '../watchparty/series-queueing.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
-import { trackLabel } from '../watchparty/tracks.ts';
+import { trackLabel } from '../watchparty/track-labels.ts';
 import type { PartySession } from '../watchparty/views.ts';
 import type { VoiceAudience } from '../watchparty/voice-audience.ts';
 import { suggestMedia } from './media-autocomplete.ts';
@@ -153,7 +153,7 @@ async function create(
       voiceChannelId,
       textChannelId: interaction.channelId,
       ownerUserId: actor.userId,
-      title: request.title ?? undefined,
+      title: request.title ?? t(serverLocale(interaction), 'party.defaultTitle'),
     },
     actor,
   );

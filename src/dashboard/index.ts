@@ -9,6 +9,7 @@ import { DiscordOAuth } from './discord-oauth.ts';
 import { registerLoginRoutes } from './login-routes.ts';
 import { DashboardLogins } from './logins.ts';
 import type { MemberDirectory } from './members.ts';
+import { dashboardOpenApiRoutes } from './openapi-routes.ts';
 import { type PartyEventsOptions, registerPartyEvents } from './party-events.ts';
 import { type PartyRoutesOptions, registerPartyRoutes } from './party-routes.ts';
 import { registerStaticRoutes } from './static-routes.ts';
@@ -43,6 +44,7 @@ export function registerDashboard(app: ApiServer, options: DashboardOptions): vo
   });
   const cookies = new CookieJar(options.clientSecret, { secure: publicUrl.protocol === 'https:' });
   const logins = new DashboardLogins(options.db, { ttlMs: options.loginTtlMs ?? WEEK_MS });
+  app.documentRoutes(dashboardOpenApiRoutes);
   // Its own scope, so the login guard's hook sees only the dashboard's routes.
   app.register(async (scope) => {
     registerStaticRoutes(scope);

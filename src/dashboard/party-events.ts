@@ -3,8 +3,10 @@
 // polls. Changes that land while one is being read collapse into one more read.
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { Db } from '../db/connection.ts';
 import { parseInput, parseOutput } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
+import { countEvents } from '../watchparty/audit-events.ts';
 import { loginOf, type PartyRoutesOptions, visibleParty } from './party-routes.ts';
 import { partyParamsSchema, partyViewSchema } from './schemas.ts';
 import { StreamHealthSampler, type StreamStatsSource, streamHealthSchema } from './stream-health.ts';
@@ -14,6 +16,7 @@ const KEEPALIVE_MS = 15_000;
 const HEALTH_INTERVAL_MS = 2_000;
 
 export interface PartyEventsOptions extends Pick<PartyRoutesOptions, 'service' | 'members'> {
+  db: Db;
   logger: Logger;
   /** Workers' stream figures; without it the page shows no stream health. */
   streamStats?: StreamStatsSource | undefined;
@@ -90,7 +93,9 @@ function sendHealth(
   stream: ServerResponse,
   options: PartyEventsOptions,
 ): () => void {
-  const sampler = new StreamHealthSampler(source, sessionId);
+  const sampler = new StreamHealthSampler(source, sessionId, () =>
+    countEvents(options.db, sessionId, 'worker-restarting'),
+  );
   let sampling = false;
   const timer = setInterval(async () => {
     if (sampling) return;

@@ -1,6 +1,7 @@
 // A party's stream as the dashboard shows it: frames per second and bitrate over the last interval,
-// the DAVE epoch, viewers and reconnects, from the figures the supervisor asks each worker for (the
-// same ones /metrics reads). The figures are running totals, so rates come from two samples.
+// the DAVE epoch, viewers and the stream's reconnects, from the figures the supervisor asks each
+// worker for (the same ones /metrics reads), and the party's worker restarts, which the supervisor
+// reports and the audit log keeps. The figures are running totals, so rates come from two samples.
 import { z } from 'zod';
 
 /** The part of a worker's figures the page shows (src/worker-contract/http.ts, sessionStatsSchema). */
@@ -26,7 +27,10 @@ export const streamHealthSchema = z.object({
   bitrateKbps: z.number().nonnegative(),
   daveEpoch: z.number().int().nullable(),
   viewers: z.number().int().nonnegative(),
+  /** Times the running worker's stream to Discord was reconnected. */
   reconnects: z.number().int().nonnegative(),
+  /** Times the party's worker was replaced after it died or stopped answering. */
+  workerRestarts: z.number().int().nonnegative(),
   /** `copy`, or the encoder transcoding the picture. */
   encoder: z.string().nullable(),
 });
@@ -37,11 +41,13 @@ const STATS_TIMEOUT_MS = 1_000;
 export class StreamHealthSampler {
   readonly #source: StreamStatsSource;
   readonly #sessionId: string;
+  readonly #workerRestarts: () => Promise<number>;
   #last: { at: number; frames: number; bytes: number } | null = null;
 
-  constructor(source: StreamStatsSource, sessionId: number) {
+  constructor(source: StreamStatsSource, sessionId: number, workerRestarts: () => Promise<number>) {
     this.#source = source;
     this.#sessionId = String(sessionId);
+    this.#workerRestarts = workerRestarts;
   }
 
   /** The stream now; null while the party has no open stream (or before a second sample). */
@@ -64,6 +70,7 @@ export class StreamHealthSampler {
       daveEpoch: stream.daveEpoch,
       viewers: stream.viewers,
       reconnects: stream.reconnects,
+      workerRestarts: await this.#workerRestarts(),
       encoder: stats.encoder,
     };
   }

@@ -91,7 +91,15 @@ export interface WatchPartyWorkerStateTable {
   current_title: string | null;
   position_seconds: ColumnType<number, number | undefined, number>;
   duration_seconds: number | null;
+  /** How the last item or start failed, in English (the API's and the logs' sentence); null when it did not. */
   last_error: string | null;
+  /**
+   * Migration 0012: that failure's kind (src/watchparty/failures.ts), so each reader's language words
+   * it; null on rows written before it, which show last_error as it is.
+   */
+  last_error_kind: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Migration 0012: for a file that ended early, where it ended (seconds). */
+  last_error_at_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   updated_at: Timestamp;
 }
 

@@ -16,8 +16,16 @@ import { type OpenApiRoute, openApiDocument } from '../openapi.ts';
 import type { Actor } from '../watchparty/permissions.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
 import { sessionDetailsSchema } from '../watchparty/views.ts';
+import {
+  apiErrorExample,
+  partySessionExample,
+  searchResultsExample,
+  sessionDetailsExample,
+  upcomingEntryExample,
+} from './api-examples.ts';
 import { createTokenChecker } from './bearer-auth.ts';
 import { ApiRequestError, handleApiError, handleNotFound, parseInput, parseOutput } from './errors.ts';
+import { metricsOpenApiRoute } from './metrics-openapi.ts';
 import { METRICS_PATH, type MetricsEndpoint, registerMetricsRoute } from './metrics-route.ts';
 import {
   addToQueueBodySchema,
@@ -53,19 +61,50 @@ type PublicHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<u
 type Handler = (request: FastifyRequest, reply: FastifyReply, actor: Actor) => Promise<unknown>;
 
 const errorResponses = {
-  400: { description: 'A field is invalid; `field` names it', schema: apiErrorSchema },
-  401: { description: 'Missing or wrong bearer token', schema: apiErrorSchema },
-  404: { description: 'Unknown session or queue entry', schema: apiErrorSchema },
-  409: { description: "The party's state forbids this action", schema: apiErrorSchema },
-  503: { description: 'No streaming account, worker or media server available', schema: apiErrorSchema },
+  400: {
+    description: 'A field is invalid; `field` names it',
+    schema: apiErrorSchema,
+    example: apiErrorExample(
+      'bad_request',
+      'position: is required for seek (e.g. "1:23:45" or "+30")',
+      'position',
+    ),
+  },
+  401: {
+    description: 'Missing or wrong bearer token',
+    schema: apiErrorSchema,
+    example: apiErrorExample('unauthorized', 'Send a valid API token as "Authorization: Bearer <token>".'),
+  },
+  404: {
+    description: 'Unknown session or queue entry',
+    schema: apiErrorSchema,
+    example: apiErrorExample('not_found', 'There is no watch party #7.'),
+  },
+  409: {
+    description: "The party's state forbids this action",
+    schema: apiErrorSchema,
+    example: apiErrorExample('conflict', 'The party is paused; use resume.'),
+  },
+  503: {
+    description: 'No streaming account, worker or media server available',
+    schema: apiErrorSchema,
+    example: apiErrorExample(
+      'unavailable',
+      'Every streaming account is busy with another watch party. Stop one, or ask the server admin to add an account.',
+    ),
+  },
 };
+const sessionExample = { params: { id: '7' } };
 
 export type ApiServer = FastifyInstance<
   RawServerDefault,
   RawRequestDefaultExpression,
   RawReplyDefaultExpression,
   Logger
->;
+> & {
+  /** Adds routes registered outside this file (the dashboard's) to /api/openapi.json. */
+  documentRoutes(routes: readonly OpenApiRoute[]): void;
+};
 
 export function buildApi(options: ApiOptions): ApiServer {
   const { service } = options;
@@ -81,6 +120,7 @@ export function buildApi(options: ApiOptions): ApiServer {
     // Not the API's tokens: the route checks its own.
     for (const method of ['GET', 'HEAD']) publicRoutes.add(`${method} ${METRICS_PATH}`);
     registerMetricsRoute(app, options.metrics);
+    documented.push(metricsOpenApiRoute);
   }
 
   app.addHook('onRequest', async (request) => {
@@ -107,7 +147,7 @@ export function buildApi(options: ApiOptions): ApiServer {
   function register(spec: OpenApiRoute, status: number, handler: PublicHandler): void {
     const url = `/api${spec.path.replace(/\{(\w+)\}/g, ':$1')}`;
     documented.push({ ...spec, path: `/api${spec.path}` });
-    if (spec.authenticated === false) {
+    if (spec.access === 'public') {
       publicRoutes.add(`${spec.method.toUpperCase()} ${url}`);
       // Fastify answers HEAD for every GET route; health probes often use it.
       if (spec.method === 'get') publicRoutes.add(`HEAD ${url}`);
@@ -124,16 +164,12 @@ export function buildApi(options: ApiOptions): ApiServer {
   }
 
   /** A route anyone may call: it acts for nobody, so its handler gets no actor. */
-  function publicRoute(
-    spec: Omit<OpenApiRoute, 'authenticated'>,
-    status: number,
-    handler: PublicHandler,
-  ): void {
-    register({ ...spec, authenticated: false }, status, handler);
+  function publicRoute(spec: Omit<OpenApiRoute, 'access'>, status: number, handler: PublicHandler): void {
+    register({ ...spec, access: 'public' }, status, handler);
   }
 
   /** A route behind the bearer token; its handler acts for the token that was presented. */
-  function route(spec: Omit<OpenApiRoute, 'authenticated'>, status: number, handler: Handler): void {
+  function route(spec: Omit<OpenApiRoute, 'access'>, status: number, handler: Handler): void {
     register(spec, status, (request, reply) => {
       const actor = request.apiActor;
       // The auth hook sets the actor on every route it does not list as public; should that ever
@@ -154,7 +190,13 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'get',
       path: '/health',
       summary: 'Liveness and readiness (the database answers)',
-      responses: { 200: { description: 'Healthy', schema: healthSchema } },
+      responses: {
+        200: {
+          description: 'Healthy',
+          schema: healthSchema,
+          example: { ok: true, liveSessions: 1, uptimeSeconds: 42 },
+        },
+      },
     },
     200,
     async () => ({
@@ -170,7 +212,15 @@ export function buildApi(options: ApiOptions): ApiServer {
       path: '/sessions',
       summary: 'List parties (not stopped, unless includeStopped=true), newest first',
       query: listSessionsQuerySchema,
-      responses: { 200: { description: 'The parties', schema: sessionListSchema }, ...errorResponses },
+      example: { query: { guildId: partySessionExample.guildId, includeStopped: 'true' } },
+      responses: {
+        200: {
+          description: 'The parties',
+          schema: sessionListSchema,
+          example: { sessions: [partySessionExample] },
+        },
+        ...errorResponses,
+      },
     },
     200,
     async (request) => {
@@ -185,7 +235,23 @@ export function buildApi(options: ApiOptions): ApiServer {
       path: '/sessions',
       summary: 'Create a party for a voice channel (at most one live party per channel)',
       body: createSessionBodySchema,
-      responses: { 201: { description: 'Created', schema: sessionResponseSchema }, ...errorResponses },
+      example: {
+        body: {
+          guildId: partySessionExample.guildId,
+          voiceChannelId: partySessionExample.voiceChannelId,
+          textChannelId: partySessionExample.textChannelId,
+          ownerUserId: partySessionExample.ownerUserId,
+          title: partySessionExample.title,
+        },
+      },
+      responses: {
+        201: {
+          description: 'Created',
+          schema: sessionResponseSchema,
+          example: { session: { ...partySessionExample, status: 'draft', currentQueueEntryId: null } },
+        },
+        ...errorResponses,
+      },
     },
     201,
     async (request, _reply, actor) => ({
@@ -198,7 +264,12 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'get',
       path: '/sessions/{id}',
       summary: 'One party with its current item, upcoming queue, history, worker state and recent events',
-      responses: { 200: { description: 'The party', schema: sessionDetailsSchema }, ...errorResponses },
+      params: sessionParamsSchema,
+      example: sessionExample,
+      responses: {
+        200: { description: 'The party', schema: sessionDetailsSchema, example: sessionDetailsExample },
+        ...errorResponses,
+      },
     },
     200,
     async (request) => details(sessionId(request)),
@@ -209,8 +280,17 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'post',
       path: '/sessions/{id}/queue',
       summary: 'Queue an item (a series queues its first episode); next puts it first',
+      params: sessionParamsSchema,
       body: addToQueueBodySchema,
-      responses: { 201: { description: 'Queued', schema: addToQueueResponseSchema }, ...errorResponses },
+      example: { ...sessionExample, body: { itemId: upcomingEntryExample.itemId, startIfIdle: true } },
+      responses: {
+        201: {
+          description: 'Queued',
+          schema: addToQueueResponseSchema,
+          example: { entry: upcomingEntryExample, started: false, startError: null },
+        },
+        ...errorResponses,
+      },
     },
     201,
     async (request, _reply, actor) => {
@@ -226,8 +306,13 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'post',
       path: '/sessions/{id}/queue/move',
       summary: 'Move upcoming item `from` to place `to` (1-based, as listed)',
+      params: sessionParamsSchema,
       body: moveBodySchema,
-      responses: { 200: { description: 'Moved', schema: movedResponseSchema }, ...errorResponses },
+      example: { ...sessionExample, body: { from: 3, to: 1 } },
+      responses: {
+        200: { description: 'Moved', schema: movedResponseSchema, example: { moved: upcomingEntryExample } },
+        ...errorResponses,
+      },
     },
     200,
     async (request, _reply, actor) => {
@@ -242,7 +327,16 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'delete',
       path: '/sessions/{id}/queue/{index}',
       summary: 'Remove upcoming item `index` (1-based, as listed)',
-      responses: { 200: { description: 'Removed', schema: removedResponseSchema }, ...errorResponses },
+      params: queueEntryParamsSchema,
+      example: { params: { id: '7', index: '2' } },
+      responses: {
+        200: {
+          description: 'Removed',
+          schema: removedResponseSchema,
+          example: { removed: { ...upcomingEntryExample, status: 'skipped' } },
+        },
+        ...errorResponses,
+      },
     },
     200,
     async (request, _reply, actor) => {
@@ -256,7 +350,12 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'delete',
       path: '/sessions/{id}/queue',
       summary: 'Remove every upcoming item; the current one plays on',
-      responses: { 200: { description: 'Cleared', schema: clearedResponseSchema }, ...errorResponses },
+      params: sessionParamsSchema,
+      example: sessionExample,
+      responses: {
+        200: { description: 'Cleared', schema: clearedResponseSchema, example: { cleared: 3 } },
+        ...errorResponses,
+      },
     },
     200,
     async (request, _reply, actor) => ({ cleared: await service.clearQueue(sessionId(request), actor) }),
@@ -268,8 +367,13 @@ export function buildApi(options: ApiOptions): ApiServer {
       path: '/sessions/{id}/control',
       summary:
         'start, pause, resume, seek (with position), skip, stop, previous, shuffle or loop (with mode); answers the party afterwards',
+      params: sessionParamsSchema,
       body: controlBodySchema,
-      responses: { 200: { description: 'Done', schema: sessionDetailsSchema }, ...errorResponses },
+      example: { ...sessionExample, body: { action: 'seek', position: '+30' } },
+      responses: {
+        200: { description: 'Done', schema: sessionDetailsSchema, example: sessionDetailsExample },
+        ...errorResponses,
+      },
     },
     200,
     async (request, _reply, actor) => {
@@ -291,8 +395,13 @@ export function buildApi(options: ApiOptions): ApiServer {
         path: '/search',
         summary: "Find films, series and episodes to queue, ranked as /watchparty queue's autocomplete",
         query: searchQuerySchema,
+        example: { query: { q: 'night harbor', limit: '5' } },
         responses: {
-          200: { description: 'The best matches first', schema: searchResultsSchema },
+          200: {
+            description: 'The best matches first',
+            schema: searchResultsSchema,
+            example: searchResultsExample,
+          },
           ...errorResponses,
         },
       },
@@ -315,13 +424,24 @@ export function buildApi(options: ApiOptions): ApiServer {
       method: 'get',
       path: '/openapi.json',
       summary: 'This document',
-      responses: { 200: { description: 'OpenAPI 3.1', schema: null } },
+      responses: {
+        200: {
+          description: 'OpenAPI 3.1',
+          schema: null,
+          contentType: 'application/json',
+          example: { openapi: '3.1.0', info: { title: 'Orb Watch Party API', version: '1.0.0' }, paths: {} },
+        },
+      },
     },
     200,
     async () => document(),
   );
 
-  return app;
+  return Object.assign(app, {
+    documentRoutes(routes: readonly OpenApiRoute[]) {
+      documented.push(...routes);
+    },
+  });
 }
 
 declare module 'fastify' {

@@ -4,6 +4,7 @@
 // API's callers read the same plain sentence members do, and no internal address.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { inputWording, issueField } from '../input-wording.ts';
 import { WatchPartyError, type WatchPartyErrorCode } from '../watchparty/errors.ts';
 import { describeFailure } from '../watchparty/failures.ts';
 import type { ApiError, ApiErrorCode } from './schemas.ts';
@@ -30,13 +31,12 @@ export class ApiRequestError extends Error {
   }
 }
 
-/** Parses input with a schema; a failure is a 400 naming the first bad field. */
+/** Parses input with a schema; a failure is a 400 naming the first bad field, in the project's words. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, inputWording);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const unknownKey = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
-  const field = [...issue.path, ...(unknownKey === undefined ? [] : [unknownKey])].join('.') || 'body';
+  const field = issueField(issue);
   throw new ApiRequestError(400, 'bad_request', `${field}: ${issue.message}`, field);
 }
 

@@ -58,6 +58,11 @@ export function memberLocale(interaction: Interaction): Locale {
   return localeOf(interaction.locale);
 }
 
+/** The language of what the whole channel reads (a party's default name): the server's. */
+export function serverLocale(interaction: Interaction): Locale {
+  return localeOf(interaction.guild?.preferredLocale);
+}
+
 /** An error's sentence as a reader of `locale` reads it. */
 export function errorText(locale: Locale, error: WatchPartyError): string {
   return typeof error.text === 'string' ? error.text : render(locale, error.text);

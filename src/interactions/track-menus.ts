@@ -1,10 +1,12 @@
 // The panel's track menus: one for the audio and one for the subtitles of what plays, from the
-// entry's saved offer (src/watchparty/tracks.ts), with what plays now preselected. A choice runs
-// the same track switch as `/watchparty audio|subtitles` (see panel-controls.ts).
+// entry's saved offer (src/watchparty/tracks.ts) worded in the server's language, with what plays
+// now preselected. A choice runs the same track switch as `/watchparty audio|subtitles` (see
+// panel-controls.ts).
 import { type APIActionRowComponent, type APIStringSelectComponent, ComponentType } from 'discord.js';
 import type { Locale } from '../i18n/locales.ts';
 import { t } from '../i18n/translate.ts';
-import type { TrackKind } from '../watchparty/tracks.ts';
+import type { TrackKind } from '../watchparty/track-labels.ts';
+import { trackOptionLabel } from '../watchparty/tracks.ts';
 import type { SessionDetails } from '../watchparty/views.ts';
 import { truncate } from './autocomplete-choices.ts';
 import { encodeCustomId } from './custom-id.ts';
@@ -59,7 +61,7 @@ export function trackMenus(
   if (offer.audio.length > 1) {
     const options = offer.audio.map((track) => ({
       value: String(track.index),
-      label: track.label,
+      label: trackOptionLabel(track, 'audio', locale),
       playing: track.index === offer.playingAudio,
     }));
     rows.push(menu(session.id, 'audio', t(locale, 'tracks.audio'), options, locale));
@@ -72,7 +74,7 @@ export function trackMenus(
     };
     const options = offer.subtitles.map((track) => ({
       value: String(track.index),
-      label: track.label,
+      label: trackOptionLabel(track, 'subtitles', locale),
       playing: track.index === offer.playingSubtitle,
     }));
     rows.push(menu(session.id, 'subtitles', t(locale, 'tracks.subtitles'), [off, ...options], locale));

@@ -1,15 +1,14 @@
 // What the bot's /metrics serves: the process (CPU, memory, event loop: prom-client's defaults), the
-// instruments counted as things happen (./instruments.ts), and figures gathered when Prometheus
-// scrapes: parties by status and the catalog's size from the database, and every running party's
-// stream figures asked of its worker (./stream-metrics.ts).
+// instruments counted as things happen (./instruments.ts, ./worker-counters.ts), and figures gathered
+// when Prometheus scrapes: parties by status and the catalog's size from the database, and every
+// running party's stream figures asked of its worker with its worker's CPU and memory
+// (./stream-metrics.ts).
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/connection.ts';
 import { catalogItemTypes, sessionStatuses } from '../db/schema.ts';
 import { instruments } from './instruments.ts';
-import { type PartyStats, StreamMetrics } from './stream-metrics.ts';
-
-/** A worker that takes longer is left out of this scrape, so one stuck worker cannot stall /metrics. */
-const WORKER_STATS_TIMEOUT_MS = 1_000;
+import { type PartyStats, StreamMetrics, WORKER_STATS_TIMEOUT_MS } from './stream-metrics.ts';
+import { workerCounters } from './worker-counters.ts';
 
 export interface BotMetricsSources {
   db: Db;
@@ -67,6 +66,6 @@ export class BotMetrics {
     for (const type of catalogItemTypes)
       this.#catalog.set({ type }, catalog.find((row) => row.type === type)?.count ?? 0);
     this.#streams.set(streams);
-    return Registry.merge([instruments, this.#scraped]).metrics();
+    return Registry.merge([instruments, workerCounters, this.#scraped]).metrics();
   }
 }

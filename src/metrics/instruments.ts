@@ -1,22 +1,11 @@
 // The bot's event-driven Prometheus instruments: counted or timed where the thing happens (the worker
-// supervisor, the Jellyfin client, autocomplete), so they live for the whole process in one registry
+// supervisor, the Jellyfin client, autocomplete; worker starts and restarts, which worker hosts count
+// too, are in ./worker-counters.ts), so they live for the whole process in one registry
 // that /metrics renders with the figures it gathers at scrape time (./bot-metrics.ts). Labels carry
 // route templates, options and outcomes only: never an address, a token or a user.
 import { Counter, Histogram, Registry } from 'prom-client';
 
 export const instruments = new Registry();
-
-export const workerStarts = new Counter({
-  name: 'orb_worker_starts_total',
-  help: 'Stream worker processes started, restarts included',
-  registers: [instruments],
-});
-
-export const workerRestarts = new Counter({
-  name: 'orb_worker_restarts_total',
-  help: 'Restarts begun after a stream worker died, hung or lost its stream for good',
-  registers: [instruments],
-});
 
 export const workerGiveUps = new Counter({
   name: 'orb_worker_give_ups_total',

@@ -1,14 +1,22 @@
-// Each party's stream figures as Prometheus families with a `party` label (the party's id), set from
-// what its worker reported at scrape time. A worker counts from its own start, so a restarted worker
-// starts again at 0: Prometheus reads that as a counter reset, and rate() stays right. The bot serves
-// these today; a worker host can serve the same families for the sessions it runs.
+// Each party's figures as Prometheus families with a `party` label (the party's id), set at scrape
+// time: its stream's as its worker reported them, and its worker's CPU and memory as the process
+// table shows them. A worker counts from its own start, so a restarted worker starts again at 0:
+// Prometheus reads that as a counter reset, and rate() stays right. The bot serves these for every
+// party (CPU and memory for the workers it runs itself), and a worker host for the sessions it runs.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ProcessTreeUsage } from '../process-tree-usage.ts';
 import type { SessionStats, StreamFigures } from '../worker-contract/http.ts';
 
-/** One party's figures as its worker reported them; null when it did not answer in time. */
+/** A worker that takes longer is left out of this scrape, so one stuck worker cannot stall /metrics. */
+export const WORKER_STATS_TIMEOUT_MS = 1_000;
+
+/** One party's figures at a scrape. */
 export interface PartyStats {
   sessionId: string;
+  /** As its worker reported them; null when it did not answer in time. */
   stats: SessionStats | null;
+  /** Its worker's process with its ffmpeg; null when the worker runs elsewhere (a worker host). */
+  process: ProcessTreeUsage | null;
 }
 
 type CountedFigure = Exclude<keyof StreamFigures, 'sendPath' | 'daveEpoch' | 'viewers'>;
@@ -39,6 +47,8 @@ export class StreamMetrics {
   readonly #daveEpoch: Gauge<'party'>;
   readonly #info: Gauge<'party' | 'encoder' | 'send_path'>;
   readonly #unanswered: Gauge;
+  readonly #workerCpu: Counter<'party'>;
+  readonly #workerMemory: Gauge<'party'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -69,6 +79,18 @@ export class StreamMetrics {
       help: 'Running stream workers that gave no figures for this scrape in time',
       registers,
     });
+    this.#workerCpu = new Counter({
+      name: 'orb_worker_cpu_seconds_total',
+      help: "CPU seconds (user and system) of the party's stream worker and its ffmpeg since the worker started",
+      labelNames: ['party'],
+      registers,
+    });
+    this.#workerMemory = new Gauge({
+      name: 'orb_worker_resident_memory_bytes',
+      help: "Resident memory of the party's stream worker and its ffmpeg",
+      labelNames: ['party'],
+      registers,
+    });
   }
 
   /** Replaces every party's figures: a party that has gone leaves no series behind. */
@@ -77,8 +99,15 @@ export class StreamMetrics {
     this.#viewers.reset();
     this.#daveEpoch.reset();
     this.#info.reset();
+    this.#workerCpu.reset();
+    this.#workerMemory.reset();
     let unanswered = 0;
-    for (const { sessionId: party, stats } of parties) {
+    for (const { sessionId: party, stats, process } of parties) {
+      // Read from outside the worker, so a worker that gave no figures still has these.
+      if (process) {
+        this.#workerCpu.inc({ party }, process.cpuSeconds);
+        this.#workerMemory.set({ party }, process.residentBytes);
+      }
       if (!stats) {
         unanswered += 1;
         continue;

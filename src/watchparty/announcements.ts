@@ -39,7 +39,7 @@ export class PartyAnnouncements {
   }
 
   /** An item failed and the queue moves on (to `nextTitle`, or to nothing). */
-  itemFailed(party: AnnouncedParty, title: string, reason: Phrase, nextTitle: string | null): void {
+  itemFailed(party: AnnouncedParty, title: string | Phrase, reason: Phrase, nextTitle: string | null): void {
     this.#announce(party, [
       nextTitle === null
         ? phrase('announce.itemFailedLast', { title, reason })

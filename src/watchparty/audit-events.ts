@@ -5,7 +5,7 @@ import { type Db, nowIso } from '../db/connection.ts';
 import type { EventRow, LoopMode } from '../db/schema.ts';
 import type { EndReason } from '../worker-contract/http.ts';
 import { type Actor, actorUserId, describeActor } from './permissions.ts';
-import type { TrackKind } from './tracks.ts';
+import type { TrackKind } from './track-labels.ts';
 
 interface EntryRef {
   entryId: number;
@@ -79,4 +79,15 @@ export async function recentEvents(db: Db, sessionId: number, limit: number): Pr
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();
+}
+
+/** How many events of one type the session has had, e.g. its worker restarts. */
+export async function countEvents(db: Db, sessionId: number, type: AuditEventType): Promise<number> {
+  const row = await db
+    .selectFrom('watch_party_events')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('session_id', '=', sessionId)
+    .where('event_type', '=', type)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }

@@ -5,7 +5,7 @@
 // WatchPartyError is a bug and gets a generic answer from the door.
 import type { Phrase } from '../i18n/catalog.ts';
 import { render } from '../i18n/translate.ts';
-import { PartyFailure } from './failures.ts';
+import { type FailureKind, PartyFailure } from './failures.ts';
 import { UnknownMediaError } from './media-library.ts';
 
 export const watchPartyErrorCodes = [
@@ -50,6 +50,18 @@ export function asWatchPartyError(error: unknown): WatchPartyError | null {
   if (error instanceof PartyFailure)
     return new WatchPartyError('unavailable', error.text, { cause: error, detail: error.detail });
   return null;
+}
+
+/**
+ * The failure vocabulary's kind of what stopped a party: a seam's failure names its own, an item the
+ * media server no longer has is `item_missing`, anything unforeseen is `unexpected`; null for a
+ * refusal outside the vocabulary, which keeps its own words.
+ */
+export function failureKindOf(error: unknown): FailureKind | null {
+  const cause = error instanceof WatchPartyError ? error.cause : error;
+  if (cause instanceof PartyFailure) return cause.kind;
+  if (cause instanceof UnknownMediaError) return 'item_missing';
+  return error instanceof WatchPartyError ? null : 'unexpected';
 }
 
 /** Calls a seam (media server, worker pool) and turns its user-safe errors into WatchPartyErrors. */

@@ -47,6 +47,19 @@ export function failurePhrase(kind: FailureKind, atSeconds?: number): Phrase {
   return phrase(`failure.${kind}`);
 }
 
+/**
+ * A failure as a party keeps it, so each reader's language can word it when it is shown: its kind,
+ * and for a file that ended early, where (null otherwise).
+ */
+export interface KeptFailure {
+  readonly kind: FailureKind;
+  readonly atSeconds: number | null;
+}
+
+export function isFailureKind(value: string | null): value is FailureKind {
+  return (failureKinds as readonly (string | null)[]).includes(value);
+}
+
 /** The member's sentence in English, as logs, the audit log and the API read it. */
 export function describeFailure(kind: FailureKind, atSeconds?: number): string {
   return render('en', failurePhrase(kind, atSeconds));

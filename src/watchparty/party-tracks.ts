@@ -14,6 +14,7 @@ import { playingEntry } from './queue-store.ts';
 import { transition } from './session-state.ts';
 import { requireSession } from './session-store.ts';
 import type { PartyStatusChanges } from './status-changes.ts';
+import type { TrackKind } from './track-labels.ts';
 import {
   automaticTracks,
   noTrackDefaults,
@@ -22,7 +23,6 @@ import {
   resolveTracks,
   type TrackChoice,
   type TrackDefaults,
-  type TrackKind,
   type TrackSettings,
 } from './tracks.ts';
 import type { QueueEntry } from './views.ts';

@@ -9,12 +9,12 @@
 // and recovery after a restart (restart-recovery.ts).
 import type { Db } from '../db/connection.ts';
 import type { QueueEntryRow, QueueEntryStatus, SessionRow, SessionUpdate } from '../db/schema.ts';
-import { phrase } from '../i18n/translate.ts';
+import { phrase, render } from '../i18n/translate.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
 import { PartyAnnouncements } from './announcements.ts';
 import { type Advanced, type AuditEvent, recordEvent } from './audit-events.ts';
-import { asWatchPartyError, callSeam, WatchPartyError } from './errors.ts';
-import { describeFailure, failurePhrase } from './failures.ts';
+import { asWatchPartyError, callSeam, failureKindOf, WatchPartyError } from './errors.ts';
+import { failurePhrase } from './failures.ts';
 import { KeyedSerializer } from './keyed-serializer.ts';
 import type { MediaLibrary, PlaybackReporter } from './media-library.ts';
 import { type FilmNightSettings, PartyFilmNight, type QueuedStart } from './party-film-night.ts';
@@ -42,6 +42,7 @@ import {
   findWorkerState,
   insertSession,
   isChannelTaken,
+  lastErrorColumns,
   requireSession,
   saveWorkerState,
   unknownParty,
@@ -523,7 +524,7 @@ export class WatchPartyService {
       await saveWorkerState(tx, sessionId, {
         worker_status: 'starting',
         playback_state: 'loading',
-        last_error: null,
+        ...lastErrorColumns(null),
       });
       await recordEvent(tx, sessionId, actor, {
         type: resumable ? 'retried' : 'started',
@@ -601,7 +602,9 @@ export class WatchPartyService {
    */
   async #fail(sessionId: number, error: unknown): Promise<unknown> {
     const known = asWatchPartyError(error);
-    const message = known?.message ?? describeFailure('unexpected');
+    const kind = failureKindOf(error);
+    const text = kind === null && known ? known.text : failurePhrase(kind ?? 'unexpected');
+    const message = typeof text === 'string' ? text : render('en', text);
     sessionLogger(this.#logger, sessionId).warn({ err: error, detail: known?.detail }, 'watch party failed');
     const session = await this.#db.transaction().execute(async (tx) => {
       const session = await requireSession(tx, sessionId);
@@ -609,12 +612,12 @@ export class WatchPartyService {
       await saveWorkerState(tx, sessionId, {
         worker_status: 'failed',
         playback_state: 'error',
-        last_error: message,
+        ...lastErrorColumns(message, kind && { kind, atSeconds: null }),
       });
       await recordEvent(tx, sessionId, systemActor, { type: 'failed', payload: { message } });
       return session;
     });
-    this.announcements.partyStopped(session, known?.text ?? failurePhrase('unexpected'));
+    this.announcements.partyStopped(session, text);
     await this.#streams.close(sessionId);
     return known ?? error;
   }

@@ -6,6 +6,7 @@ import type { Database, NewSession, SessionRow, SessionUpdate, WorkerStateRow } 
 import { phrase } from '../i18n/translate.ts';
 import type { SessionStatusResponse } from '../worker-contract/http.ts';
 import { WatchPartyError } from './errors.ts';
+import type { KeptFailure } from './failures.ts';
 import { streamingStatuses } from './session-state.ts';
 
 type Db = Kysely<Database>;
@@ -102,6 +103,22 @@ export function workerStateFrom(status: SessionStatusResponse): WorkerStateUpdat
     current_title: status.currentTitle,
     position_seconds: status.positionSeconds,
     duration_seconds: status.durationSeconds,
+  };
+}
+
+/**
+ * The columns that keep how the last item or start ended: the English sentence (what the API and the
+ * logs read) and the failure's kind, which each reader's language words. A refusal outside the
+ * failure vocabulary keeps its sentence only. All null after a good end or a fresh start.
+ */
+export function lastErrorColumns(
+  message: string | null,
+  failure: KeptFailure | null = null,
+): Pick<WorkerStateUpdate, 'last_error' | 'last_error_kind' | 'last_error_at_seconds'> {
+  return {
+    last_error: message,
+    last_error_kind: failure?.kind ?? null,
+    last_error_at_seconds: failure?.atSeconds ?? null,
   };
 }
 

@@ -3,13 +3,12 @@
 // languages and then the file's own defaults, so a member's choice always wins over a default.
 import { z } from 'zod';
 import type { Locale } from '../i18n/locales.ts';
-import { phrase, t } from '../i18n/translate.ts';
-import { canonicalLanguage, languageName } from '../language-code.ts';
+import { phrase } from '../i18n/translate.ts';
+import { canonicalLanguage } from '../language-code.ts';
 import type { BurnedSubtitle, TrackSelection } from '../worker-contract/http.ts';
 import { WatchPartyError } from './errors.ts';
 import type { MediaTrack, PlaybackDetails } from './media-library.ts';
-
-export type TrackKind = 'audio' | 'subtitles';
+import { type TrackFacts, type TrackKind, trackFactsSchema, trackLabel } from './track-labels.ts';
 
 /** Jellyfin's own value for "no subtitles", stored as the entry's subtitle choice. */
 export const SUBTITLES_OFF = -1;
@@ -104,46 +103,6 @@ export function trackSelection(resolved: ResolvedTracks): TrackSelection {
   };
 }
 
-const codecNames: Record<string, string> = {
-  subrip: 'SRT',
-  ass: 'ASS',
-  ssa: 'SSA',
-  webvtt: 'WebVTT',
-  mov_text: 'Timed text',
-  hdmv_pgs_subtitle: 'PGS',
-  pgssub: 'PGS',
-  dvd_subtitle: 'VobSub',
-  dvdsub: 'VobSub',
-  dvb_subtitle: 'DVB',
-  dvbsub: 'DVB',
-};
-
-function channelLayout(channels: number | null): string | null {
-  if (channels === null) return null;
-  if (channels === 1) return 'mono';
-  if (channels === 2) return 'stereo';
-  return `${channels - 1}.1`;
-}
-
-/** `Japanese · Director's commentary · AAC 5.1 · default`: what a member picks a track by. */
-export function trackLabel(track: MediaTrack, kind: TrackKind, locale: Locale = 'en'): string {
-  const codec = track.codec ? (codecNames[track.codec.toLowerCase()] ?? track.codec.toUpperCase()) : null;
-  const format = kind === 'audio' ? [codec, channelLayout(track.channels)] : [codec];
-  const flags = [
-    track.isDefault ? t(locale, 'track.default') : null,
-    track.isForced ? t(locale, 'track.forced') : null,
-    track.isExternal ? t(locale, 'track.external') : null,
-  ];
-  return [
-    track.language ? languageName(track.language, locale) : t(locale, 'track.unknownLanguage'),
-    track.title,
-    format.filter(Boolean).join(' ') || null,
-    ...flags,
-  ]
-    .filter((part): part is string => Boolean(part))
-    .join(' · ');
-}
-
 /**
  * What a member typed or picked for `kind`: a stream index (what the suggestions send), a language
  * code such as `ja` or `jpn`, or `off` for subtitles. Returns the stream index to store.
@@ -190,12 +149,34 @@ export function trackColumns(choice: TrackChoice | undefined) {
   };
 }
 
-const trackOptionSchema = z.object({ index: z.number().int(), label: z.string() });
-
 /**
- * What a playing entry may switch to, as members see it: labels and stream indexes only (no
- * delivery addresses), with what plays now. Saved with the entry; the panel's menus read it.
+ * A track a playing entry may switch to, as saved with the entry: its stream index and the facts its
+ * label is worded from when a menu is drawn, never a delivery address. Entries saved before the
+ * facts were kept hold an English label instead.
  */
+const savedTrackOptionSchema = z.union([
+  z.object({ index: z.number().int(), facts: trackFactsSchema }),
+  z.object({ index: z.number().int(), label: z.string() }),
+]);
+
+const savedTrackOfferSchema = z.object({
+  audio: z.array(savedTrackOptionSchema),
+  subtitles: z.array(savedTrackOptionSchema),
+  playingAudio: z.number().int().nullable(),
+  playingSubtitle: z.number().int().nullable(),
+});
+type SavedTrackOffer = z.infer<typeof savedTrackOfferSchema>;
+
+const trackOptionSchema = z.object({
+  index: z.number().int(),
+  /** In English, for the API's readers. */
+  label: z.string(),
+  /** What the label says, for a reader's own language; null on an entry saved before they were kept. */
+  facts: trackFactsSchema.nullable(),
+});
+export type TrackOption = z.infer<typeof trackOptionSchema>;
+
+/** What a playing entry may switch to, with what plays now. The panel's menus read it. */
 export const trackOfferSchema = z.object({
   audio: z.array(trackOptionSchema),
   subtitles: z.array(trackOptionSchema),
@@ -204,17 +185,20 @@ export const trackOfferSchema = z.object({
 });
 export type TrackOffer = z.infer<typeof trackOfferSchema>;
 
+function factsOf(track: MediaTrack): TrackFacts {
+  const { language, title, codec, channels, isDefault, isForced, isExternal } = track;
+  return { language, title, codec, channels, isDefault, isForced, isExternal };
+}
+
+/** The offer to save with an entry as it starts playing. */
 export function trackOffer(
   details: Pick<PlaybackDetails, 'audioTracks' | 'subtitleTracks'>,
   resolved: ResolvedTracks,
-): TrackOffer {
-  const option = (kind: TrackKind) => (track: MediaTrack) => ({
-    index: track.index,
-    label: trackLabel(track, kind),
-  });
+): SavedTrackOffer {
+  const option = (track: MediaTrack) => ({ index: track.index, facts: factsOf(track) });
   return {
-    audio: details.audioTracks.map(option('audio')),
-    subtitles: details.subtitleTracks.map(option('subtitles')),
+    audio: details.audioTracks.map(option),
+    subtitles: details.subtitleTracks.map(option),
     playingAudio: resolved.audio?.index ?? null,
     playingSubtitle: resolved.subtitle?.index ?? null,
   };
@@ -223,6 +207,22 @@ export function trackOffer(
 /** The saved offer of a queue row; a row saved by another version that does not parse offers nothing. */
 export function readTrackOffer(json: string | null): TrackOffer | null {
   if (json === null) return null;
-  const parsed = trackOfferSchema.safeParse(JSON.parse(json));
-  return parsed.success ? parsed.data : null;
+  const parsed = savedTrackOfferSchema.safeParse(JSON.parse(json));
+  if (!parsed.success) return null;
+  const option = (kind: TrackKind) => (saved: SavedTrackOffer['audio'][number]) =>
+    'facts' in saved
+      ? { index: saved.index, label: trackLabel(saved.facts, kind), facts: saved.facts }
+      : { index: saved.index, label: saved.label, facts: null };
+  const { audio, subtitles, playingAudio, playingSubtitle } = parsed.data;
+  return {
+    audio: audio.map(option('audio')),
+    subtitles: subtitles.map(option('subtitles')),
+    playingAudio,
+    playingSubtitle,
+  };
+}
+
+/** An offered track's label in `locale`; one saved before its facts were kept reads as saved. */
+export function trackOptionLabel(option: TrackOption, kind: TrackKind, locale: Locale): string {
+  return option.facts ? trackLabel(option.facts, kind, locale) : option.label;
 }

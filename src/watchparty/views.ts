@@ -14,6 +14,7 @@ import {
   type WorkerStateRow,
   workerStatuses,
 } from '../db/schema.ts';
+import { failureKinds, isFailureKind } from './failures.ts';
 import { mediaSegmentSchema, readSegments } from './segments.ts';
 import { readTrackOffer, trackOfferSchema } from './tracks.ts';
 
@@ -71,7 +72,12 @@ export const workerStateSchema = z.object({
   currentTitle: z.string().nullable(),
   positionSeconds: z.number(),
   durationSeconds: z.number().nullable(),
+  /** How the last item or start failed, in English; null when it did not. */
   lastError: z.string().nullable(),
+  /** That failure's kind (null: none, or a failure kept before kinds were), for a client to word it. */
+  lastErrorKind: z.enum(failureKinds).nullable(),
+  /** For a file that ended early (`file_ended_early`): where it ended, in seconds. */
+  lastErrorAtSeconds: z.number().nullable(),
   updatedAt: z.string(),
 });
 export type WorkerState = z.infer<typeof workerStateSchema>;
@@ -161,6 +167,8 @@ export function toWorkerState(row: WorkerStateRow): WorkerState {
     positionSeconds: row.position_seconds,
     durationSeconds: row.duration_seconds,
     lastError: row.last_error,
+    lastErrorKind: isFailureKind(row.last_error_kind) ? row.last_error_kind : null,
+    lastErrorAtSeconds: row.last_error_at_seconds,
     updatedAt: row.updated_at,
   };
 }

@@ -5,17 +5,23 @@ import type { Db } from '../db/connection.ts';
 import type { QueueEntryStatus, SessionRow } from '../db/schema.ts';
 import { withoutAddresses } from '../error-message.ts';
 import type { Phrase } from '../i18n/catalog.ts';
-import { render } from '../i18n/translate.ts';
+import { phrase, render } from '../i18n/translate.ts';
 import { type Logger, sessionLogger } from '../logger.ts';
 import type { EndReason, SessionStatusResponse, WorkerEvent } from '../worker-contract/http.ts';
 import { recordEvent } from './audit-events.ts';
-import { failureKindOfWorker, failurePhrase, PartyFailure } from './failures.ts';
+import { failureKindOfWorker, failurePhrase, type KeptFailure, PartyFailure } from './failures.ts';
 import { systemActor } from './permissions.ts';
 import type { PlaybackRelay } from './playback-relay.ts';
 import { requeueForLoop } from './queue-moves.ts';
 import { findEntry, upcomingEntries } from './queue-store.ts';
 import { canTransition } from './session-state.ts';
-import { findSession, findWorkerState, saveWorkerState, workerStateFrom } from './session-store.ts';
+import {
+  findSession,
+  findWorkerState,
+  lastErrorColumns,
+  saveWorkerState,
+  workerStateFrom,
+} from './session-store.ts';
 import type { PartyStatusChanges } from './status-changes.ts';
 import type { WorkerPoolEvent } from './worker-pool.ts';
 
@@ -37,14 +43,14 @@ const endedEntryStatus: Record<EndReason, QueueEntryStatus> = {
   error: 'failed',
 };
 
-/** The member's sentence for an item that ended in a failure (or cut short), or null. */
-function failureOf(event: EndedEvent): Phrase | null {
+/** How an item that ended in a failure (or cut short) failed, or null. */
+function failureOf(event: EndedEvent): KeptFailure | null {
   if (event.reason !== 'error' && event.reason !== 'truncated') return null;
   const kind =
     event.failure === null && event.reason === 'truncated'
       ? 'file_ended_early'
       : failureKindOfWorker(event.failure);
-  return failurePhrase(kind, event.positionSeconds);
+  return { kind, atSeconds: kind === 'file_ended_early' ? event.positionSeconds : null };
 }
 
 export class WorkerReports {
@@ -149,12 +155,13 @@ export class WorkerReports {
     if (event.queueEntryId !== session.current_queue_entry_id) return;
     if (!canTransition(session.status, 'exhaust')) return;
     const failed = failureOf(event);
-    if (failed !== null) await this.#announceItemFailure(session, event, failed);
-    const failure = failed && render('en', failed);
-    // last_error says how the last item ended: an idle panel shows why, or nothing after a good end.
+    const reason = failed && failurePhrase(failed.kind, failed.atSeconds ?? undefined);
+    if (reason !== null) await this.#announceItemFailure(session, event, reason);
+    const failure = reason && render('en', reason);
+    // The last error says how the last item ended: an idle panel shows why, or nothing after a good end.
     await saveWorkerState(this.#db, session.id, {
       position_seconds: event.positionSeconds,
-      last_error: failure,
+      ...lastErrorColumns(failure, failed),
     });
     if (endedEntryStatus[event.reason] === 'played') await requeueForLoop(this.#db, session);
     await this.#party.advance(session, endedEntryStatus[event.reason], systemActor, (advanced) => ({
@@ -170,6 +177,11 @@ export class WorkerReports {
     );
     const ended = await findEntry(this.#db, session.id, event.queueEntryId);
     const [next] = await upcomingEntries(this.#db, session.id);
-    this.#party.announcements.itemFailed(session, ended?.title ?? 'The item', failure, next?.title ?? null);
+    this.#party.announcements.itemFailed(
+      session,
+      ended?.title ?? phrase('announce.theItem'),
+      failure,
+      next?.title ?? null,
+    );
   }
 }

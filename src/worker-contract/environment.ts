@@ -4,6 +4,7 @@
 // Jellyfin key) travel here, never in argv. Value rules both sides share (log levels, stream
 // profiles, the bitrate bounds) are defined here once; the bot's config (src/config.ts) uses them too.
 import { z } from 'zod';
+import { inputWording } from '../input-wording.ts';
 
 export const logLevelSchema = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
@@ -153,7 +154,7 @@ export type WorkerEnvironmentParse =
 export function parseWorkerEnvironment(env: Record<string, string | undefined>): WorkerEnvironmentParse {
   // Empty strings count as unset, as in the bot's own configuration.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = workerEnvSchema.safeParse(cleaned);
+  const parsed = workerEnvSchema.safeParse(cleaned, inputWording);
   if (parsed.success) return { ok: true, settings: parsed.data };
   return {
     ok: false,

@@ -11,6 +11,8 @@ import { createSessionRequestSchema } from './http.ts';
  */
 export const hostCreateSessionRequestSchema = createSessionRequestSchema.extend({
   workerEnvironment: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().max(4_096)),
+  /** The bot restarts this party after its worker failed: the host counts it in its /metrics. */
+  restart: z.boolean().optional(),
 });
 export type HostCreateSessionRequest = z.infer<typeof hostCreateSessionRequestSchema>;
 

@@ -1,5 +1,6 @@
 // A worker host's contract server: the routes of one stream worker (docs/worker-contract.md) for
-// every session it hosts, plus its own (GET /host, DELETE /sessions/{id}). A session's requests are
+// every session it hosts, plus its own (GET /host, DELETE /sessions/{id}), and GET /metrics for
+// Prometheus with a token of its own (METRICS_TOKEN, as on the bot). A session's requests are
 // relayed to that session's worker process as they are, event stream included, so the bot speaks
 // to a host exactly as to a local worker and a worker's answers (its errors too) reach the bot intact.
 import { randomUUID } from 'node:crypto';
@@ -9,6 +10,8 @@ import { pipeline } from 'node:stream';
 import { bearerCredential, digestMatches, tokenDigest } from '../bearer-token.ts';
 import { errorMessage } from '../error-message.ts';
 import { type Logger, redactText } from '../logger.ts';
+import { HostMetrics } from '../metrics/host-metrics.ts';
+import { METRICS_PATH, scrapeAccess } from '../metrics/scrape-access.ts';
 import { WorkerUnavailableError } from '../watchparty/worker-pool.ts';
 import {
   HttpError,
@@ -25,6 +28,8 @@ import type { HostedWorker, HostedWorkers } from './hosted-workers.ts';
 
 export interface HostServerOptions {
   token: string;
+  /** METRICS_TOKEN; null turns /metrics off. */
+  metricsToken: string | null;
   workers: HostedWorkers;
   logger: Logger;
 }
@@ -71,6 +76,11 @@ export function createHostServer(options: HostServerOptions): http.Server {
   const hostId = randomUUID();
   const startedAt = performance.now();
   const uptimeSeconds = () => (performance.now() - startedAt) / 1000;
+  const metrics = new HostMetrics({
+    status: () => hostStatus(),
+    parties: (timeoutMs) => workers.partyStats(timeoutMs),
+  });
+  const scrapeRefusal = scrapeAccess(options.metricsToken);
 
   function hostStatus(): HostStatus {
     const cores = Math.max(1, cpus().length);
@@ -90,6 +100,14 @@ export function createHostServer(options: HostServerOptions): http.Server {
     if (method === 'GET' && path === '/health') {
       const health: HealthResponse = { ok: true, sessions: workers.count, uptimeSeconds: uptimeSeconds() };
       return sendJson(res, 200, health);
+    }
+    if (method === 'GET' && path === METRICS_PATH) {
+      const refused = scrapeRefusal(req.headers.authorization);
+      if (refused) throw new HttpError(refused.status, refused.code, refused.message);
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
     }
     if (!digestMatches(bearerCredential(req.headers.authorization), expectedToken))
       throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');

@@ -9,6 +9,9 @@
 // for the bot's next start.
 import { randomBytes } from 'node:crypto';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
+import { type HostedWorkerExit, hostedWorkerExits } from '../metrics/host-metrics.ts';
+import type { PartyStats } from '../metrics/stream-metrics.ts';
+import { workerRestarts, workerStarts } from '../metrics/worker-counters.ts';
 import { HttpError } from '../worker/contract-http.ts';
 import { parseWorkerEnvironment, workerEnvironment } from '../worker-contract/environment.ts';
 import type { HostCreateSessionRequest } from '../worker-contract/host.ts';
@@ -18,6 +21,7 @@ import {
   type SessionStatusResponse,
 } from '../worker-contract/http.ts';
 import { WorkerClient } from '../worker-pool/client.ts';
+import { gatherPartyStats } from '../worker-pool/party-stats.ts';
 import { WorkerProcess } from '../worker-pool/worker-process.ts';
 
 /** One session's worker on this host. */
@@ -30,6 +34,9 @@ export interface HostedWorker {
   followers: number;
   /** Stops the worker when it has gone unfollowed too long. */
   lifeline: NodeJS.Timeout | undefined;
+  /** Why the host stopped it, once it did; an exit without one is a worker that died. */
+  stoppedAs: Exclude<HostedWorkerExit, 'died'> | null;
+  logger: Logger;
 }
 
 const UNFOLLOWED_LIMIT_MS = HEARTBEAT_INTERVAL_MS * MISSED_HEARTBEATS_BEFORE_DEAD;
@@ -76,7 +83,7 @@ export class HostedWorkers {
   async open(
     request: HostCreateSessionRequest,
   ): Promise<{ status: SessionStatusResponse; created: boolean }> {
-    const { workerEnvironment: requested, ...session } = request;
+    const { workerEnvironment: requested, restart, ...session } = request;
     const existing = this.#sessions.get(session.sessionId);
     if (existing?.kind === 'running')
       return { status: await clientOf(existing.worker).createSession(session), created: false };
@@ -103,27 +110,42 @@ export class HostedWorkers {
     );
     const logger = sessionLogger(this.#logger, session.sessionId);
     this.#setState(session.sessionId, { kind: 'opening', closeRequested: false });
-    let process: WorkerProcess | null = null;
+    let started: HostedWorker | null = null;
     try {
-      process = await WorkerProcess.spawn({ env: workerEnvironment(settings), logger });
-      const worker: HostedWorker = { process, port: process.port, token, followers: 0, lifeline: undefined };
+      const process = await WorkerProcess.spawn({ env: workerEnvironment(settings), logger });
+      const worker: HostedWorker = {
+        process,
+        port: process.port,
+        token,
+        followers: 0,
+        lifeline: undefined,
+        stoppedAs: null,
+        logger,
+      };
+      started = worker;
+      workerStarts.inc();
+      if (restart) workerRestarts.inc();
+      void process.exited.then((exit) => {
+        hostedWorkerExits.inc({ how: worker.stoppedAs ?? 'died' });
+        clearTimeout(worker.lifeline);
+        if (this.get(session.sessionId) !== worker) return;
+        this.#setState(session.sessionId, null);
+        logger.warn({ exitCode: exit.exitCode, signal: exit.signal }, 'hosted worker exited');
+      });
       const status = await clientOf(worker).createSession(session);
       const state = this.#sessions.get(session.sessionId);
       if (state?.kind !== 'opening' || state.closeRequested)
         throw new HttpError(409, 'conflict', `session ${session.sessionId} was closed while it opened`);
       this.#setState(session.sessionId, { kind: 'running', worker });
       this.#armLifeline(session.sessionId, worker);
-      void process.exited.then((exit) => {
-        clearTimeout(worker.lifeline);
-        if (this.get(session.sessionId) !== worker) return;
-        this.#setState(session.sessionId, null);
-        logger.warn({ exitCode: exit.exitCode, signal: exit.signal }, 'hosted worker exited');
-      });
       logger.info({ pid: process.pid, sessions: this.count }, 'hosted worker started');
       return { status, created: true };
     } catch (error) {
       this.#setState(session.sessionId, null);
-      await process?.stop();
+      if (started) {
+        started.stoppedAs = 'stopped';
+        await started.process.stop();
+      }
       throw error;
     }
   }
@@ -147,13 +169,13 @@ export class HostedWorkers {
         { sessionId },
         'nobody follows this worker any more (the bot went away); stopping it',
       );
-      void this.close(sessionId);
+      void this.close(sessionId, 'unfollowed');
     }, UNFOLLOWED_LIMIT_MS);
     worker.lifeline.unref();
   }
 
   /** Stops the session's worker (it leaves voice first); false when none runs here. */
-  async close(sessionId: string): Promise<boolean> {
+  async close(sessionId: string, how: 'stopped' | 'unfollowed' = 'stopped'): Promise<boolean> {
     const state = this.#sessions.get(sessionId);
     if (!state) return false;
     if (state.kind === 'opening') {
@@ -164,9 +186,27 @@ export class HostedWorkers {
     const { worker } = state;
     this.#setState(sessionId, null);
     clearTimeout(worker.lifeline);
+    worker.stoppedAs = how;
     await worker.process.stop();
     this.#logger.info({ sessionId, sessions: this.count }, 'hosted worker stopped');
     return true;
+  }
+
+  /** Every running session's figures for the host's /metrics (party-stats.ts). */
+  partyStats(timeoutMs: number): Promise<PartyStats[]> {
+    const running = [...this.#sessions].flatMap(([sessionId, state]) =>
+      state.kind === 'running'
+        ? [
+            {
+              sessionId,
+              client: clientOf(state.worker),
+              pid: state.worker.process.pid,
+              logger: state.worker.logger,
+            },
+          ]
+        : [],
+    );
+    return gatherPartyStats(running, timeoutMs);
   }
 
   async closeAll(): Promise<void> {

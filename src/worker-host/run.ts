@@ -9,11 +9,16 @@ import { HostedWorkers } from './hosted-workers.ts';
 
 /** Resolves once the host listens; it runs until a signal stops it and exits the process then. */
 export async function runWorkerHost(config: WorkerHostConfig): Promise<void> {
-  registerSecrets([config.token]);
+  registerSecrets([config.token, ...(config.metricsToken === null ? [] : [config.metricsToken])]);
   const logger = createLogger({ level: config.logLevel, name: 'worker-host' });
   logProcessFigures(logger);
   const workers = new HostedWorkers({ capacity: config.capacity, logger });
-  const server = createHostServer({ token: config.token, workers, logger });
+  const server = createHostServer({
+    token: config.token,
+    metricsToken: config.metricsToken,
+    workers,
+    logger,
+  });
 
   let stopping = false;
   const shutdown = async (signal: string) => {

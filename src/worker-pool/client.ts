@@ -89,9 +89,9 @@ export class WorkerClient {
     return this.#call('POST', `${this.#sessionPath(sessionId)}/control`, request, sessionStatusSchema);
   }
 
-  async status(sessionId: string): Promise<SessionStatusResponse | null> {
+  async status(sessionId: string, timeoutMs = this.#timeoutMs): Promise<SessionStatusResponse | null> {
     try {
-      return await this.#call('GET', this.#sessionPath(sessionId), undefined, sessionStatusSchema);
+      return await this.#call('GET', this.#sessionPath(sessionId), undefined, sessionStatusSchema, timeoutMs);
     } catch (error) {
       if (error instanceof WorkerRefusedError && error.status === 404) return null;
       throw error;

@@ -31,6 +31,8 @@ export class LocalPlacement implements WorkerPlacement {
         exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`,
       ),
       open: (session) => client.createSession(session),
+      // A child's exit follows its stream's close within moments, and says how it went.
+      whyGone: async () => null,
       kill: () => process.kill(),
       stop: async () => {
         await process.stop();

@@ -18,7 +18,13 @@ export interface PlacedWorker {
   readonly pid: number | null;
   /** Resolves once the worker is gone, with how it went ("exited with code 1"). */
   readonly exited: Promise<string>;
-  open(session: CreateSessionRequest): Promise<SessionStatusResponse>;
+  /** `restart`: the party's previous worker failed (a worker host counts it). */
+  open(session: CreateSessionRequest, restart: boolean): Promise<SessionStatusResponse>;
+  /**
+   * Asked when the worker's event stream closed: how the worker went ("lost its worker host"), when
+   * the placement can tell at once; null when only `exited` will tell, a moment later.
+   */
+  whyGone(): Promise<string | null>;
   /** Ends a worker the supervisor gave up on, at once. */
   kill(): void;
   /** Ends the worker cleanly (it leaves voice first); resolves once it is gone. */

@@ -5,6 +5,7 @@
 import { type Logger, registerSecrets } from '../logger.ts';
 import { WorkerUnavailableError } from '../watchparty/worker-pool.ts';
 import { workerEnvironment } from '../worker-contract/environment.ts';
+import { WorkerRefusedError } from './client.ts';
 import type { PlacedWorker, WorkerLaunch, WorkerPlacement } from './placement.ts';
 import {
   distinctHosts,
@@ -15,6 +16,11 @@ import {
 
 /** Closing a session waits for the host to stop its worker (SIGTERM, then SIGKILL after 5 s). */
 const CLOSE_TIMEOUT_MS = 8_000;
+/**
+ * After a session's event stream closed, a host that does not answer in this time counts as gone;
+ * the supervisor's own wait (1 s) bounds the question anyway.
+ */
+const GONE_CHECK_TIMEOUT_MS = 750;
 /** What the host decides for each worker itself. */
 const HOST_DECIDED = ['ORB_WORKER_TOKEN', 'ORB_WORKER_HOST', 'ORB_WORKER_PORT'];
 
@@ -78,9 +84,20 @@ export class RemotePlacement implements WorkerPlacement {
       where: { workerHost: status.hostId },
       pid: null,
       exited,
-      open: (session) => {
+      open: (session, restart) => {
         sessionId = session.sessionId;
-        return client.createSession({ ...session, workerEnvironment: environmentForHost(launch) });
+        return client.createSession({ ...session, workerEnvironment: environmentForHost(launch), restart });
+      },
+      // A worker on a host has no exit the bot could wait for: ask the host whether it or the session
+      // is gone, so a dead host's parties restart without waiting.
+      whyGone: async () => {
+        if (sessionId === null) return null;
+        try {
+          const status = await client.status(sessionId, GONE_CHECK_TIMEOUT_MS);
+          return status === null ? 'exited on its worker host' : null;
+        } catch (error) {
+          return error instanceof WorkerRefusedError ? null : 'lost its worker host';
+        }
       },
       kill: () => {
         void close();

@@ -5,8 +5,9 @@
 // too many failures in a short time and the pool reports `worker-failed` instead.
 import { errorMessage } from '../error-message.ts';
 import { type Logger, registerSecrets, sessionLogger } from '../logger.ts';
-import { workerGiveUps, workerRestarts, workerStarts } from '../metrics/instruments.ts';
+import { workerGiveUps } from '../metrics/instruments.ts';
 import type { PartyStats } from '../metrics/stream-metrics.ts';
+import { workerRestarts, workerStarts } from '../metrics/worker-counters.ts';
 import { RecoveryBudget } from '../recovery-budget.ts';
 import {
   type WorkerEventListener,
@@ -32,6 +33,7 @@ import {
 } from '../worker-contract/http.ts';
 import type { WorkerClient } from './client.ts';
 import { LocalPlacement } from './local-placement.ts';
+import { gatherPartyStats } from './party-stats.ts';
 import type { PlacedWorker, WorkerLaunch, WorkerPlacement } from './placement.ts';
 import { type StreamerLease, StreamerLeases } from './streamer-leases.ts';
 
@@ -156,7 +158,7 @@ export class WorkerSupervisor implements WorkerPool {
     };
     this.#workers.set(session.sessionId, worker);
     try {
-      await this.#start(worker);
+      await this.#start(worker, false);
     } catch (error) {
       await this.#stop(worker);
       throw error instanceof WorkerUnavailableError
@@ -223,24 +225,23 @@ export class WorkerSupervisor implements WorkerPool {
   }
 
   /**
-   * Each running worker's stream figures, asked of all at once (for /metrics); `stats` is null for a
-   * worker that did not answer within `timeoutMs`. Restarting workers are left out.
+   * Each running worker's figures for /metrics (party-stats.ts); `stats` is null for a worker that did
+   * not answer within `timeoutMs`. Restarting workers are left out.
    */
   streamStats(timeoutMs: number): Promise<PartyStats[]> {
-    const running = [...this.#workers.values()].flatMap((worker) =>
-      worker.state.kind === 'running' ? [{ worker, client: worker.state.child.worker.client }] : [],
+    const running = [...this.#workers.values()].flatMap(({ session, logger, state }) =>
+      state.kind === 'running'
+        ? [
+            {
+              sessionId: session.sessionId,
+              client: state.child.worker.client,
+              pid: state.child.worker.pid,
+              logger,
+            },
+          ]
+        : [],
     );
-    return Promise.all(
-      running.map(async ({ worker, client }) => {
-        const { sessionId } = worker.session;
-        try {
-          return { sessionId, stats: await client.stats(sessionId, timeoutMs) };
-        } catch (error) {
-          worker.logger.warn({ err: error }, 'the stream worker gave no figures for the metrics');
-          return { sessionId, stats: null };
-        }
-      }),
-    );
+    return gatherPartyStats(running, timeoutMs);
   }
 
   /** The worker's process id when it is a child of the bot, for diagnostics and tests. */
@@ -308,8 +309,11 @@ export class WorkerSupervisor implements WorkerPool {
     };
   }
 
-  /** Places the worker, opens the session and follows its events; restores playback if any. */
-  async #start(worker: ManagedWorker): Promise<void> {
+  /**
+   * Places the worker, opens the session and follows its events; restores playback if any.
+   * `restart`: after a failure (the placement passes it on).
+   */
+  async #start(worker: ManagedWorker, restart: boolean): Promise<void> {
     this.#setState(worker, { kind: 'starting', child: null });
     const placed = await this.#placement.place(this.#launch(worker.lease), worker.logger);
     const child: Child = {
@@ -331,7 +335,7 @@ export class WorkerSupervisor implements WorkerPool {
       void this.#onFailure(worker, child.failureReason ?? `the stream worker ${how}`);
     });
     worker.logger.info({ ...placed.where, streamer: worker.lease.index }, 'worker started');
-    await placed.open(worker.session);
+    await placed.open(worker.session, restart);
     this.#follow(worker, child);
     const resumable = worker.resumable;
     if (resumable) {
@@ -370,12 +374,17 @@ export class WorkerSupervisor implements WorkerPool {
       .events(worker.session.sessionId, onEvent, child.events.signal)
       .catch((error: unknown) => worker.logger.warn({ err: error }, 'worker event stream failed'))
       .finally(() => {
+        if (child.events.signal.aborted) return;
         // A live worker whose event stream closed cannot be followed: treat it like a dead one. A
-        // dying worker closes the stream first, so give its exit a moment to be the reason.
-        setTimeout(() => {
-          if (!child.events.signal.aborted)
-            this.#condemn(worker, child, 'the stream worker closed its event stream');
-        }, EVENT_STREAM_GRACE_MS).unref();
+        // dying child closes the stream first, so give its exit a moment to be the reason, unless the
+        // placement can tell at once that the worker is gone (its worker host died, say).
+        const condemn = (reason: string) => {
+          if (!child.events.signal.aborted) this.#condemn(worker, child, reason);
+        };
+        setTimeout(() => condemn('the stream worker closed its event stream'), EVENT_STREAM_GRACE_MS).unref();
+        void child.worker.whyGone().then((how) => {
+          if (how) condemn(`the stream worker ${how}`);
+        });
       });
   }
 
@@ -463,7 +472,7 @@ export class WorkerSupervisor implements WorkerPool {
     await new Promise((resolve) => setTimeout(resolve, backoff));
     if (worker.state.kind !== 'restarting') return;
     try {
-      await this.#start(worker);
+      await this.#start(worker, true);
     } catch (error) {
       await this.#onFailure(worker, `restart failed: ${errorMessage(error)}`);
     }

@@ -3,6 +3,7 @@
 // every door answers bad input the same way and never with a stack trace.
 import http from 'node:http';
 import type { z } from 'zod';
+import { inputWording, issueField } from '../input-wording.ts';
 import type { WorkerFailureKind } from '../worker-contract/failure-kinds.ts';
 import type { ErrorResponse } from '../worker-contract/http.ts';
 
@@ -74,10 +75,10 @@ export async function readJson(req: http.IncomingMessage): Promise<unknown> {
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, inputWording);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'body';
+  const field = issueField(issue);
   throw new HttpError(400, 'bad_request', `${field}: ${issue.message}`, { field });
 }
 

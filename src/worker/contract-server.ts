@@ -89,14 +89,14 @@ export function workerOpenApiDocument() {
       method: 'get',
       path: '/health',
       summary: 'Liveness',
-      authenticated: false,
+      access: 'public',
       responses: { 200: { description: 'Alive', schema: healthResponseSchema } },
     },
     {
       method: 'get',
       path: '/openapi.json',
       summary: 'This document',
-      authenticated: false,
+      access: 'public',
       responses: { 200: { description: 'OpenAPI 3.1', schema: null } },
     },
   ]);

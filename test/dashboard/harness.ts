@@ -32,8 +32,11 @@ export interface DashboardRig {
   api: ApiServer;
   /** `http://127.0.0.1:PORT`, the dashboard's PUBLIC_URL. */
   baseUrl: string;
-  /** A browser of the member's own, logged in through Discord's (simulated) login, on `path`. */
-  open(user: SimUser, path: string): Promise<MemberPage>;
+  /**
+   * A browser of the member's own, logged in through Discord's (simulated) login, on `path`; with
+   * `touch`, a phone's touch screen instead of a mouse.
+   */
+  open(user: SimUser, path: string, input?: 'mouse' | 'touch'): Promise<MemberPage>;
   /** Runs a step; when it fails, the page's screenshot is kept in artifactsFolder first. */
   step<T>(page: Page, name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -85,10 +88,15 @@ export async function openDashboardRig(
     door,
     api,
     baseUrl,
-    async open(user, where) {
+    async open(user, where, input = 'mouse') {
       // Started on first use, so tests that speak HTTP only do not pay for a browser.
       browser ??= launchChromium();
-      const context = await (await browser).newContext({ viewport: { width: 390, height: 844 } });
+      const touch = input === 'touch';
+      const context = await (await browser).newContext({
+        viewport: { width: 390, height: 844 },
+        hasTouch: touch,
+        isMobile: touch,
+      });
       // Every wait here is for something the page should show at once; fail fast, with a screenshot.
       context.setDefaultTimeout(5_000);
       const page = await context.newPage();

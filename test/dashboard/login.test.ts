@@ -102,6 +102,94 @@ describe('dashboard login and request protection', () => {
     assert.ok(!callback.headers.getSetCookie().some((line) => line.startsWith('orb_login=')));
   });
 
+  /** Discord's consent for `user` with `scope` instead of what the dashboard asked: where it sends the browser. */
+  async function consent(user: SimUser, changes: Record<string, string>) {
+    const { authorize, stateCookie } = await startLogin(rig);
+    authorize.searchParams.set('sim_user', user.id);
+    for (const [name, value] of Object.entries(changes)) authorize.searchParams.set(name, value);
+    const answer = await fetch(authorize, { redirect: 'manual' });
+    return { answer, stateCookie, back: new URL(answer.headers.get('location') ?? '/', rig.baseUrl) };
+  }
+
+  /** Trades a code at the simulator as the dashboard does, then reads with the token. */
+  async function tokenReads(code: string) {
+    const { sim } = rig.door;
+    const token = await fetch(`${sim.baseUrl}/api/v10/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: `${rig.baseUrl}/oauth/callback`,
+        client_id: sim.applicationId,
+        client_secret: sim.oauth.clientSecret,
+      }),
+    });
+    assert.equal(token.status, 200);
+    const { access_token: accessToken, scope } = (await token.json()) as {
+      access_token: string;
+      scope: string;
+    };
+    const read = async (path: string) => {
+      const response = await fetch(`${sim.baseUrl}/api/v10${path}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      return { status: response.status, body: (await response.json()) as unknown };
+    };
+    return { scope, me: await read('/users/@me'), guilds: await read('/users/@me/guilds') };
+  }
+
+  test('the simulator holds a token to its scopes: the dashboard asks for exactly identify and guilds, and without guilds the guild list is refused', async () => {
+    const { authorize } = await startLogin(rig);
+    assert.deepEqual(authorize.searchParams.get('scope')?.split(' ').sort(), ['guilds', 'identify']);
+    const { owner } = rig.door.people;
+
+    const full = await consent(owner, {});
+    const both = await tokenReads(full.back.searchParams.get('code')!);
+    assert.equal(both.scope, 'identify guilds');
+    assert.equal(both.me.status, 200);
+    assert.equal(both.guilds.status, 200);
+
+    const narrow = await consent(owner, { scope: 'identify' });
+    const identifyOnly = await tokenReads(narrow.back.searchParams.get('code')!);
+    assert.equal(identifyOnly.scope, 'identify');
+    assert.equal(identifyOnly.me.status, 200);
+    assert.deepEqual(identifyOnly.guilds, { status: 401, body: { message: '401: Unauthorized', code: 0 } });
+
+    const guildsOnly = await tokenReads(
+      (await consent(owner, { scope: 'guilds' })).back.searchParams.get('code')!,
+    );
+    assert.equal(guildsOnly.me.status, 401, '/users/@me needs identify');
+    assert.equal(guildsOnly.guilds.status, 200);
+  });
+
+  test('a login granted without guilds logs nobody in, with a plain sentence', async () => {
+    const { back, stateCookie } = await consent(rig.door.people.owner, { scope: 'identify' });
+    const callback = await fetch(back, { redirect: 'manual', headers: { cookie: stateCookie } });
+    assert.equal(callback.status, 400);
+    assert.match(await callback.text(), /Discord could not confirm who you are right now/);
+    assert.ok(!callback.headers.getSetCookie().some((line) => line.startsWith('orb_login=')));
+  });
+
+  test('Discord refuses an unknown scope (back to the site with invalid_scope) and a redirect URI it does not know', async () => {
+    const { back, stateCookie, answer } = await consent(rig.door.people.owner, {
+      scope: 'identify guilds.everything',
+    });
+    assert.equal(answer.status, 302);
+    assert.equal(`${back.origin}${back.pathname}`, `${rig.baseUrl}/oauth/callback`);
+    assert.equal(back.searchParams.get('error'), 'invalid_scope');
+    assert.equal(back.searchParams.get('code'), null);
+    const callback = await fetch(back, { redirect: 'manual', headers: { cookie: stateCookie } });
+    assert.equal(callback.status, 400);
+    assert.match(await callback.text(), /Discord did not let you in/);
+
+    const elsewhere = await consent(rig.door.people.owner, {
+      redirect_uri: 'https://evil.example/oauth/callback',
+    });
+    assert.equal(elsewhere.answer.status, 400);
+    assert.match(await elsewhere.answer.text(), /Invalid OAuth2 redirect_uri/);
+  });
+
   test('changes need the CSRF token and no foreign Origin; without a login they need a login', async () => {
     const login = await logIn(rig, rig.door.people.owner);
     const pause = (headers: Record<string, string>) =>

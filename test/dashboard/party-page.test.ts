@@ -45,7 +45,33 @@ describe('the dashboard in a browser', () => {
       const lines = await health.getByRole('listitem').allTextContents();
       assert.match(lines[0] ?? '', /^\d+ fps$/);
       assert.match(lines[1] ?? '', /^\d+ kbit\/s$/);
-      assert.deepEqual(lines.slice(2), ['DAVE epoch 3', '2 viewers', '0 reconnects', 'passed through']);
+      assert.deepEqual(lines.slice(2), [
+        'DAVE epoch 3',
+        '2 viewers',
+        '0 worker restarts',
+        '0 stream reconnects',
+        'passed through',
+      ]);
+    });
+  });
+
+  test("stream health counts the party's worker restarts, apart from the stream's reconnects", async () => {
+    const { page } = owner;
+    const { workers } = rig.door.party;
+    await rig.step(page, 'worker-restart', async () => {
+      // The supervisor's report when the worker process dies and a new one takes over.
+      workers.emit(String(partyId), {
+        type: 'worker-restarting',
+        attempt: 1,
+        reason: 'the worker process exited with code 137',
+        positionSeconds: 12,
+      });
+      await page.getByTestId('activity').filter({ hasText: 'Reconnecting' }).waitFor();
+      // The new worker plays on: the stream's figures are back, with the restart counted.
+      workers.reportPlaying(String(partyId));
+      const health = page.getByRole('list', { name: 'Stream health' });
+      await health.getByText('1 worker restart', { exact: true }).waitFor();
+      await health.getByText('0 stream reconnects', { exact: true }).waitFor();
     });
   });
 
@@ -111,7 +137,7 @@ describe('the dashboard in a browser', () => {
 
     await rig.step(page, 'drag-to-reorder', async () => {
       const items = page.getByTestId('queue-item');
-      await items.nth(1).dragTo(items.nth(0));
+      await items.nth(1).getByTestId('drag-grip').dragTo(items.nth(0));
       await items.first().getByText('The Fifth Element (1997)').waitFor();
     });
     const dragged = (await rig.door.party.service.getSession(partyId)).upcoming.map((entry) => entry.title);
@@ -123,6 +149,38 @@ describe('the dashboard in a browser', () => {
       await page.getByRole('button', { name: 'Queue Big Buck Bunny (2008)' }).click();
       await page.getByTestId('queue-item').nth(2).getByText('Big Buck Bunny (2008)').waitFor();
     });
+  });
+
+  test('on a touch screen, a finger drags an item by its grip to its new place', async () => {
+    const phone = await rig.open(rig.door.people.owner, `/party/${partyId}`, 'touch');
+    try {
+      const { page } = phone;
+      const before = (await rig.door.party.service.getSession(partyId)).upcoming.map((entry) => entry.title);
+      assert.deepEqual(before, ['The Fifth Element', 'Arrival', 'Big Buck Bunny']);
+      await rig.step(page, 'touch-drag', async () => {
+        const items = page.getByTestId('queue-item');
+        await items.nth(2).getByText('Big Buck Bunny (2008)').waitFor();
+        await page.getByRole('list', { name: 'Up next' }).scrollIntoViewIfNeeded();
+        const grip = (await items.nth(2).getByTestId('drag-grip').boundingBox())!;
+        const target = (await items.nth(0).boundingBox())!;
+        const start = { x: grip.x + grip.width / 2, y: grip.y + grip.height / 2 };
+        const end = { x: start.x, y: target.y + target.height / 2 };
+        // Real touch input through Chromium's input pipeline: the page sees pointerType "touch".
+        const cdp = await page.context().newCDPSession(page);
+        const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', point?: { x: number; y: number }) =>
+          cdp.send('Input.dispatchTouchEvent', { type, touchPoints: point ? [point] : [] });
+        await touch('touchStart', start);
+        for (let step = 1; step <= 8; step++)
+          await touch('touchMove', { x: start.x, y: start.y + ((end.y - start.y) * step) / 8 });
+        await touch('touchEnd');
+        await items.first().getByText('Big Buck Bunny (2008)').waitFor();
+      });
+      const after = (await rig.door.party.service.getSession(partyId)).upcoming.map((entry) => entry.title);
+      assert.deepEqual(after, ['Big Buck Bunny', 'The Fifth Element', 'Arrival']);
+      assert.deepEqual(phone.errors, []);
+    } finally {
+      await phone.close();
+    }
   });
 
   test('a member without control is refused in the words Discord uses, and nothing changes', async () => {

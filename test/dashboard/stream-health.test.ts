@@ -25,7 +25,11 @@ function source(frames: number[], bytes: number[]) {
 }
 
 test('frames per second and bitrate come from two samples of the same worker', async () => {
-  const sampler = new StreamHealthSampler(source([100, 160, 10, 40], [0, 500_000, 0, 250_000]), 7);
+  const sampler = new StreamHealthSampler(
+    source([100, 160, 10, 40], [0, 500_000, 0, 250_000]),
+    7,
+    async () => 2,
+  );
   assert.equal(await sampler.sample(1_000), null, 'one sample has no rate yet');
   assert.deepEqual(await sampler.sample(3_000), {
     framesPerSecond: 30,
@@ -33,6 +37,7 @@ test('frames per second and bitrate come from two samples of the same worker', a
     daveEpoch: 1,
     viewers: 3,
     reconnects: 1,
+    workerRestarts: 2,
     encoder: 'x264',
   });
   assert.equal(await sampler.sample(5_000), null, 'a restarted worker counts from zero: no rate across it');

@@ -107,13 +107,13 @@ describe('replies in the member’s language, the panel in the server’s', () =
       .autocomplete({ user: dieter }, 'watchparty', 'queue', 'audio', '', { media: 'movie-1' })
       .choices();
     assert.deepEqual(audio, [
-      { name: 'Englisch · AAC stereo · Standard', value: '1' },
+      { name: 'Englisch · AAC Stereo · Standard', value: '1' },
       { name: 'Japanisch · Original · AC3 5.1', value: '2' },
     ]);
     const typed = await sim.interactions
       .autocomplete({ user: yuki }, 'watchparty', 'queue', 'audio', '日本', { media: 'movie-1' })
       .choices();
-    assert.deepEqual(typed, [{ name: '日本語 · Original · AC3 5.1', value: '2' }]);
+    assert.deepEqual(typed, [{ name: '日本語 · Original · AC3 5.1ch', value: '2' }]);
   });
 
   test('the party’s story is told in the server’s language', async () => {

@@ -59,6 +59,8 @@ function details(overrides: Partial<SessionDetails> = {}, upcomingCount = 0): Se
       positionSeconds: 600,
       durationSeconds: 6000,
       lastError: null,
+      lastErrorKind: null,
+      lastErrorAtSeconds: null,
       updatedAt: new Date(reportedAt).toISOString(),
     },
     playback: {

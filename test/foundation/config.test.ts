@@ -50,6 +50,7 @@ describe('configuration', () => {
       'JELLYFIN_URL',
       'STREAMER_TOKENS',
     ]);
+    assert.ok(error.problems.includes('HTTP_PORT must be at most 65535'), error.message);
     for (const secret of [validEnv.DISCORD_TOKEN, validEnv.JELLYFIN_API_KEY, 'streamer-one-secret']) {
       assert.ok(!error.message.includes(secret));
     }

@@ -19,6 +19,7 @@ const sampleParams = {
   id: 7,
   left: '12:00',
   label: 'Japanese',
+  layout: '5.1',
   length: '1:35:00',
   line: 'a line',
   listeners: 3,

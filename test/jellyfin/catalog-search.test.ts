@@ -58,7 +58,7 @@ describe('catalog search', () => {
   after(() => fixture.cleanup());
 
   const names = async (query: string, options = {}) =>
-    (await search.search(query, { ...asked, ...options })).map(choiceName);
+    (await search.search(query, { ...asked, ...options })).map((hit) => choiceName(hit));
 
   test('exact title, then prefix, then word matches', async () => {
     const choices = await search.search('harbor', asked);
@@ -200,18 +200,22 @@ describe('catalog search', () => {
       ['S01E01', 'S01E02', 'S01E03', 'S02E01', 'S02E02', 'S00E01'],
       'specials come last',
     );
-    assert.deepEqual((await search.episodesOf(series.id, 'e3', asked)).map(choiceName), [
-      'Nightshift Diaries · S01E03 · The Long Night (2021)',
-    ]);
-    assert.deepEqual((await search.episodesOf(series.id, 'special', asked)).map(choiceName), [
-      'Nightshift Diaries · S00E01 · Behind the Scenes (2021)',
-    ]);
-    assert.deepEqual((await search.episodesOf(series.id, 's2e2', asked)).map(choiceName), [
-      'Nightshift Diaries · S02E02 · Code Blue (2022)',
-    ]);
-    assert.deepEqual((await search.episodesOf(series.id, 'graveyard', asked)).map(choiceName), [
-      'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
-    ]);
+    assert.deepEqual(
+      (await search.episodesOf(series.id, 'e3', asked)).map((hit) => choiceName(hit)),
+      ['Nightshift Diaries · S01E03 · The Long Night (2021)'],
+    );
+    assert.deepEqual(
+      (await search.episodesOf(series.id, 'special', asked)).map((hit) => choiceName(hit)),
+      ['Nightshift Diaries · S00E01 · Behind the Scenes (2021)'],
+    );
+    assert.deepEqual(
+      (await search.episodesOf(series.id, 's2e2', asked)).map((hit) => choiceName(hit)),
+      ['Nightshift Diaries · S02E02 · Code Blue (2022)'],
+    );
+    assert.deepEqual(
+      (await search.episodesOf(series.id, 'graveyard', asked)).map((hit) => choiceName(hit)),
+      ['Nightshift Diaries · S01E02 · Graveyard Shift (2021)'],
+    );
     assert.deepEqual(await search.seasonsOf(series.id), [
       { seasonNumber: 1, episodeCount: 3 },
       { seasonNumber: 2, episodeCount: 2 },
@@ -293,10 +297,13 @@ describe('search before the first sync', () => {
     const search = new CatalogSearch({ db: database.db, client });
     const series = sim.library.byName(defaultTitles.series);
     const episodes = await search.episodesOf(series.id, 's1', asked);
-    assert.deepEqual(episodes.map(choiceName), [
-      'Nightshift Diaries · S01E01 · Pilot (2021)',
-      'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
-      'Nightshift Diaries · S01E03 · The Long Night (2021)',
-    ]);
+    assert.deepEqual(
+      episodes.map((hit) => choiceName(hit)),
+      [
+        'Nightshift Diaries · S01E01 · Pilot (2021)',
+        'Nightshift Diaries · S01E02 · Graveyard Shift (2021)',
+        'Nightshift Diaries · S01E03 · The Long Night (2021)',
+      ],
+    );
   });
 });

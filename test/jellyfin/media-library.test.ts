@@ -13,7 +13,7 @@ import { JellyfinMediaLibrary } from '../../src/jellyfin/media-library.ts';
 import { resolveFfmpeg, resolveFfprobe } from '../../src/media/ffmpeg-binary.ts';
 import { mediaBrowserAuthorization } from '../../src/media/jellyfin-auth-header.ts';
 import { MediaServerUnavailableError, UnknownMediaError } from '../../src/watchparty/media-library.ts';
-import { trackLabel } from '../../src/watchparty/tracks.ts';
+import { trackLabel } from '../../src/watchparty/track-labels.ts';
 import { playbackTargetSchema } from '../../src/worker-contract/http.ts';
 
 const run = promisify(execFile);

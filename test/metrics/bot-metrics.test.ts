@@ -15,7 +15,16 @@ import { JellyfinClient } from '../../src/jellyfin/client.ts';
 import { routeTemplate } from '../../src/jellyfin/request-timing.ts';
 import { createLogger } from '../../src/logger.ts';
 import { BotMetrics } from '../../src/metrics/bot-metrics.ts';
-import { WorkerSupervisor } from '../../src/worker-pool/supervisor.ts';
+import type { WorkerSupervisor } from '../../src/worker-pool/supervisor.ts';
+import {
+  assertFamilies,
+  assertNothingLeaks,
+  assertPartyPlays,
+  parseExposition,
+  partyFamilies,
+  type Sample,
+  sampleValue,
+} from '../support/prometheus-text.ts';
 import { createParty, createWatchPartyHarness, type WatchPartyHarness } from '../support/watch-party.ts';
 import {
   type MediaServer,
@@ -23,6 +32,7 @@ import {
   playRequest,
   serveClip,
 } from '../worker/support/media-fixtures.ts';
+import { captureSupervisor } from '../worker-pool/support/capture-supervisor.ts';
 
 const METRICS_TOKEN = 'metrics-token-for-tests-0123456789';
 const API_TOKEN = 'api-token-for-tests-0123456789';
@@ -30,49 +40,6 @@ const STREAMER_TOKEN = 'streamer-token-for-the-metrics-test';
 const CLIP_SECONDS = 30;
 const PARTY = '7';
 const logger = createLogger({ level: 'silent', pretty: false });
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Reads the text exposition strictly: every sample line well formed, every family with HELP and TYPE. */
-function parseExposition(text: string): { samples: Sample[]; families: Map<string, string> } {
-  const samples: Sample[] = [];
-  const families = new Map<string, string>();
-  const helped = new Set<string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.+)$/.exec(line);
-    if (comment) {
-      if (comment[1] === 'HELP') helped.add(comment[2]!);
-      else families.set(comment[2]!, comment[3]!);
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    assert.ok(sample, `not a Prometheus sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, key, value] of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
-      labels[key!] = value!;
-    // Go's ParseFloat, which Prometheus uses, reads NaN in any case (prom-client writes `Nan`).
-    assert.match(sample[3]!, /^(?:[+-]?(?:\d+(?:\.\d*)?(?:e[+-]?\d+)?|Inf)|nan)$/i, `not a value: ${line}`);
-    samples.push({ name: sample[1]!, labels, value: Number(sample[3]!.replace(/^nan$/i, 'NaN')) });
-  }
-  for (const family of families.keys()) assert.ok(helped.has(family), `${family} has no HELP`);
-  return { samples, families };
-}
-
-function sampleValue(
-  samples: Sample[],
-  name: string,
-  labels: Record<string, string> = {},
-): number | undefined {
-  return samples.find(
-    (sample) =>
-      sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
-  )?.value;
-}
 
 /** Every family the Grafana dashboard's queries read. */
 function dashboardFamilies(): Set<string> {
@@ -102,15 +69,7 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     client = new JellyfinClient({ baseUrl: jellyfin.url, apiKey: jellyfin.apiKey });
     await syncCatalog(harness.database.db, client, { mode: 'full' });
     ({ temp, server: media } = await serveClip(CLIP_SECONDS));
-    supervisor = new WorkerSupervisor({
-      logger,
-      streamerTokens: [STREAMER_TOKEN],
-      jellyfin: { url: media.url, apiKey: media.apiKey },
-      stream: { profile: '720p30', bitrateKbps: 2_500 },
-      sink: 'capture',
-      logLevel: 'warn',
-      restart: { maxFailures: 3, windowMs: 60_000, backoffMs: [100] },
-    });
+    supervisor = captureSupervisor(media, { streamerTokens: [STREAMER_TOKEN] });
     const metrics = new BotMetrics({
       db: harness.database.db,
       streams: (timeoutMs) => supervisor.streamStats(timeoutMs),
@@ -169,7 +128,7 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     assert.ok(suggestions.length > 0);
 
     const { text, samples, families } = await scrape();
-    for (const [family, type] of [
+    assertFamilies(families, [
       ['process_cpu_user_seconds_total', 'counter'],
       ['process_resident_memory_bytes', 'gauge'],
       ['orb_parties', 'gauge'],
@@ -178,28 +137,14 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
       ['orb_worker_restarts_total', 'counter'],
       ['orb_jellyfin_request_duration_seconds', 'histogram'],
       ['orb_autocomplete_duration_seconds', 'histogram'],
-      ['orb_stream_info', 'gauge'],
-      ['orb_stream_video_frames_sent_total', 'counter'],
-      ['orb_stream_video_frames_dropped_total', 'counter'],
-      ['orb_stream_bytes_sent_total', 'counter'],
-      ['orb_stream_dave_transitions_total', 'counter'],
-      ['orb_stream_dave_epoch', 'gauge'],
-      ['orb_stream_nacks_received_total', 'counter'],
-      ['orb_stream_packets_retransmitted_total', 'counter'],
-    ]) {
-      assert.equal(families.get(family!), type, `${family} is a ${type}`);
-    }
+      ...partyFamilies,
+    ]);
     assert.equal(sampleValue(samples, 'orb_parties', { status: 'draft' }), 1);
     assert.equal(sampleValue(samples, 'orb_parties', { status: 'playing' }), 0);
     assert.ok((sampleValue(samples, 'orb_catalog_items', { type: 'movie' }) ?? 0) > 0);
     assert.equal(sampleValue(samples, 'orb_worker_starts_total'), 1);
-    assert.equal(
-      sampleValue(samples, 'orb_stream_info', { party: PARTY, encoder: 'copy', send_path: 'capture' }),
-      1,
-    );
-    assert.ok((sampleValue(samples, 'orb_stream_video_frames_sent_total', { party: PARTY }) ?? 0) > 30);
-    assert.ok((sampleValue(samples, 'orb_stream_bytes_sent_total', { party: PARTY }) ?? 0) > 0);
-    assert.equal(sampleValue(samples, 'orb_worker_stats_unanswered'), 0);
+    // The party's worker is a child of the bot, so its CPU and memory are here too.
+    assertPartyPlays(samples, PARTY);
     assert.ok(
       (sampleValue(samples, 'orb_jellyfin_request_duration_seconds_count', {
         method: 'GET',
@@ -221,10 +166,11 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
     for (const family of dashboardFamilies())
       assert.ok(families.has(family), `the Grafana dashboard asks for ${family}, which /metrics lacks`);
 
-    for (const secret of [METRICS_TOKEN, API_TOKEN, STREAMER_TOKEN, jellyfin.apiKey, media.apiKey])
-      assert.ok(!text.includes(secret), 'a token is in the output');
-    for (const address of [jellyfin.url, media.url, '127.0.0.1', 'http'])
-      assert.ok(!text.includes(address), `${address} is in the output`);
+    assertNothingLeaks(
+      text,
+      [METRICS_TOKEN, API_TOKEN, STREAMER_TOKEN, jellyfin.apiKey, media.apiKey],
+      [jellyfin.url, media.url, '127.0.0.1', 'http'],
+    );
     assert.ok(!text.includes(itemId), 'a Jellyfin item id is in the output');
   });
 

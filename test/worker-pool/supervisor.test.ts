@@ -20,9 +20,9 @@ import {
   serveClip,
   sessionRequest,
 } from '../worker/support/media-fixtures.ts';
+import { captureSupervisor } from './support/capture-supervisor.ts';
 
 const CLIP_SECONDS = 30;
-const logger = createLogger({ level: 'silent', pretty: false });
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
 let server: MediaServer;
@@ -40,16 +40,11 @@ function createSupervisor(
   streamerTokens = ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb'],
   logLines?: string[],
 ) {
-  const supervisor = new WorkerSupervisor({
-    logger: logLines
-      ? createLogger({ level: 'info', pretty: false, destination: collect(logLines) })
-      : logger,
+  const supervisor = captureSupervisor(server, {
     streamerTokens,
-    jellyfin: { url: server.url, apiKey: server.apiKey },
-    stream: { profile: '720p30', bitrateKbps: 2_500 },
-    sink: 'capture',
-    logLevel: 'warn',
-    restart: { maxFailures: 3, windowMs: 60_000, backoffMs: [100, 100, 100] },
+    ...(logLines
+      ? { logger: createLogger({ level: 'info', pretty: false, destination: collect(logLines) }) }
+      : {}),
   });
   const events: { sessionId: string; event: WorkerPoolEvent }[] = [];
   supervisor.subscribe((sessionId, event) => events.push({ sessionId, event }));

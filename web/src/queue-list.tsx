@@ -1,6 +1,8 @@
-// What plays next. Each item can be played next, moved a place up or down, or removed; a pointer
-// can also drag an item to its new place. Numbers are those /watchparty list shows.
-import { useState } from 'preact/hooks';
+// What plays next. Each item can be played next, moved a place up or down, or removed, from the
+// keyboard too; a finger, mouse or pen can also drag an item by its grip to its new place. The drag
+// runs on pointer events, which phones send for touch (HTML5 drag-and-drop does not start from a
+// touch in mobile browsers). Numbers are those /watchparty list shows.
+import { useRef, useState } from 'preact/hooks';
 import type { Upcoming } from './api.ts';
 
 export interface QueueActions {
@@ -8,28 +10,82 @@ export interface QueueActions {
   remove(number: number): void;
 }
 
+interface Drag {
+  from: number;
+  over: number;
+}
+
+/** The queue number of the item under a point, or null between items. */
+function numberAt(x: number, y: number): number | null {
+  const item = document.elementFromPoint(x, y)?.closest<HTMLElement>('[data-number]');
+  return item ? Number(item.dataset.number) : null;
+}
+
+/**
+ * Dragging by the grip: the grip keeps the pointer (capture) while it moves, the item under it is
+ * where the dragged one lands. The live drag is a ref, so a release right after a move reads the
+ * latest target; the state only paints it.
+ */
+function useGripDrag(move: (from: number, to: number) => void) {
+  const live = useRef<Drag | null>(null);
+  const [shown, setShown] = useState<Drag | null>(null);
+  const update = (drag: Drag | null) => {
+    live.current = drag;
+    setShown(drag);
+  };
+  const grip = (number: number) => ({
+    onPointerDown(event: PointerEvent) {
+      if (!event.isPrimary || event.button !== 0) return;
+      (event.currentTarget as HTMLElement).setPointerCapture(event.pointerId);
+      event.preventDefault();
+      update({ from: number, over: number });
+    },
+    onPointerMove(event: PointerEvent) {
+      const drag = live.current;
+      const over = drag && numberAt(event.clientX, event.clientY);
+      if (drag && over !== null && over !== drag.over) update({ ...drag, over });
+    },
+    onPointerUp() {
+      const drag = live.current;
+      update(null);
+      if (drag && drag.over !== drag.from) move(drag.from, drag.over);
+    },
+    onPointerCancel() {
+      update(null);
+    },
+  });
+  return { grip, shown };
+}
+
 export function QueueList(props: { upcoming: Upcoming[]; actions: QueueActions }) {
   const { upcoming, actions } = props;
-  const [dragged, setDragged] = useState<number | null>(null);
+  const { grip, shown } = useGripDrag(actions.move);
   if (upcoming.length === 0) return <p class="muted">The queue is empty: search below to add something.</p>;
   return (
     <ol class="queue" aria-label="Up next">
       {upcoming.map((entry) => (
         <li
           key={entry.id}
-          draggable
           data-testid="queue-item"
-          onDragStart={(event) => {
-            setDragged(entry.number);
-            event.dataTransfer?.setData('text/plain', String(entry.number));
-          }}
-          onDragOver={(event) => event.preventDefault()}
-          onDrop={(event) => {
-            event.preventDefault();
-            if (dragged !== null && dragged !== entry.number) actions.move(dragged, entry.number);
-            setDragged(null);
-          }}
+          data-number={entry.number}
+          class={
+            shown?.from === entry.number
+              ? 'dragged'
+              : shown?.over === entry.number
+                ? 'drop-target'
+                : undefined
+          }
         >
+          {/* Pointer only: the buttons below do the same from the keyboard and for screen readers. */}
+          <span
+            class="grip"
+            aria-hidden="true"
+            data-testid="drag-grip"
+            title="Drag to reorder"
+            {...grip(entry.number)}
+          >
+            ⠿
+          </span>
           <span class="number" aria-hidden="true">
             {entry.number}
           </span>

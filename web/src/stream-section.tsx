@@ -20,7 +20,10 @@ export function StreamSection(props: { details: Details; health: StreamHealth | 
             {health.viewers} {health.viewers === 1 ? 'viewer' : 'viewers'}
           </li>
           <li>
-            {health.reconnects} {health.reconnects === 1 ? 'reconnect' : 'reconnects'}
+            {health.workerRestarts} {health.workerRestarts === 1 ? 'worker restart' : 'worker restarts'}
+          </li>
+          <li>
+            {health.reconnects} {health.reconnects === 1 ? 'stream reconnect' : 'stream reconnects'}
           </li>
           {health.encoder && (
             <li>{health.encoder === 'copy' ? 'passed through' : `encoded with ${health.encoder}`}</li>

@@ -262,6 +262,7 @@ export const en = {
     `Stopped after ${n(p.minutes, 'minute', 'minutes')} with nobody listening`,
   'panel.joinToResume': (p: { channelId: string }) => `Join <#${p.channelId}> and press Resume to carry on.`,
   'panel.author': (p: { title: string }) => `Watch party · ${p.title}`,
+  'party.defaultTitle': 'Watch party',
   'panel.nothingPlaying': 'Nothing playing',
   'panel.footer': (p: { id: number }) => `Party #${p.id} · /watchparty ${sub.queue} adds more`,
   'panel.queueHint': `Queue something with ${command('queue')}: the first item starts the party.`,
@@ -311,6 +312,10 @@ export const en = {
   'track.forced': 'forced',
   'track.external': 'external file',
   'track.unknownLanguage': 'Unknown language',
+  'track.mono': 'mono',
+  'track.stereo': 'stereo',
+  'track.surround': (p: { layout: string }) => p.layout,
+  'track.timedText': 'Timed text',
   'tracks.audio': 'Audio',
   'tracks.subtitles': 'Subtitles',
   'tracks.choose': 'choose',
@@ -322,6 +327,7 @@ export const en = {
   'announce.itemFailedLast': (p: { title: string; reason: string }) =>
     `⚠️ **${p.title}**: ${p.reason} Nothing else is queued.`,
   'announce.partyStopped': (p: { reason: string }) => `⚠️ The watch party stopped. ${p.reason}`,
+  'announce.theItem': 'The item',
   // The party's story in its text channel (src/watchparty/story-lines.ts).
   'story.bot': 'The bot',
   'story.api': 'Someone using the API',
@@ -371,6 +377,9 @@ export const en = {
     `${p.title} · the whole season ${p.season} (${n(p.episodes, 'episode', 'episodes')})`,
   'choice.specials': (p: { title: string; episodes: number }) =>
     `${p.title} · the specials (${n(p.episodes, 'episode', 'episodes')})`,
+  'choice.series': 'Series',
+  'choice.episodes': (p: { count: number }) => n(p.count, 'episode', 'episodes'),
+  'choice.unknownSeries': 'Unknown series',
   // What the party's state forbids (src/watchparty/session-state.ts).
   'transition.stopped': 'This party has stopped. Create a new party to keep watching.',
   'transition.nothingQueued': 'The queue is empty. Queue something first, then start the party.',

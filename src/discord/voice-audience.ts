@@ -35,7 +35,7 @@ export function discordVoiceAudience(
     return user?.bot !== true && !streamingAccountIds.has(state.id);
   };
   const nameOf = (state: VoiceState) =>
-    state.member?.displayName ?? client.users.cache.get(state.id)?.displayName ?? 'Someone';
+    state.member?.displayName ?? client.users.cache.get(state.id)?.displayName ?? null;
 
   return {
     listeners({ guildId, voiceChannelId }) {
@@ -44,7 +44,7 @@ export function discordVoiceAudience(
       return states
         .filter((state) => state.channelId === voiceChannelId && isPerson(state))
         .map((state): VoiceListener => ({ userId: state.id, displayName: nameOf(state) }))
-        .sort((a, b) => a.displayName.localeCompare(b.displayName));
+        .sort((a, b) => (a.displayName ?? '').localeCompare(b.displayName ?? ''));
     },
     subscribe(onChange) {
       subscribers.add(onChange);

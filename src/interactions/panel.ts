@@ -89,12 +89,18 @@ const outageNotes: Partial<Record<PartyActivity, 'panel.note.buffering' | 'panel
 
 const watchersNamed = 5;
 
-/** `alice, bob, carol, dave, erin and 3 more`: names as the server shows them, never as markdown. */
+/**
+ * `alice, bob, carol, dave, erin and 3 more`: names as the server shows them, never as markdown; one
+ * the bot was not told is a mention, which Discord shows as the name in every language and which
+ * never pings inside an embed.
+ */
 export function watcherNames(listeners: readonly VoiceListener[], locale: Locale = 'en'): string {
   if (listeners.length === 0) return t(locale, 'panel.nobody');
   const names = listeners
     .slice(0, watchersNamed)
-    .map((person) => escapeMarkdown(clip(person.displayName, 32)));
+    .map((person) =>
+      person.displayName === null ? `<@${person.userId}>` : escapeMarkdown(clip(person.displayName, 32)),
+    );
   const more = listeners.length - names.length;
   return more > 0 ? t(locale, 'panel.namesAndMore', { names: names.join(', '), more }) : names.join(', ');
 }

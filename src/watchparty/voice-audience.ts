@@ -5,8 +5,11 @@
 /** A person in a voice channel. */
 export interface VoiceListener {
   userId: string;
-  /** The name the server shows for them (nickname, else display name, else user name). */
-  displayName: string;
+  /**
+   * The name the server shows for them (nickname, else display name, else user name); null when the
+   * bot has not been told it, and a door shows them its own way (Discord: a mention).
+   */
+  displayName: string | null;
 }
 
 export interface VoiceChannelRef {

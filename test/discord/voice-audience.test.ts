@@ -89,6 +89,17 @@ test('watcher names are clipped and never read as markdown', () => {
   assert.equal(watcherNames([]), 'Nobody');
 });
 
+test('a watcher whose name the bot was not told shows as a mention, in any language', () => {
+  const names = watcherNames(
+    [
+      { userId: '2001', displayName: null },
+      { userId: '2002', displayName: 'Jonas' },
+    ],
+    'de',
+  );
+  assert.equal(names, '<@2001>, Jonas');
+});
+
 describe('a party nobody watches', () => {
   let door: DiscordDoor;
   const timers = new ManualTimers();

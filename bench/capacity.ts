@@ -6,6 +6,12 @@
 // stops at the first window in which any party breaks its targets (_party-figures.ts). `parties`
 // is the most that held them.
 //
+// Timing: every datagram is stamped when the voice simulator's media port reads it, on a thread of
+// its own (sim/discord/voice/media-port.ts), so a frame's arrival time is what a receiver on the
+// network sees, however late this process's event loop runs with the simulators' work (DAVE/MLS
+// in JavaScript, Jellyfin, the viewer's checks). test/bench/arrival-timing.test.ts shows the stamps
+// read a steady sender as steady while this thread stalls, and a sender's 50 ms stalls as jitter.
+//
 // CPU: the bot and everything under it (workers, their ffmpeg) per party per media second; the
 // simulators (this process and its ffmpeg: Jellyfin serving, the viewer counting frames) apart,
 // and so is Jellyfin preparing its transcode ahead, which in production runs on the Jellyfin
@@ -42,9 +48,9 @@ const STREAM_SIZE = { width: 1280, height: 720 };
 /** Frames of the first party the viewer decrypts and writes for the SSIM sample (10 s). */
 const SSIM_FRAMES = 10 * FILM_FPS;
 /**
- * After a party's first frames, before its window: its worker's start-up is not what is measured,
- * nor the simulator joining the viewer to the new stream's DAVE group (MLS in JavaScript, which
- * holds this process, and so every stream's arrival times, for a few hundred ms).
+ * After a party's first frames, before its window: its worker's start-up (a Node process, ffprobe,
+ * the Go Live and DAVE handshakes, on the same cores as the parties already playing) is not what
+ * is measured.
  */
 const SETTLE_MS = 10_000;
 const PREPARED_DIR = '.cache/bench-capacity/jellyfin';
@@ -91,7 +97,10 @@ interface Step {
   /** Null when the viewers got nothing. */
   cpuSecondsPerMediaSecondPerParty: number | null;
   simulatorCpuSecondsPerMediaSecond: number | null;
-  /** How late this process's event loop ran, p99: the viewer's own share of the jitter. */
+  /**
+   * How late the simulators' event loop ran, p99 and max: their own load, which no longer moves the
+   * jitter (arrivals are stamped on the media port's thread) but would delay what they serve.
+   */
   simulatorEventLoopDelayP99Ms: number;
   simulatorEventLoopDelayMaxMs: number;
   loadAverage1m: number;
@@ -313,7 +322,6 @@ async function ramp(
     await sleep(SETTLE_MS);
     const botBefore = treeCpuSeconds(stack.botPid());
     const simulatorBefore = treeCpuSeconds(process.pid, [stack.botPid()]);
-    // The viewer times frames in this process: a late turn of its event loop shows as jitter too.
     const ownDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
     ownDelay.enable();
     const from = Date.now();

@@ -39,8 +39,23 @@ export interface OpenApiRoute {
   access?: 'bearer' | 'public' | 'login';
 }
 
-function jsonSchema(schema: z.ZodType): unknown {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/** Turns a zod schema into the JSON Schema a document shows. */
+type SchemaWriter = (schema: z.ZodType) => unknown;
+
+/**
+ * A writer that keeps the schemas named with `.meta({ id })` (a party's details, a queue entry…) in
+ * `named`, for the document's components, and refers to them there: a shape many routes answer is
+ * written once instead of in every route.
+ */
+function schemaWriter(named: Record<string, unknown>): SchemaWriter {
+  return (schema) => {
+    const written = JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }));
+    const { $defs, ...json } = JSON.parse(written.replaceAll('"#/$defs/', '"#/components/schemas/')) as {
+      $defs?: Record<string, unknown>;
+    };
+    Object.assign(named, $defs);
+    return json;
+  };
 }
 
 function checked(route: OpenApiRoute, part: string, schema: z.ZodType | undefined, example: unknown) {
@@ -58,7 +73,7 @@ function queryShapes(query: QuerySchema | undefined): Record<string, z.ZodType>[
   return query instanceof z.ZodUnion ? query.options.map((option) => option.shape) : [query.shape];
 }
 
-function parametersOf(route: OpenApiRoute) {
+function parametersOf(route: OpenApiRoute, jsonSchema: SchemaWriter) {
   const path = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => {
     const schema = route.params?.shape[name!];
     const example = route.example?.params?.[name!];
@@ -90,7 +105,7 @@ function parametersOf(route: OpenApiRoute) {
   return [...path, ...query];
 }
 
-function responsesOf(route: OpenApiRoute) {
+function responsesOf(route: OpenApiRoute, jsonSchema: SchemaWriter) {
   return Object.fromEntries(
     Object.entries(route.responses).map(([status, response]) => {
       const example = checked(route, `response ${status}`, response.schema ?? undefined, response.example);
@@ -134,8 +149,10 @@ export function openApiDocument(
   routes: readonly OpenApiRoute[],
 ) {
   const paths: Record<string, Record<string, unknown>> = {};
+  const named: Record<string, unknown> = {};
+  const jsonSchema = schemaWriter(named);
   for (const route of routes) {
-    const parameters = parametersOf(route);
+    const parameters = parametersOf(route, jsonSchema);
     const body = checked(route, 'body', route.body, route.example?.body);
     const security = securityOf(route);
     paths[route.path] ??= {};
@@ -155,7 +172,7 @@ export function openApiDocument(
             },
           }
         : {}),
-      responses: responsesOf(route),
+      responses: responsesOf(route, jsonSchema),
       ...(security ? { security } : {}),
     };
   }
@@ -177,6 +194,7 @@ export function openApiDocument(
     openapi: '3.1.0',
     info,
     components: {
+      ...(Object.keys(named).length > 0 ? { schemas: named } : {}),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, ...(loginSchemes || {}) },
     },
     security: [{ bearer: [] }],

@@ -75,9 +75,11 @@ export type Me = z.infer<typeof meSchema>;
 export const whoAmISchema = z.object({ me: meSchema.nullable() });
 export type WhoAmI = z.infer<typeof whoAmISchema>;
 
-export const partyViewSchema = z.object({
-  guildName: z.string(),
-  voiceChannelName: z.string(),
-  details: sessionDetailsSchema,
-});
+export const partyViewSchema = z
+  .object({
+    guildName: z.string(),
+    voiceChannelName: z.string(),
+    details: sessionDetailsSchema,
+  })
+  .meta({ id: 'PartyView' });
 export type PartyView = z.infer<typeof partyViewSchema>;

@@ -77,14 +77,16 @@ export const apiErrorCodes = [
 ] as const;
 export type ApiErrorCode = (typeof apiErrorCodes)[number];
 
-export const apiErrorSchema = z.object({
-  error: z.object({
-    code: z.enum(apiErrorCodes),
-    message: z.string(),
-    /** The offending field, for 400s. */
-    field: z.string().optional(),
-  }),
-});
+export const apiErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(apiErrorCodes),
+      message: z.string(),
+      /** The offending field, for 400s. */
+      field: z.string().optional(),
+    }),
+  })
+  .meta({ id: 'ApiError' });
 export type ApiError = z.infer<typeof apiErrorSchema>;
 
 export const healthSchema = z.object({

@@ -121,6 +121,25 @@ describe('the OpenAPI document', () => {
     assert.deepEqual(missing, []);
   });
 
+  test('a shape many routes answer is written once, under components, and every reference to one resolves', () => {
+    const text = JSON.stringify(document);
+    const schemas = (document as unknown as { components: { schemas?: Record<string, unknown> } }).components
+      .schemas;
+    const references = [...text.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map(
+      ([, name]) => name!,
+    );
+    assert.ok(
+      references.includes('SessionDetails') && references.includes('PartyView'),
+      'party details are referenced',
+    );
+    assert.deepEqual(
+      [...new Set(references)].filter((name) => schemas?.[name] === undefined),
+      [],
+      'references to schemas the document does not hold',
+    );
+    assert.ok(!text.includes('#/$defs/'), 'no reference points inside a route');
+  });
+
   test('the dashboard routes need a login (and its CSRF token for changes); the page and logging in need nothing', () => {
     const { paths } = document;
     assert.deepEqual(paths['/dashboard/api/parties/{id}']!.get!.security, [{ login: [] }]);

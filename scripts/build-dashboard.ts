@@ -1,5 +1,5 @@
-// Builds the dashboard's page (web/src) into web/dist with esbuild: one script, one stylesheet and
-// the HTML. Runs on `npm ci` next to the native build, so the bot serves files made on install and
+// Builds the dashboard's page (web/src) into web/dist with esbuild: one script, one stylesheet, the
+// HTML, and in chunks/ what the script loads on demand (each language's catalog). Runs on `npm ci` next to the native build, so the bot serves files made on install and
 // fetches nothing at run time. `--watch`-less on purpose: the tests build before they browse.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,9 @@ export async function buildDashboard(): Promise<void> {
     ],
     outdir: dashboardOutput,
     bundle: true,
+    splitting: true,
+    // Stable names, so a rebuild overwrites the same files.
+    chunkNames: 'chunks/[name]',
     minify: true,
     format: 'esm',
     target: ['es2022', 'chrome110', 'firefox110', 'safari16'],

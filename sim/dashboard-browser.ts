@@ -16,10 +16,18 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath });
 }
 
-/** Opens `url` logged out, logs in with Discord as `username`, and waits to be back on `url`. */
-export async function logInWithDiscord(page: Page, url: string, username: string): Promise<void> {
+/**
+ * Opens `url` logged out, logs in with Discord as `username`, and waits to be back on `url`; `link`
+ * is the login link's words in the browser's language.
+ */
+export async function logInWithDiscord(
+  page: Page,
+  url: string,
+  username: string,
+  link = 'Log in with Discord',
+): Promise<void> {
   await page.goto(url);
-  await page.getByRole('link', { name: 'Log in with Discord' }).click();
+  await page.getByRole('link', { name: link }).click();
   await page.getByRole('link', { name: `Continue as ${username}` }).click();
   await page.waitForURL(url);
 }

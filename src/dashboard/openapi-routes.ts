@@ -7,6 +7,7 @@ import { apiErrorSchema } from '../http/schemas.ts';
 import { searchQuerySchema, searchResultsSchema } from '../http/search.ts';
 import type { OpenApiResponse, OpenApiRoute } from '../openapi.ts';
 import {
+  chunkParamsSchema,
   controlBodySchema,
   loginQuerySchema,
   moveBodySchema,
@@ -132,6 +133,27 @@ export const dashboardOpenApiRoutes: readonly OpenApiRoute[] = [
         contentType: 'text/javascript',
         example: '(()=>{…})();',
       },
+    },
+  },
+  {
+    method: 'get',
+    path: '/assets/chunks/{file}',
+    summary: "A script the page's script loads on demand: the catalog of the page's language",
+    access: 'public',
+    params: chunkParamsSchema,
+    example: { params: { file: 'de.js' } },
+    responses: {
+      200: {
+        description: 'JavaScript',
+        schema: null,
+        contentType: 'text/javascript',
+        example: 'var e={…};export{e as de};',
+      },
+      400: error(
+        'The name is not one of a script',
+        apiErrorExample('bad_request', 'file: must be the name of a script the page loads', 'file'),
+      ),
+      404: error('The page has no such script', apiErrorExample('not_found', 'The page has no such script.')),
     },
   },
   {

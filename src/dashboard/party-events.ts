@@ -7,6 +7,7 @@ import type { Db } from '../db/connection.ts';
 import { parseInput, parseOutput } from '../http/errors.ts';
 import type { Logger } from '../logger.ts';
 import { countEvents } from '../watchparty/audit-events.ts';
+import { pageLocale } from './page-locale.ts';
 import { loginOf, type PartyRoutesOptions, visibleParty } from './party-routes.ts';
 import { partyParamsSchema, partyViewSchema } from './schemas.ts';
 import { StreamHealthSampler, type StreamStatsSource, streamHealthSchema } from './stream-health.ts';
@@ -35,7 +36,8 @@ export function registerPartyEvents(app: FastifyInstance, options: PartyEventsOp
     const login = loginOf(request);
     const id = parseInput(partyParamsSchema, request.params).id;
     // Refuses an unknown or foreign party with a plain 404 before the stream opens.
-    const first = await visibleParty(options, login, id);
+    const locale = pageLocale(request);
+    const first = await visibleParty(options, login, id, locale);
 
     reply.hijack();
     const stream = reply.raw;
@@ -60,7 +62,7 @@ export function registerPartyEvents(app: FastifyInstance, options: PartyEventsOp
       try {
         do {
           again = false;
-          send(await visibleParty(options, login, id));
+          send(await visibleParty(options, login, id, locale));
         } while (again);
       } catch (error) {
         options.logger.warn(

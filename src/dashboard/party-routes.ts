@@ -6,13 +6,18 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 import { ApiRequestError, parseInput, parseOutput } from '../http/errors.ts';
 import { type RankedSearch, rankedSearch, searchQuerySchema, searchResultsSchema } from '../http/search.ts';
+import type { Locale } from '../i18n/locales.ts';
+import { render } from '../i18n/translate.ts';
 import { WatchPartyError } from '../watchparty/errors.ts';
+import { lastFailureText } from '../watchparty/failures.ts';
 import type { MemberActor } from '../watchparty/permissions.ts';
 import type { WatchPartyService } from '../watchparty/service.ts';
+import { type TrackOffer, trackOptionLabel } from '../watchparty/tracks.ts';
 import type { PartySession } from '../watchparty/views.ts';
 import { WHO_AM_I } from './login-routes.ts';
 import type { DashboardLogin } from './logins.ts';
 import type { MemberDirectory } from './members.ts';
+import { pageLocale } from './page-locale.ts';
 import {
   controlBodySchema,
   type DashboardControl,
@@ -40,11 +45,15 @@ export function loginOf(request: FastifyRequest): DashboardLogin {
   return login;
 }
 
-/** Reads a party the login may see: in a guild Discord listed for the member and the bot shares. */
+/**
+ * Reads a party the login may see: in a guild Discord listed for the member and the bot shares;
+ * the current item's tracks and the last failure worded in `locale`, the page's language.
+ */
 export async function visibleParty(
   options: Pick<PartyRoutesOptions, 'service' | 'members'>,
   login: DashboardLogin,
   partyId: number,
+  locale: Locale = 'en',
 ): Promise<PartyView> {
   const details = await options.service.getSession(partyId).catch((error: unknown) => {
     if (error instanceof WatchPartyError && error.code === 'not_found') return null;
@@ -61,7 +70,24 @@ export async function visibleParty(
   return {
     guildName: guild.name,
     voiceChannelName: voiceChannelName(options.members, details.session),
-    details,
+    details: {
+      ...details,
+      current: details.current?.tracks
+        ? { ...details.current, tracks: offerIn(details.current.tracks, locale) }
+        : details.current,
+      worker: details.worker && { ...details.worker, lastError: lastFailureText(details.worker, locale) },
+    },
+  };
+}
+
+function offerIn(offer: TrackOffer, locale: Locale): TrackOffer {
+  return {
+    ...offer,
+    audio: offer.audio.map((option) => ({ ...option, label: trackOptionLabel(option, 'audio', locale) })),
+    subtitles: offer.subtitles.map((option) => ({
+      ...option,
+      label: trackOptionLabel(option, 'subtitles', locale),
+    })),
   };
 }
 
@@ -73,7 +99,10 @@ export function registerPartyRoutes(app: FastifyInstance, options: PartyRoutesOp
   const { service, members } = options;
   const partyId = (request: FastifyRequest) => parseInput(partyParamsSchema, request.params).id;
 
-  /** Runs a change as the member; a refusal or conflict keeps the domain's words, mentions as names. */
+  /**
+   * Runs a change as the member; a refusal or conflict keeps the domain's words, in the page's
+   * language (Accept-Language), mentions as names.
+   */
   async function asMember<T>(
     request: FastifyRequest,
     change: (id: number, actor: MemberActor) => Promise<T>,
@@ -89,13 +118,14 @@ export function registerPartyRoutes(app: FastifyInstance, options: PartyRoutesOp
       await change(id, actor);
     } catch (error) {
       if (!(error instanceof WatchPartyError)) throw error;
-      throw new WatchPartyError(error.code, members.readMentions(guildId, error.message), {
+      const words = typeof error.text === 'string' ? error.text : render(pageLocale(request), error.text);
+      throw new WatchPartyError(error.code, members.readMentions(guildId, words), {
         field: error.field,
         detail: error.detail,
         cause: error,
       });
     }
-    return parseOutput(partyViewSchema, await visibleParty(options, login, id));
+    return parseOutput(partyViewSchema, await visibleParty(options, login, id, pageLocale(request)));
   }
 
   app.get(WHO_AM_I, async (request) => {
@@ -118,7 +148,10 @@ export function registerPartyRoutes(app: FastifyInstance, options: PartyRoutesOp
   });
 
   app.get('/dashboard/api/parties/:id', async (request) =>
-    parseOutput(partyViewSchema, await visibleParty(options, loginOf(request), partyId(request))),
+    parseOutput(
+      partyViewSchema,
+      await visibleParty(options, loginOf(request), partyId(request), pageLocale(request)),
+    ),
   );
 
   app.post('/dashboard/api/parties/:id/control', async (request) => {
@@ -161,7 +194,7 @@ export function registerPartyRoutes(app: FastifyInstance, options: PartyRoutesOp
   app.get('/dashboard/api/search', async (request) =>
     parseOutput(
       searchResultsSchema,
-      await rankedSearch(options.search, parseInput(searchQuerySchema, request.query)),
+      await rankedSearch(options.search, parseInput(searchQuerySchema, request.query), pageLocale(request)),
     ),
   );
 }

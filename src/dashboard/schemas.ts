@@ -10,6 +10,10 @@ const wholeNumber = z
   .transform(Number);
 
 export const partyParamsSchema = z.object({ id: wholeNumber });
+/** A script the page loads on demand (a language's catalog), as the build named it. */
+export const chunkParamsSchema = z.object({
+  file: z.string().regex(/^[\w-]{1,60}\.js$/, 'must be the name of a script the page loads'),
+});
 export const queueEntryParamsSchema = z.object({ id: wholeNumber, number: wholeNumber });
 
 export const oauthCallbackQuerySchema = z.union([

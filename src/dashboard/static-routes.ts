@@ -1,13 +1,17 @@
-// The page itself: the bundle scripts/build-dashboard.ts wrote at install time, read once at start
-// and served from memory. Every page path answers the same HTML; the front end routes.
-import { readFileSync } from 'node:fs';
+// The page itself: the bundle scripts/build-dashboard.ts wrote at install time (the script, its
+// on-demand chunks, the stylesheet), read once at start and served from memory. Every page path
+// answers the same HTML; the front end routes.
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { ApiRequestError, parseInput } from '../http/errors.ts';
+import { chunkParamsSchema } from './schemas.ts';
 
 export const dashboardBuildFolder = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
+const script = 'text/javascript; charset=utf-8';
 const assets = [
-  { name: 'app.js', type: 'text/javascript; charset=utf-8' },
+  { name: 'app.js', type: script },
   { name: 'app.css', type: 'text/css; charset=utf-8' },
 ] as const;
 
@@ -23,6 +27,14 @@ function readBuilt(name: string): Buffer {
     return readFileSync(`${dashboardBuildFolder}${name}`);
   } catch {
     throw new MissingDashboardBuildError(name);
+  }
+}
+
+function readBuiltFolder(name: string): string[] {
+  try {
+    return readdirSync(`${dashboardBuildFolder}${name}`).filter((file) => file.endsWith('.js'));
+  } catch {
+    throw new MissingDashboardBuildError(`${name}/`);
   }
 }
 
@@ -51,4 +63,17 @@ export function registerStaticRoutes(app: FastifyInstance): void {
         .send(body),
     );
   }
+  // What the script loads on demand (each language's catalog), whatever the build split off.
+  const chunks = new Map(
+    readBuiltFolder('chunks').map((file) => [file, readBuilt(`chunks/${file}`)] as const),
+  );
+  app.get('/assets/chunks/:file', async (request, reply) => {
+    const { file } = parseInput(chunkParamsSchema, request.params);
+    const body = chunks.get(file);
+    if (body === undefined) throw new ApiRequestError(404, 'not_found', 'The page has no such script.');
+    return reply
+      .headers({ ...headers, 'cache-control': 'no-cache' })
+      .type(script)
+      .send(body);
+  });
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { choiceName } from '../commands/choice-name.ts';
 import { catalogItemTypes } from '../db/schema.ts';
+import type { Locale } from '../i18n/locales.ts';
 import type { CatalogSearch } from '../jellyfin/catalog-search.ts';
 
 export type RankedSearch = Pick<CatalogSearch, 'search'>;
@@ -33,15 +34,22 @@ export type SearchResults = z.infer<typeof searchResultsSchema>;
 
 const SEARCH_DEADLINE_MS = 5_000;
 
+/** The hits labelled in `locale` (the dashboard's page language; English for the API). */
 export async function rankedSearch(
   search: RankedSearch,
   query: z.output<typeof searchQuerySchema>,
+  locale: Locale = 'en',
 ): Promise<SearchResults> {
   const hits = await search.search(query.q, {
     limit: query.limit ?? 15,
     signal: AbortSignal.timeout(SEARCH_DEADLINE_MS),
   });
   return {
-    hits: hits.map((hit) => ({ itemId: hit.itemId, type: hit.type, label: choiceName(hit), year: hit.year })),
+    hits: hits.map((hit) => ({
+      itemId: hit.itemId,
+      type: hit.type,
+      label: choiceName(hit, locale),
+      year: hit.year,
+    })),
   };
 }

@@ -26,3 +26,6 @@ type PhraseParams<P> = { readonly [N in keyof P]: P[N] extends string ? string |
 /** The arguments after the key: none for a plain text, the parameters otherwise. */
 export type ParamsArgument<K extends MessageKey> =
   MessageParams<K> extends undefined ? [] : [params: PhraseParams<MessageParams<K>>];
+
+/** A key whose text needs no parameters. */
+export type PlainKey = { [K in MessageKey]: MessageParams<K> extends undefined ? K : never }[MessageKey];

@@ -10,8 +10,25 @@ export type Locale = (typeof locales)[number];
  * their language's catalog, and anything the bot does not speak reads English.
  */
 export function localeOf(discordLocale: string | null | undefined): Locale {
-  const language = (discordLocale ?? '').split('-')[0]?.toLowerCase();
+  return spokenLocale(discordLocale) ?? 'en';
+}
+
+/**
+ * The first of a reader's preferred languages the bot speaks, English when none: a browser's
+ * `navigator.languages`, or the tags of an Accept-Language header in its order.
+ */
+export function firstSpokenLocale(preferred: readonly string[]): Locale {
+  for (const tag of preferred) {
+    const locale = spokenLocale(tag);
+    if (locale) return locale;
+  }
+  return 'en';
+}
+
+function spokenLocale(tag: string | null | undefined): Locale | null {
+  const language = (tag ?? '').split('-')[0]?.trim().toLowerCase();
   switch (language) {
+    case 'en':
     case 'de':
     case 'fr':
     case 'es':
@@ -20,6 +37,6 @@ export function localeOf(discordLocale: string | null | undefined): Locale {
     case 'pt':
       return 'pt-BR';
     default:
-      return 'en';
+      return null;
   }
 }

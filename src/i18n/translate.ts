@@ -9,27 +9,15 @@ import { fr } from './catalogs/fr.ts';
 import { ja } from './catalogs/ja.ts';
 import { ptBR } from './catalogs/pt-BR.ts';
 import type { Locale } from './locales.ts';
+import { phrase, wordIn } from './wording.ts';
+
+export { isPhrase, phrase } from './wording.ts';
 
 export const catalogs: Record<Locale, Catalog> = { en, de, fr, es, 'pt-BR': ptBR, ja };
 
-type AnyMessage = string | ((params: Record<string, unknown>) => string);
-
-export function phrase<K extends MessageKey>(key: K, ...[params]: ParamsArgument<K>): Phrase {
-  return { key, params } as Phrase;
-}
-
-export function isPhrase(value: unknown): value is Phrase {
-  return typeof value === 'object' && value !== null && 'key' in value && typeof value.key === 'string';
-}
-
 /** The phrase in `locale`, its nested phrases in the same language. */
 export function render(locale: Locale, text: Phrase): string {
-  const message = catalogs[locale][text.key] as AnyMessage;
-  if (typeof message === 'string') return message;
-  const params: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(text.params ?? {}))
-    params[name] = isPhrase(value) ? render(locale, value) : value;
-  return message(params);
+  return wordIn(catalogs[locale], text);
 }
 
 export function t<K extends MessageKey>(locale: Locale, key: K, ...params: ParamsArgument<K>): string {

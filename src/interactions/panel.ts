@@ -15,10 +15,10 @@ import {
 import type { Locale } from '../i18n/locales.ts';
 import { render, t } from '../i18n/translate.ts';
 import { formatDuration } from '../watchparty/duration-text.ts';
-import { failurePhrase } from '../watchparty/failures.ts';
+import { lastFailureText } from '../watchparty/failures.ts';
 import { type IdleNotice, idleNotice, idleNoticePhrase } from '../watchparty/idle-notice.ts';
 import { partyActivity, partyPlayback } from '../watchparty/live-position.ts';
-import type { PartyActivity, QueueEntry, SessionDetails, WorkerState } from '../watchparty/views.ts';
+import type { PartyActivity, QueueEntry, SessionDetails } from '../watchparty/views.ts';
 import type { VoiceListener } from '../watchparty/voice-audience.ts';
 import { encodeCustomId } from './custom-id.ts';
 import { filmNightLine } from './film-night-panel.ts';
@@ -108,12 +108,6 @@ export function watcherNames(listeners: readonly VoiceListener[], locale: Locale
 const idleLabel = (notice: IdleNotice, locale: Locale) =>
   `${notice.kind === 'paused' ? '⏸️' : '⏹️'} ${render(locale, idleNoticePhrase(notice))}`;
 
-/** How the last item failed, in the panel's language; one kept without its kind reads as stored. */
-function lastErrorText(worker: WorkerState, locale: Locale): string | null {
-  if (worker.lastErrorKind === null) return worker.lastError;
-  return render(locale, failurePhrase(worker.lastErrorKind, worker.lastErrorAtSeconds ?? undefined));
-}
-
 /** `listeners`: who is in the party's voice channel, when the door knows (null: not shown). */
 export function buildPanel(
   details: SessionDetails,
@@ -142,7 +136,7 @@ export function buildPanel(
   if (outageNote) lines.push(t(locale, outageNote));
   // Why the party stopped, or why it sits idle: its last item failed and nothing followed.
   const failedLast = session.status === 'error' || (current === null && session.status !== 'stopped');
-  const failure = failedLast && details.worker ? lastErrorText(details.worker, locale) : null;
+  const failure = failedLast && details.worker ? lastFailureText(details.worker, locale) : null;
   if (failure) lines.push(clip(failure, 500));
   if (current) lines.push(progressBar(playback.positionSeconds, playback.durationSeconds));
   const left = current ? timeLeftLine(playback, nowMs, locale) : null;

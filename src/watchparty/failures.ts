@@ -4,6 +4,7 @@
 // for the logs and for members who manage the server, and never replaces the sentence. The sentences
 // themselves live in the catalogs (src/i18n/catalogs/), under `failure.<kind>`.
 import type { Phrase } from '../i18n/catalog.ts';
+import type { Locale } from '../i18n/locales.ts';
 import { phrase, render } from '../i18n/translate.ts';
 import type { WorkerFailureKind } from '../worker-contract/failure-kinds.ts';
 import { formatDuration } from './duration-text.ts';
@@ -45,6 +46,18 @@ export function failurePhrase(kind: FailureKind, atSeconds?: number): Phrase {
   if (kind === 'file_ended_early' && atSeconds !== undefined)
     return phrase('failure.file_ended_early_at', { at: formatDuration(atSeconds) });
   return phrase(`failure.${kind}`);
+}
+
+/**
+ * How a party's last item failed, in `locale`: from its kind, or as stored for a failure kept before
+ * kinds were (null: it did not fail). The panel and the dashboard both show it.
+ */
+export function lastFailureText(
+  worker: { lastError: string | null; lastErrorKind: FailureKind | null; lastErrorAtSeconds: number | null },
+  locale: Locale,
+): string | null {
+  if (worker.lastErrorKind === null) return worker.lastError;
+  return render(locale, failurePhrase(worker.lastErrorKind, worker.lastErrorAtSeconds ?? undefined));
 }
 
 /**

@@ -15,6 +15,8 @@ import { freePort } from '../../sim/free-port.ts';
 import { discordMembers, registerDashboard } from '../../src/dashboard/index.ts';
 import type { StreamStatsSource } from '../../src/dashboard/stream-health.ts';
 import { type ApiServer, buildApi } from '../../src/http/api.ts';
+import { localeOf } from '../../src/i18n/locales.ts';
+import { t } from '../../src/i18n/translate.ts';
 import { type DiscordDoor, openDiscordDoor } from '../discord/harness.ts';
 
 export const artifactsFolder =
@@ -34,9 +36,10 @@ export interface DashboardRig {
   baseUrl: string;
   /**
    * A browser of the member's own, logged in through Discord's (simulated) login, on `path`; with
-   * `touch`, a phone's touch screen instead of a mouse.
+   * `touch`, a phone's touch screen instead of a mouse; with `locale` (`de-DE`), a browser set to
+   * that language, whose login page is worded in it.
    */
-  open(user: SimUser, path: string, input?: 'mouse' | 'touch'): Promise<MemberPage>;
+  open(user: SimUser, path: string, input?: 'mouse' | 'touch', locale?: string): Promise<MemberPage>;
   /** Runs a step; when it fails, the page's screenshot is kept in artifactsFolder first. */
   step<T>(page: Page, name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -88,7 +91,7 @@ export async function openDashboardRig(
     door,
     api,
     baseUrl,
-    async open(user, where, input = 'mouse') {
+    async open(user, where, input = 'mouse', locale = undefined) {
       // Started on first use, so tests that speak HTTP only do not pay for a browser.
       browser ??= launchChromium();
       const touch = input === 'touch';
@@ -96,6 +99,7 @@ export async function openDashboardRig(
         viewport: { width: 390, height: 844 },
         hasTouch: touch,
         isMobile: touch,
+        ...(locale === undefined ? {} : { locale }),
       });
       // Every wait here is for something the page should show at once; fail fast, with a screenshot.
       context.setDefaultTimeout(5_000);
@@ -106,7 +110,7 @@ export async function openDashboardRig(
       });
       page.on('pageerror', (error) => errors.push(error.message));
       await rig.step(page, `login-${user.username}`, () =>
-        logInWithDiscord(page, `${baseUrl}${where}`, user.username),
+        logInWithDiscord(page, `${baseUrl}${where}`, user.username, t(localeOf(locale), 'web.login.button')),
       );
       return { page, errors, close: () => context.close() };
     },

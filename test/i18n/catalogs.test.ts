@@ -2,7 +2,7 @@
 // non-empty text that takes the same parameters, and counts read by each language's plural rules.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { localeOf, locales } from '../../src/i18n/locales.ts';
+import { firstSpokenLocale, localeOf, locales } from '../../src/i18n/locales.ts';
 import { catalogs, phrase, render, t } from '../../src/i18n/translate.ts';
 
 /** A value for every parameter any text takes; each text uses only the ones it names. */
@@ -10,13 +10,19 @@ const sampleParams = {
   action: 'pause',
   asked: '3:00:00',
   at: '1:02:03',
+  channel: 'Movie night',
   channelId: '123456789012345678',
   count: 2,
   detail: 'JELLYFIN_API_KEY is refused',
   done: 2,
+  encoder: 'libx264',
   episodes: 10,
+  epoch: 3,
+  fps: 24,
+  guild: 'Film club',
   help: 'x',
   id: 7,
+  kbps: 2000,
   left: '12:00',
   label: 'Japanese',
   layout: '5.1',
@@ -36,6 +42,7 @@ const sampleParams = {
   ownerId: '223456789012345678',
   page: 1,
   pages: 2,
+  playback: 'playing',
   reason: 'Because.',
   roleId: '323456789012345678',
   season: 2,
@@ -48,6 +55,7 @@ const sampleParams = {
   typed: 'soon',
   votes: 1,
   who: '<@423456789012345678>',
+  worker: 'running',
 };
 
 describe('the catalogs', () => {
@@ -103,5 +111,13 @@ describe('the catalogs', () => {
     assert.equal(localeOf('en-GB'), 'en');
     assert.equal(localeOf('ko'), 'en');
     assert.equal(localeOf(undefined), 'en');
+  });
+
+  test('a browser reads the first of its languages the bot speaks, English when none', () => {
+    assert.equal(firstSpokenLocale(['ko-KR', 'ja', 'de']), 'ja');
+    assert.equal(firstSpokenLocale(['pt-PT', 'en']), 'pt-BR');
+    assert.equal(firstSpokenLocale(['en-US', 'de']), 'en');
+    assert.equal(firstSpokenLocale(['ko', 'zh-CN']), 'en');
+    assert.equal(firstSpokenLocale([]), 'en');
   });
 });

@@ -2,6 +2,7 @@
 // error carrying the plain sentence the bot answered (a refusal reads as it does in Discord).
 import type { Me, PartyView } from '../../src/dashboard/schemas.ts';
 import type { StreamHealth } from '../../src/dashboard/stream-health.ts';
+import { locale, say } from './i18n.ts';
 
 export type { Me, PartyView, StreamHealth };
 export type Details = PartyView['details'];
@@ -23,6 +24,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
     method,
     headers: {
       accept: 'application/json',
+      // The bot's refusals and problems come back in the page's language.
+      'accept-language': locale,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(method === 'GET' ? {} : { 'x-csrf-token': csrfToken }),
     },
@@ -31,7 +34,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   if (response.status === 204) return undefined as T;
   const answer = await response.json().catch(() => null);
   if (!response.ok) {
-    const message = answer?.error?.message ?? 'Something went wrong. Try again in a moment.';
+    const message = answer?.error?.message ?? say('web.somethingWrong');
     throw new ApiError(response.status, message);
   }
   return answer as T;

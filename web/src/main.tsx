@@ -4,24 +4,25 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { loadMe, logout, type Me } from './api.ts';
 import { HomePage } from './home-page.tsx';
+import { say } from './i18n.ts';
 import { PartyPage } from './party-page.tsx';
 
 function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
-    loadMe().then(setMe, () => setProblem('The bot did not answer. Reload the page in a moment.'));
+    loadMe().then(setMe, () => setProblem(say('web.botSilent')));
   }, []);
 
   if (problem) return <p role="alert">{problem}</p>;
-  if (me === undefined) return <p role="status">Loading…</p>;
+  if (me === undefined) return <p role="status">{say('web.loading')}</p>;
   if (me === null) {
     return (
       <main class="login">
         <h1>Orb Watch Party</h1>
-        <p>Run your server's watch parties from here: pause, seek, skip and queue, as in Discord.</p>
+        <p>{say('web.login.intro')}</p>
         <a class="button primary" href={`/login?${new URLSearchParams({ next: location.pathname })}`}>
-          Log in with Discord
+          {say('web.login.button')}
         </a>
       </main>
     );
@@ -29,7 +30,7 @@ function App() {
   const party = /^\/party\/(\d+)$/.exec(location.pathname);
   return (
     <>
-      <nav class="top" aria-label="Account">
+      <nav class="top" aria-label={say('web.account')}>
         <span>{me.user.username}</span>
         <button
           type="button"
@@ -40,7 +41,7 @@ function App() {
             )
           }
         >
-          Log out
+          {say('web.logout')}
         </button>
       </nav>
       {party ? <PartyPage partyId={Number(party[1])} /> : <HomePage me={me} />}

@@ -2,20 +2,9 @@
 // keys), and the controls members have on Discord's panel.
 import { useEffect, useState } from 'preact/hooks';
 import { type Control, type Details, posterUrl } from './api.ts';
+import { say } from './i18n.ts';
 import { clock, spokenClock } from './time-text.ts';
 import { TrackPickers } from './track-pickers.tsx';
-
-const activityWords: Record<Details['playback']['activity'], string> = {
-  draft: 'Waiting for something to be queued',
-  queued: 'Ready to start',
-  connecting: 'Starting…',
-  playing: 'Playing',
-  paused: 'Paused',
-  stopped: 'Stopped',
-  error: 'Stopped by a problem',
-  buffering: 'Buffering…',
-  reconnecting: 'Reconnecting…',
-};
 
 /** Where the item is now: the last known position, moved on by the clock while it plays. */
 function livePosition(playback: Details['playback'], now: number): number {
@@ -52,9 +41,9 @@ export function NowPlaying(props: {
       {current && <img class="poster" src={posterUrl(partyId, current)} alt="" width={120} height={180} />}
       <div class="now-text">
         <p class="activity" data-testid="activity">
-          {activityWords[playback.activity]}
+          {say(`web.activity.${playback.activity}`)}
         </p>
-        <h2 id="now-title">{current ? current.title : 'Nothing playing'}</h2>
+        <h2 id="now-title">{current ? current.title : say('panel.nothingPlaying')}</h2>
         {current?.year && <p class="muted">{current.year}</p>}
       </div>
       {current && duration !== null && (
@@ -66,8 +55,11 @@ export function NowPlaying(props: {
             max={Math.max(0, Math.floor(duration) - 1)}
             step={1}
             value={Math.round(position)}
-            aria-label="Position in the film"
-            aria-valuetext={`${spokenClock(position)} of ${spokenClock(duration)}`}
+            aria-label={say('web.now.position')}
+            aria-valuetext={say('web.now.positionOf', {
+              at: spokenClock(position),
+              length: spokenClock(duration),
+            })}
             disabled={!live}
             onInput={(event) => setDragging(Number(event.currentTarget.value))}
             onChange={(event) => {
@@ -81,21 +73,21 @@ export function NowPlaying(props: {
         </div>
       )}
       <fieldset class="controls">
-        <legend class="visually-hidden">Playback controls</legend>
-        <button type="button" onClick={() => act({ action: 'previous' })} aria-label="Previous item">
-          Prev
+        <legend class="visually-hidden">{say('web.now.controls')}</legend>
+        <button type="button" onClick={() => act({ action: 'previous' })}>
+          {say('button.previous')}
         </button>
         <button
           type="button"
           disabled={!live}
           onClick={() => act({ action: 'seek', position: '-30' })}
-          aria-label="Back 30 seconds"
+          aria-label={say('web.now.back30')}
         >
-          −30
+          {say('button.back')}
         </button>
         {playback.activity === 'queued' || playback.activity === 'draft' || playback.activity === 'error' ? (
           <button type="button" class="primary" onClick={() => act({ action: 'start' })}>
-            Start
+            {say('button.start')}
           </button>
         ) : (
           <button
@@ -104,24 +96,24 @@ export function NowPlaying(props: {
             disabled={!live}
             onClick={() => act({ action: paused ? 'resume' : 'pause' })}
           >
-            {paused ? 'Resume' : 'Pause'}
+            {paused ? say('button.resume') : say('button.pause')}
           </button>
         )}
         <button
           type="button"
           disabled={!live}
           onClick={() => act({ action: 'seek', position: '+30' })}
-          aria-label="Forward 30 seconds"
+          aria-label={say('web.now.forward30')}
         >
-          +30
+          {say('button.forward')}
         </button>
         <button
           type="button"
           disabled={!live}
           onClick={() => act({ action: 'skip' })}
-          aria-label="Skip to the next item"
+          aria-label={say('web.now.skipNext')}
         >
-          Skip
+          {say('button.skip')}
         </button>
         <button
           type="button"
@@ -129,7 +121,7 @@ export function NowPlaying(props: {
           disabled={playback.activity === 'stopped'}
           onClick={() => act({ action: 'stop' })}
         >
-          Stop
+          {say('button.stop')}
         </button>
       </fieldset>
       {current && <TrackPickers entry={current} choose={props.chooseTrack} />}

@@ -1,6 +1,7 @@
 // One party, live: the bot pushes the party after every change (Server-Sent Events), and every
 // action here answers the party as it stands afterwards, or the sentence Discord would show.
 import { useEffect, useState } from 'preact/hooks';
+import type { PlainKey } from '../../src/i18n/catalog.ts';
 import {
   ApiError,
   type Control,
@@ -13,19 +14,20 @@ import {
   removeItem,
   type StreamHealth,
 } from './api.ts';
+import { say } from './i18n.ts';
 import { NowPlaying } from './now-playing.tsx';
 import { QueueList } from './queue-list.tsx';
 import { SearchBox } from './search-box.tsx';
 import { StreamSection } from './stream-section.tsx';
 
-const doneWords: Record<Control['action'], string> = {
-  start: 'Started.',
-  pause: 'Paused.',
-  resume: 'Resumed.',
-  seek: 'Jumped.',
-  skip: 'Skipped.',
-  previous: 'Back to the previous item.',
-  stop: 'Stopped.',
+const doneWords: Record<Control['action'], PlainKey> = {
+  start: 'web.done.start',
+  pause: 'web.done.pause',
+  resume: 'reply.resumed',
+  seek: 'web.done.seek',
+  skip: 'web.done.skip',
+  previous: 'web.done.previous',
+  stop: 'web.done.stop',
 };
 
 export function PartyPage(props: { partyId: number }) {
@@ -50,14 +52,14 @@ export function PartyPage(props: { partyId: number }) {
     return () => events.close();
   }, [partyId]);
 
-  const run = async (what: string, action: () => Promise<PartyView>) => {
+  const run = async (done: PlainKey, action: () => Promise<PartyView>) => {
     try {
       setView(await action());
-      setNotice(what);
+      setNotice(say(done));
       setProblem(null);
     } catch (error) {
       setNotice(null);
-      setProblem(error instanceof ApiError ? error.message : 'The bot did not answer. Try again.');
+      setProblem(error instanceof ApiError ? error.message : say('web.party.noAnswer'));
     }
   };
   const act = (body: Control) => run(doneWords[body.action], () => control(partyId, body));
@@ -65,7 +67,7 @@ export function PartyPage(props: { partyId: number }) {
   if (view === null) {
     return (
       <main>
-        <p role="status">{offline ? 'The bot does not answer: trying again…' : 'Loading the party…'}</p>
+        <p role="status">{offline ? say('web.party.retrying') : say('web.party.loading')}</p>
       </main>
     );
   }
@@ -73,10 +75,10 @@ export function PartyPage(props: { partyId: number }) {
   return (
     <main>
       <header class="party-header">
-        <a href="/">← Parties</a>
+        <a href="/">{say('web.party.back')}</a>
         <h1>{details.session.title}</h1>
         <p class="muted">
-          {view.guildName} · in {view.voiceChannelName}
+          {say('web.party.where', { guild: view.guildName, channel: view.voiceChannelName })}
         </p>
       </header>
       <p
@@ -85,40 +87,40 @@ export function PartyPage(props: { partyId: number }) {
         class={problem || offline ? 'message problem' : 'message'}
         data-testid="message"
       >
-        {problem ?? (offline ? 'Lost touch with the bot: reconnecting…' : notice)}
+        {problem ?? (offline ? say('web.party.reconnecting') : notice)}
       </p>
       <NowPlaying
         partyId={partyId}
         details={details}
         act={act}
         chooseTrack={(kind, track) =>
-          run(kind === 'audio' ? 'Audio switched.' : 'Subtitles switched.', () =>
+          run(kind === 'audio' ? 'web.done.audio' : 'web.done.subtitles', () =>
             chooseTrack(partyId, kind, track),
           )
         }
       />
       <section aria-labelledby="queue-title">
-        <h2 id="queue-title">Up next</h2>
+        <h2 id="queue-title">{say('panel.upNext')}</h2>
         <QueueList
           upcoming={details.upcoming}
           actions={{
-            move: (from, to) => run('Moved.', () => moveItem(partyId, from, to)),
-            remove: (number) => run('Removed.', () => removeItem(partyId, number)),
+            move: (from, to) => run('web.done.moved', () => moveItem(partyId, from, to)),
+            remove: (number) => run('web.done.removed', () => removeItem(partyId, number)),
           }}
         />
       </section>
-      <SearchBox add={(itemId, next) => run('Queued.', () => queueItem(partyId, itemId, next))} />
+      <SearchBox add={(itemId, next) => run('web.done.queued', () => queueItem(partyId, itemId, next))} />
       <section aria-labelledby="health-title">
-        <h2 id="health-title">Stream</h2>
+        <h2 id="health-title">{say('web.stream.title')}</h2>
         <StreamSection details={details} health={details.playback.activity === 'playing' ? health : null} />
       </section>
       {details.history.length > 0 && (
         <section aria-labelledby="history-title">
-          <h2 id="history-title">Earlier</h2>
+          <h2 id="history-title">{say('web.history.title')}</h2>
           <ol class="history">
             {details.history.map((entry) => (
               <li key={entry.id}>
-                {entry.title} <span class="muted">({entry.status})</span>
+                {entry.title} <span class="muted">({say(`web.entry.${entry.status}`)})</span>
               </li>
             ))}
           </ol>

@@ -4,6 +4,7 @@
 // touch in mobile browsers). Numbers are those /watchparty list shows.
 import { useRef, useState } from 'preact/hooks';
 import type { Upcoming } from './api.ts';
+import { say } from './i18n.ts';
 
 export interface QueueActions {
   move(from: number, to: number): void;
@@ -60,9 +61,9 @@ function useGripDrag(move: (from: number, to: number) => void) {
 export function QueueList(props: { upcoming: Upcoming[]; actions: QueueActions }) {
   const { upcoming, actions } = props;
   const { grip, shown } = useGripDrag(actions.move);
-  if (upcoming.length === 0) return <p class="muted">The queue is empty: search below to add something.</p>;
+  if (upcoming.length === 0) return <p class="muted">{say('web.queue.empty')}</p>;
   return (
-    <ol class="queue" aria-label="Up next">
+    <ol class="queue" aria-label={say('panel.upNext')}>
       {upcoming.map((entry) => (
         <li
           key={entry.id}
@@ -81,7 +82,7 @@ export function QueueList(props: { upcoming: Upcoming[]; actions: QueueActions }
             class="grip"
             aria-hidden="true"
             data-testid="drag-grip"
-            title="Drag to reorder"
+            title={say('web.queue.drag')}
             {...grip(entry.number)}
           >
             ⠿
@@ -98,16 +99,16 @@ export function QueueList(props: { upcoming: Upcoming[]; actions: QueueActions }
               <button
                 type="button"
                 onClick={() => actions.move(entry.number, 1)}
-                aria-label={`Play ${entry.title} next`}
+                aria-label={say('web.queue.playNext', { title: entry.title })}
               >
-                Next
+                {say('web.queue.next')}
               </button>
             )}
             <button
               type="button"
               disabled={entry.number === 1}
               onClick={() => actions.move(entry.number, entry.number - 1)}
-              aria-label={`Move ${entry.title} up`}
+              aria-label={say('web.queue.moveUp', { title: entry.title })}
             >
               ↑
             </button>
@@ -115,14 +116,14 @@ export function QueueList(props: { upcoming: Upcoming[]; actions: QueueActions }
               type="button"
               disabled={entry.number === upcoming.length}
               onClick={() => actions.move(entry.number, entry.number + 1)}
-              aria-label={`Move ${entry.title} down`}
+              aria-label={say('web.queue.moveDown', { title: entry.title })}
             >
               ↓
             </button>
             <button
               type="button"
               onClick={() => actions.remove(entry.number)}
-              aria-label={`Remove ${entry.title}`}
+              aria-label={say('web.queue.remove', { title: entry.title })}
             >
               ✕
             </button>

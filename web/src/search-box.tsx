@@ -1,6 +1,7 @@
 // Finding something to queue, ranked as /watchparty queue's autocomplete ranks it.
 import { useState } from 'preact/hooks';
 import { ApiError, type SearchHit, search } from './api.ts';
+import { say } from './i18n.ts';
 
 export function SearchBox(props: { add: (itemId: string, next: boolean) => void }) {
   const [query, setQuery] = useState('');
@@ -14,32 +15,32 @@ export function SearchBox(props: { add: (itemId: string, next: boolean) => void 
       setProblem(null);
       setHits((await search(query)).hits);
     } catch (error) {
-      setProblem(error instanceof ApiError ? error.message : 'The search did not answer. Try again.');
+      setProblem(error instanceof ApiError ? error.message : say('web.search.failed'));
     }
   };
 
   return (
     <section aria-labelledby="search-title">
-      <h2 id="search-title">Add to the queue</h2>
+      <h2 id="search-title">{say('web.search.title')}</h2>
       <search>
         <form onSubmit={run}>
           <label for="search-input" class="visually-hidden">
-            Film or series title
+            {say('web.search.label')}
           </label>
           <input
             id="search-input"
             type="search"
-            placeholder="Film or series title"
+            placeholder={say('web.search.label')}
             value={query}
             onInput={(event) => setQuery(event.currentTarget.value)}
           />
-          <button type="submit">Search</button>
+          <button type="submit">{say('web.search.button')}</button>
         </form>
       </search>
       {problem && <p role="alert">{problem}</p>}
-      {hits && hits.length === 0 && <p class="muted">Nothing in the library matches “{query}”.</p>}
+      {hits && hits.length === 0 && <p class="muted">{say('hint.noMatch', { typed: query })}</p>}
       {hits && hits.length > 0 && (
-        <ul class="hits" aria-label="Search results">
+        <ul class="hits" aria-label={say('web.search.results')}>
           {hits.map((hit) => (
             <li key={hit.itemId}>
               <span class="title">{hit.label}</span>
@@ -47,16 +48,16 @@ export function SearchBox(props: { add: (itemId: string, next: boolean) => void 
                 <button
                   type="button"
                   onClick={() => props.add(hit.itemId, false)}
-                  aria-label={`Queue ${hit.label}`}
+                  aria-label={say('web.queue.add', { title: hit.label })}
                 >
-                  Queue
+                  {say('button.queue')}
                 </button>
                 <button
                   type="button"
                   onClick={() => props.add(hit.itemId, true)}
-                  aria-label={`Play ${hit.label} next`}
+                  aria-label={say('web.queue.playNext', { title: hit.label })}
                 >
-                  Next
+                  {say('web.queue.next')}
                 </button>
               </span>
             </li>

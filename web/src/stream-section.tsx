@@ -1,32 +1,34 @@
-// How the stream is doing: the worker's state and, while it streams, what viewers get.
+// How the stream is doing: why it last failed, in the page's language, and, while it streams,
+// what viewers get.
 import type { Details, StreamHealth } from './api.ts';
+import { say } from './i18n.ts';
 
 export function StreamSection(props: { details: Details; health: StreamHealth | null }) {
   const { worker } = props.details;
   const { health } = props;
   return (
     <>
-      <p class="muted">
-        {worker
-          ? `Worker ${worker.workerStatus}, ${worker.playbackState}${worker.lastError ? ` · ${worker.lastError}` : ''}`
-          : 'No stream yet.'}
-      </p>
+      {/* The activity line above says what the stream is doing; here only why it last failed. */}
+      {worker === null && <p class="muted">{say('web.stream.none')}</p>}
+      {worker?.lastError && <p class="muted">{worker.lastError}</p>}
       {health && (
-        <ul class="health" aria-label="Stream health" data-testid="health">
-          <li>{health.framesPerSecond} fps</li>
-          <li>{health.bitrateKbps} kbit/s</li>
-          <li>{health.daveEpoch === null ? 'not end-to-end encrypted' : `DAVE epoch ${health.daveEpoch}`}</li>
+        <ul class="health" aria-label={say('web.health.title')} data-testid="health">
+          <li>{say('web.health.fps', { fps: health.framesPerSecond })}</li>
+          <li>{say('web.health.bitrate', { kbps: health.bitrateKbps })}</li>
           <li>
-            {health.viewers} {health.viewers === 1 ? 'viewer' : 'viewers'}
+            {health.daveEpoch === null
+              ? say('web.health.unencrypted')
+              : say('web.health.daveEpoch', { epoch: health.daveEpoch })}
           </li>
-          <li>
-            {health.workerRestarts} {health.workerRestarts === 1 ? 'worker restart' : 'worker restarts'}
-          </li>
-          <li>
-            {health.reconnects} {health.reconnects === 1 ? 'stream reconnect' : 'stream reconnects'}
-          </li>
+          <li>{say('web.health.viewers', { count: health.viewers })}</li>
+          <li>{say('web.health.workerRestarts', { count: health.workerRestarts })}</li>
+          <li>{say('web.health.reconnects', { count: health.reconnects })}</li>
           {health.encoder && (
-            <li>{health.encoder === 'copy' ? 'passed through' : `encoded with ${health.encoder}`}</li>
+            <li>
+              {health.encoder === 'copy'
+                ? say('web.health.passedThrough')
+                : say('web.health.encodedWith', { encoder: health.encoder })}
+            </li>
           )}
         </ul>
       )}

@@ -1,6 +1,7 @@
 // Which audio and subtitles play, when the item has a choice: the same switch as /watchparty audio
 // and /watchparty subtitles, restarting the item where it is.
 import type { Entry } from './api.ts';
+import { say } from './i18n.ts';
 
 const OFF = -1;
 
@@ -15,12 +16,12 @@ export function TrackPickers(props: {
     <div class="tracks">
       {offer.audio.length > 1 && (
         <label>
-          Audio
+          {say('tracks.audio')}
           <select
             value={String(offer.playingAudio ?? '')}
             onChange={(event) => props.choose('audio', event.currentTarget.value)}
           >
-            {offer.playingAudio === null && <option value="">Automatic</option>}
+            {offer.playingAudio === null && <option value="">{say('web.tracks.automatic')}</option>}
             {offer.audio.map((track) => (
               <option key={track.index} value={String(track.index)}>
                 {track.label}
@@ -31,12 +32,12 @@ export function TrackPickers(props: {
       )}
       {offer.subtitles.length > 0 && (
         <label>
-          Subtitles
+          {say('tracks.subtitles')}
           <select
             value={playingSubtitle === OFF ? 'off' : String(playingSubtitle)}
             onChange={(event) => props.choose('subtitles', event.currentTarget.value)}
           >
-            <option value="off">Off</option>
+            <option value="off">{say('tracks.off')}</option>
             {offer.subtitles.map((track) => (
               <option key={track.index} value={String(track.index)}>
                 {track.label}

@@ -11,6 +11,9 @@
 // network sees, however late this process's event loop runs with the simulators' work (DAVE/MLS
 // in JavaScript, Jellyfin, the viewer's checks). test/bench/arrival-timing.test.ts shows the stamps
 // read a steady sender as steady while this thread stalls, and a sender's 50 ms stalls as jitter.
+// The late frames measured so far were late at the sender because its worker waited for a core
+// (run-queue time, not its own work), so each step also reports how busy the machine's other
+// processes kept the cores and how often runnable tasks waited (_machine-load.ts).
 //
 // CPU: the bot and everything under it (workers, their ffmpeg) per party per media second; the
 // simulators (this process and its ffmpeg: Jellyfin serving, the viewer counting frames) apart,
@@ -36,6 +39,7 @@ import type { JellyfinSimOptions } from '../sim/jellyfin/server.ts';
 import { parseLogLine, type Stack, startStack } from '../sim/stack/index.ts';
 import { waitFor } from '../sim/wait-for.ts';
 import { type CapacityFilms, capacityFilms, FILM_FPS } from './_capacity-sources.ts';
+import { cpuWaitSeconds, machineBusyCpuSeconds } from './_machine-load.ts';
 import { type PartyFigures, partyFigures, TARGETS } from './_party-figures.ts';
 import { viewerSsim } from './_picture-ssim.ts';
 import { treeCpuSeconds } from './_processes.ts';
@@ -103,6 +107,13 @@ interface Step {
    */
   simulatorEventLoopDelayP99Ms: number;
   simulatorEventLoopDelayMaxMs: number;
+  /**
+   * Cores the machine's other processes (neither the stack nor the simulators) kept busy: their
+   * load takes cores from the workers' wake-ups, and with it the jitter target.
+   */
+  otherProcessesCores: number;
+  /** Share of the window in which a runnable task waited for a core (PSI "some"); null without PSI. */
+  cpuWaitPercent: number | null;
   loadAverage1m: number;
 }
 
@@ -322,11 +333,17 @@ async function ramp(
     await sleep(SETTLE_MS);
     const botBefore = treeCpuSeconds(stack.botPid());
     const simulatorBefore = treeCpuSeconds(process.pid, [stack.botPid()]);
+    const machineBefore = machineBusyCpuSeconds();
+    const benchBefore = treeCpuSeconds(process.pid);
+    const waitBefore = cpuWaitSeconds();
     const ownDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
     ownDelay.enable();
     const from = Date.now();
     await sleep(windowMs);
     const to = Date.now();
+    const waitAfter = cpuWaitSeconds();
+    const otherCpuSeconds =
+      machineBusyCpuSeconds() - machineBefore - (treeCpuSeconds(process.pid) - benchBefore);
     ownDelay.disable();
     const figures = streamers.map((userId) => partyFigures(streamFrames(stack, userId), FILM_FPS, from, to));
     // The film the viewers got: a starved worker's CPU counts against the little it delivered.
@@ -347,6 +364,11 @@ async function ramp(
       ),
       simulatorEventLoopDelayP99Ms: round(Math.max(0, ownDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS), 1),
       simulatorEventLoopDelayMaxMs: round(Math.max(0, ownDelay.max / 1e6 - LOOP_SAMPLE_MS), 1),
+      otherProcessesCores: round(Math.max(0, otherCpuSeconds) / ((to - from) / 1000), 2),
+      cpuWaitPercent:
+        waitBefore === null || waitAfter === null
+          ? null
+          : round(((waitAfter - waitBefore) / ((to - from) / 1000)) * 100, 1),
       loadAverage1m: round(loadavg()[0]!, 2),
     };
     steps.push(step);

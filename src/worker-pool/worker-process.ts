@@ -71,7 +71,7 @@ export class WorkerProcess {
   static async spawn(options: WorkerProcessOptions): Promise<WorkerProcess> {
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) if (process.env[name]) env[name] = process.env[name]!;
-    // One V8 helper thread instead of one per core: a worker's garbage collection then cannot take
+    // One V8 helper thread instead of Node's four: a worker's garbage collection then cannot take
     // every core at once from the other parties' frame timers (capacity bench, copy mode on 2
     // cores: 6 parties held their pacing instead of 4, twice).
     const child = execa(process.execPath, ['--v8-pool-size=1', options.entry ?? defaultWorkerEntry], {

@@ -184,6 +184,8 @@ describe('a watch party through the whole stack', { timeout: 240_000 }, () => {
     await framesKeepComing('video of the second item');
     const advanced = await panel('the autoadvance', (view) => view.title === 'Harbor Lights (2012)');
     assert.match(advanced.text, /Up next\nNothing queued/);
+    // The viewer sees it: its worker has opened it (the restart below must not cut its opening short).
+    await framesKeepComing('video of the third item');
   });
 
   test('a bot restarted with SIGTERM picks the party up again on the same panel', async () => {

@@ -33,14 +33,8 @@ export async function run({ json, args }: BenchOptions): Promise<void> {
   const changes = Math.max(20, option(args, '--changes', 20));
   const rig = await openDashboardRig();
   try {
-    const { sim, people, party } = rig.door;
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'create', { title: 'Bench night' })
-      .reply();
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'queue', { media: 'movie-1' })
-      .reply();
-    const partyId = (await party.service.listSessions())[0]!.id;
+    const { sim, people } = rig.door;
+    const partyId = await rig.startParty('Bench night');
     const member = await rig.open(people.owner, `/party/${partyId}`);
     const { page } = member;
     const activity = page.getByTestId('activity');

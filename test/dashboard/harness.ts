@@ -40,6 +40,8 @@ export interface DashboardRig {
    * that language, whose login page is worded in it.
    */
   open(user: SimUser, path: string, input?: 'mouse' | 'touch', locale?: string): Promise<MemberPage>;
+  /** The owner creates a party called `title` from Discord and queues movie-1 in it; answers its id. */
+  startParty(title: string): Promise<number>;
   /** Runs a step; when it fails, the page's screenshot is kept in artifactsFolder first. */
   step<T>(page: Page, name: string, work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -113,6 +115,16 @@ export async function openDashboardRig(
         logInWithDiscord(page, `${baseUrl}${where}`, user.username, t(localeOf(locale), 'web.login.button')),
       );
       return { page, errors, close: () => context.close() };
+    },
+    async startParty(title) {
+      const { sim, people, party } = door;
+      await sim.interactions.command({ user: people.owner }, 'watchparty', 'create', { title }).reply();
+      await sim.interactions
+        .command({ user: people.owner }, 'watchparty', 'queue', { media: 'movie-1' })
+        .reply();
+      const [session] = await party.service.listSessions();
+      assert.ok(session, 'the party was created');
+      return session.id;
     },
     async step(page, name, work) {
       try {

@@ -12,16 +12,7 @@ describe('the dashboard in the browser’s language', () => {
 
   before(async () => {
     rig = await openDashboardRig({ streamStats: steadyStream() });
-    const { sim, people, party } = rig.door;
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'create', { title: 'Freitagsfilme' })
-      .reply();
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'queue', { media: 'movie-1' })
-      .reply();
-    const [session] = await party.service.listSessions();
-    assert.ok(session);
-    partyId = session.id;
+    partyId = await rig.startParty('Freitagsfilme');
   });
   after(async () => {
     await rig?.close();

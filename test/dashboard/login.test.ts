@@ -52,14 +52,7 @@ describe('dashboard login and request protection', () => {
 
   before(async () => {
     rig = await openDashboardRig();
-    const { sim, people, party } = rig.door;
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'create', { title: 'Late show' })
-      .reply();
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'queue', { media: 'movie-1' })
-      .reply();
-    partyId = (await party.service.listSessions())[0]!.id;
+    partyId = await rig.startParty('Late show');
   });
   after(async () => {
     await rig?.close();

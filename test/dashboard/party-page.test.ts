@@ -14,16 +14,7 @@ describe('the dashboard in a browser', () => {
 
   before(async () => {
     rig = await openDashboardRig({ streamStats: steadyStream() });
-    const { sim, people, party } = rig.door;
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'create', { title: 'Friday films' })
-      .reply();
-    await sim.interactions
-      .command({ user: people.owner }, 'watchparty', 'queue', { media: 'movie-1' })
-      .reply();
-    const [session] = await party.service.listSessions();
-    assert.ok(session);
-    partyId = session.id;
+    partyId = await rig.startParty('Friday films');
   });
   after(async () => {
     await owner?.close();

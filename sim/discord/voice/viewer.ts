@@ -26,7 +26,7 @@ export type ViewerMode = 'watch' | 'count';
 
 export interface ReceivedFrame {
   readonly rtpTimestamp: number;
-  /** Wall-clock ms when the frame's last packet arrived, as the media port read it (media-port.ts). */
+  /** Date.now() when the frame's last packet arrived. */
   readonly receivedAtMs: number;
   readonly bytes: number;
   /** Decrypted with DAVE (false: sent in clear, undecryptable, or only counted). */
@@ -117,7 +117,7 @@ export class Viewer {
     this.#mode = mode;
   }
 
-  onAudioFrame(source: FrameSource, frame: Buffer, rtpTimestamp: number, arrivedAtMs = Date.now()): void {
+  onAudioFrame(source: FrameSource, frame: Buffer, rtpTimestamp: number): void {
     this.audioFramesReceived++;
     const watching = this.#mode === 'watch';
     const plain = !watching ? null : isOpusSilence(frame) ? frame : this.#unwrap(source, AUDIO, frame);
@@ -125,7 +125,7 @@ export class Viewer {
     if (plain && sample !== null) this.#audio?.write(plain, sample);
     this.audioFrames.push({
       rtpTimestamp,
-      receivedAtMs: arrivedAtMs,
+      receivedAtMs: Date.now(),
       bytes: frame.length,
       daveDecrypted: plain !== null && plain !== frame,
       ssrc: source.ssrc,
@@ -134,7 +134,7 @@ export class Viewer {
     });
   }
 
-  onVideoFrame(source: FrameSource, unit: AccessUnit, arrivedAtMs = Date.now()): void {
+  onVideoFrame(source: FrameSource, unit: AccessUnit): void {
     const decoded = this.#chain.onFrame(source.ssrc, unit.complete, unit.complete && containsIdr(unit.data));
     if (unit.complete && decoded === 'intact') this.videoFramesIntact++;
     else if (unit.complete) this.videoFramesCorrupted++;
@@ -148,7 +148,7 @@ export class Viewer {
     const plain = watching ? this.#unwrap(source, VIDEO, unit.data) : null;
     this.videoFrames.push({
       rtpTimestamp: unit.rtpTimestamp,
-      receivedAtMs: arrivedAtMs,
+      receivedAtMs: Date.now(),
       bytes: unit.data.length,
       daveDecrypted: plain !== null && plain !== unit.data,
       ssrc: source.ssrc,

@@ -1,14 +1,11 @@
 // One simulated voice server: a voice gateway v8 websocket (ws://, or wss:// with a certificate)
 // and a UDP media port, both on 127.0.0.1. Server moves start a second instance and point the client at it.
-// The media port reads on a thread of its own (media-port.ts), so every datagram carries the time it
-// arrived, not the time this thread got round to it.
-import type { RemoteInfo } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { DivergenceLog } from './divergences.ts';
-import { MediaPort } from './media-port.ts';
 import type { VoiceCredential } from './media-session.ts';
 import { type NetworkConditions, NetworkPath } from './network-model.ts';
 import type { Viewer } from './viewer.ts';
@@ -38,7 +35,7 @@ export class VoiceServer {
   droppedDatagrams = 0;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  readonly #udp: MediaPort;
+  #udp: Socket;
   /** The UDP port, kept so a port closed by fault injection reopens where clients expect it. */
   #udpPort = 0;
   /** `refusing`: the port is closed by fault injection; `stopped`: the server is gone for good. */
@@ -58,10 +55,7 @@ export class VoiceServer {
     const tls = context.options.tls;
     this.#http = tls ? createTlsServer(tls, upgradeRequired) : createServer(upgradeRequired);
     this.#wss = new WebSocketServer({ server: this.#http });
-    this.#udp = new MediaPort(
-      (datagram, remote, arrivedAtMs) => this.#onDatagram(datagram, remote, arrivedAtMs),
-      (message) => context.log.record(`${name}:sim-error`, `simulator media port: ${message}`),
-    );
+    this.#udp = this.#udpSocket();
     this.#wss.on('connection', (ws, request) => {
       const version = new URL(request.url ?? '/', 'ws://sim').searchParams.get('v');
       new VoiceSocket(this, ws, version);
@@ -71,7 +65,8 @@ export class VoiceServer {
   static async start(name: string, context: VoiceServerContext): Promise<VoiceServer> {
     const server = new VoiceServer(name, context);
     await new Promise<void>((resolve) => server.#http.listen(0, '127.0.0.1', resolve));
-    server.#udpPort = await server.#udp.bind(0);
+    await new Promise<void>((resolve) => server.#udp.bind(0, '127.0.0.1', resolve));
+    server.#udpPort = server.#udp.address().port;
     return server;
   }
 
@@ -96,15 +91,15 @@ export class VoiceServer {
   refuseUdpFor(ms: number): void {
     if (this.#udpState !== 'open') return;
     this.#udpState = 'refusing';
-    void this.#udp.close();
+    this.#udp.close();
     setTimeout(() => {
       if (this.#udpState !== 'refusing') return;
-      this.#udp.bind(this.#udpPort).then(
-        () => {
-          if (this.#udpState === 'refusing') this.#udpState = 'open';
-        },
-        (error: Error) => this.context.log.record(`${this.name}:sim-error`, error.message),
-      );
+      const socket = this.#udpSocket();
+      socket.bind(this.#udpPort, '127.0.0.1', () => {
+        if (this.#udpState !== 'refusing') return void socket.close();
+        this.#udp = socket;
+        this.#udpState = 'open';
+      });
     }, ms).unref();
   }
 
@@ -145,50 +140,50 @@ export class VoiceServer {
     for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+    const wasOpen = this.#udpState === 'open';
     this.#udpState = 'stopped';
     this.#uplink.close();
     this.#downlink.close();
-    await this.#udp.stop();
+    if (wasOpen) await new Promise<void>((resolve) => this.#udp.close(resolve));
   }
 
-  #onDatagram(datagram: Buffer, remote: Pick<RemoteInfo, 'address' | 'port'>, arrivedAtMs: number): void {
+  #udpSocket(): Socket {
+    const socket = createSocket('udp4');
+    socket.on('message', (datagram, remote) => this.#onDatagram(datagram, remote));
+    return socket;
+  }
+
+  #onDatagram(datagram: Buffer, remote: RemoteInfo): void {
     const address = `${remote.address}:${remote.port}`;
     const session = this.#byAddress.get(address);
     // A keepalive the client sent counts as sent even when the fault drops it: the check is on the client.
     if (datagram.length === KEEPALIVE_BYTES) session?.onKeepalive(datagram);
-    if (arrivedAtMs < this.#dropUntil) {
+    if (Date.now() < this.#dropUntil) {
       this.droppedDatagrams++;
       session?.receiver.noteDropped();
       return;
     }
     if (datagram.length === DISCOVERY_BYTES && datagram.readUInt16BE(0) === 1) {
-      this.#onDiscovery(datagram, remote, address, arrivedAtMs);
+      this.#onDiscovery(datagram, remote, address);
       return;
     }
     if (!session) {
-      this.#unowned(
-        address,
-        arrivedAtMs,
-        'udp-unknown-source',
-        `datagram from ${address}, which did no IP discovery`,
-      );
+      this.#unowned(address, 'udp-unknown-source', `datagram from ${address}, which did no IP discovery`);
       return;
     }
     if (datagram.length === KEEPALIVE_BYTES) return;
-    const uplink = this.#uplink;
-    uplink.send(
+    this.#uplink.send(
       datagram,
-      // A datagram the network model held back arrives when the model lets it go.
-      () => session.receiver.receive(datagram, uplink.impaired ? Date.now() : arrivedAtMs),
+      () => session.receiver.receive(datagram),
       () => session.receiver.noteLost(datagram),
     );
   }
 
   /** A datagram no session owns: forgiven while in flight from a just-ended connection, else recorded. */
-  #unowned(address: string, arrivedAtMs: number, kind: string, detail: string): void {
+  #unowned(address: string, kind: string, detail: string): void {
     const retiredAt = this.#retired.get(address);
     if (retiredAt === undefined) this.context.log.record(`${this.name}:${kind}`, detail);
-    else if (arrivedAtMs - retiredAt >= RETIRED_GRACE_MS) {
+    else if (Date.now() - retiredAt >= RETIRED_GRACE_MS) {
       this.context.log.record(
         `${this.name}:udp-after-end`,
         `datagrams from ${address} after its connection ended`,
@@ -197,12 +192,7 @@ export class VoiceServer {
   }
 
   /** protocol.md §3.1: type 1, length 70, the connection's audio SSRC; answered with type 2 and the address. */
-  #onDiscovery(
-    datagram: Buffer,
-    remote: Pick<RemoteInfo, 'address' | 'port'>,
-    address: string,
-    arrivedAtMs: number,
-  ): void {
+  #onDiscovery(datagram: Buffer, remote: RemoteInfo, address: string): void {
     const ssrc = datagram.readUInt32BE(4);
     const session = [...this.sessions].find((candidate) => candidate.ssrcs.audio === ssrc);
     if (datagram.readUInt16BE(2) !== 70) {
@@ -212,7 +202,7 @@ export class VoiceServer {
       );
     }
     if (!session) {
-      this.#unowned(address, arrivedAtMs, 'ip-discovery', `SSRC ${ssrc} is no connection's READY ssrc`);
+      this.#unowned(address, 'ip-discovery', `SSRC ${ssrc} is no connection's READY ssrc`);
       return;
     }
     if (datagram.subarray(8).some((byte) => byte !== 0)) {

@@ -143,6 +143,11 @@ describe('the worker contract server', () => {
     });
     assert.equal(accepted.status, 202);
     await waitFor('playing', async () => (await client.status('42'))?.playbackState === 'playing');
+    // "playing" comes with the first frame handed to the sink; the counter may trail it by a turn.
+    await waitFor(
+      'frames counted',
+      async () => ((await client.stats('42', 1_000)).stream?.videoFramesSent ?? 0) > 0,
+    );
     const figures = await client.stats('42', 1_000);
     assert.equal(figures.encoder, 'copy', 'the copyable clip passes through');
     assert.equal(figures.stream?.sendPath, 'capture');

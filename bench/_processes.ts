@@ -2,6 +2,7 @@
 // open file descriptors, and processes left behind in a directory after a run.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
+import { processTreeUsage, residentBytes } from '../src/process-tree-usage.ts';
 
 function processIds(): number[] {
   return readdirSync('/proc')
@@ -27,38 +28,12 @@ export function commandLine(pid: number): string {
   }
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** utime + stime + cutime + cstime of /proc/PID/stat in seconds: its own CPU and its reaped children's. */
-function cpuSecondsWithReaped(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After the command name: state(0) … utime(11) stime(12) cutime(13) cstime(14).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return [11, 12, 13, 14].reduce((sum, index) => sum + Number(fields[index]), 0) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * CPU seconds spent so far by `rootPid` and every process under it, leaving out the subtrees of
  * `excluding`: a process that exited and was reaped still counts, in its parent's figure.
  */
 export function treeCpuSeconds(rootPid: number, excluding: readonly number[] = []): number {
-  const children = new Map<number, number[]>();
-  for (const pid of processIds()) {
-    const parent = parentOf(pid);
-    if (parent !== null) children.set(parent, [...(children.get(parent) ?? []), pid]);
-  }
-  let total = 0;
-  const pending = [rootPid];
-  for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
-    if (excluding.includes(pid)) continue;
-    total += cpuSecondsWithReaped(pid);
-    pending.push(...(children.get(pid) ?? []));
-  }
-  return total;
+  return processTreeUsage([rootPid], excluding).get(rootPid)?.cpuSeconds ?? 0;
 }
 
 /** The bot's stream workers: its children running the worker entry. */
@@ -70,12 +45,8 @@ export function workerPids(botPid: number): number[] {
 
 /** VmRSS of /proc/PID/status in MB; null once the process is gone. */
 export function rssMb(pid: number): number | null {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
+  const bytes = residentBytes(pid);
+  return bytes === null ? null : bytes / (1024 * 1024);
 }
 
 /** Entries of /proc/PID/fd; null once the process is gone. */

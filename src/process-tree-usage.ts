@@ -38,21 +38,28 @@ function readEntry(pid: number): ProcessEntry | null {
   }
 }
 
-/** VmRSS of /proc/PID/status, in bytes (the kernel's page size is not known to Node). */
-function residentBytes(pid: number): number {
+/**
+ * VmRSS of /proc/PID/status, in bytes (the kernel's page size is not known to Node); null once the
+ * process is gone, 0 for one without memory of its own (a zombie, a kernel thread).
+ */
+export function residentBytes(pid: number): number | null {
   try {
     const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * KIB : 0;
   } catch {
-    return 0;
+    return null;
   }
 }
 
 /**
- * Each of `roots` with its descendants, from one pass over the process table; a root that no longer
- * runs has no entry, and on a system without /proc the answer is empty.
+ * Each of `roots` with its descendants, leaving out the subtrees of `excluding`, from one pass over
+ * the process table; a root that no longer runs has no entry, and on a system without /proc the
+ * answer is empty.
  */
-export function processTreeUsage(roots: readonly number[]): Map<number, ProcessTreeUsage> {
+export function processTreeUsage(
+  roots: readonly number[],
+  excluding: readonly number[] = [],
+): Map<number, ProcessTreeUsage> {
   const usage = new Map<number, ProcessTreeUsage>();
   if (roots.length === 0) return usage;
   let pids: number[];
@@ -77,8 +84,9 @@ export function processTreeUsage(roots: readonly number[]): Map<number, ProcessT
     let bytes = 0;
     const pending = [root];
     for (let pid = pending.pop(); pid !== undefined; pid = pending.pop()) {
+      if (excluding.includes(pid)) continue;
       ticks += entries.get(pid)?.cpuTicks ?? 0;
-      bytes += residentBytes(pid);
+      bytes += residentBytes(pid) ?? 0;
       pending.push(...(children.get(pid) ?? []));
     }
     usage.set(root, { cpuSeconds: ticks / TICKS_PER_SECOND, residentBytes: bytes });

@@ -26,7 +26,10 @@ export type ViewerMode = 'watch' | 'count';
 
 export interface ReceivedFrame {
   readonly rtpTimestamp: number;
-  /** Date.now() when the frame's last packet arrived. */
+  /**
+   * Wall-clock ms when the frame's last packet was handled, to a fraction of a millisecond: pacing
+   * jitter targets are a few ms, so Date.now()'s whole milliseconds would be a fair part of them.
+   */
   readonly receivedAtMs: number;
   readonly bytes: number;
   /** Decrypted with DAVE (false: sent in clear, undecryptable, or only counted). */
@@ -55,6 +58,10 @@ export interface FrameSource {
   readonly media: MediaSession;
   readonly ssrc: number;
   readonly declaredSize: { width: number; height: number } | null;
+}
+
+function arrivalMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export class Viewer {
@@ -125,7 +132,7 @@ export class Viewer {
     if (plain && sample !== null) this.#audio?.write(plain, sample);
     this.audioFrames.push({
       rtpTimestamp,
-      receivedAtMs: Date.now(),
+      receivedAtMs: arrivalMs(),
       bytes: frame.length,
       daveDecrypted: plain !== null && plain !== frame,
       ssrc: source.ssrc,
@@ -148,7 +155,7 @@ export class Viewer {
     const plain = watching ? this.#unwrap(source, VIDEO, unit.data) : null;
     this.videoFrames.push({
       rtpTimestamp: unit.rtpTimestamp,
-      receivedAtMs: Date.now(),
+      receivedAtMs: arrivalMs(),
       bytes: unit.data.length,
       daveDecrypted: plain !== null && plain !== unit.data,
       ssrc: source.ssrc,

@@ -6,9 +6,11 @@
 // stops at the first window in which any party breaks its targets (_party-figures.ts). `parties`
 // is the most that held them.
 //
-// Timing: the viewer times frames in this process, beside the simulators (DAVE/MLS in JavaScript,
-// Jellyfin, the viewer's checks), so this process's event-loop lateness is reported with each step
-// (simulatorEventLoopDelay*): that much of a step's jitter may be the measurement's.
+// Timing: every datagram is stamped when the voice simulator's media port reads it, on a thread of
+// its own (the stack's `voiceMediaPort: 'thread'`, sim/discord/voice/media-port.ts), so a frame's
+// arrival time is what a receiver on the network sees, however late this process's event loop runs with the simulators' work (DAVE/MLS
+// in JavaScript, Jellyfin, the viewer's checks). test/bench/arrival-timing.test.ts shows the stamps
+// read a steady sender as steady while this thread stalls, and a sender's 50 ms stalls as jitter.
 // The late frames measured so far were late at the sender because its worker waited for a core
 // (run-queue time, not its own work), so each step also reports how busy the machine's other
 // processes kept the cores and how often runnable tasks waited (_machine-load.ts).
@@ -100,8 +102,8 @@ interface Step {
   cpuSecondsPerMediaSecondPerParty: number | null;
   simulatorCpuSecondsPerMediaSecond: number | null;
   /**
-   * How late the simulators' event loop ran, p99 and max: the viewer times frames on that loop, so
-   * this much of the jitter may be the measurement's rather than the stream's.
+   * How late the simulators' event loop ran, p99 and max: their own load, which no longer moves the
+   * jitter (arrivals are stamped on the media port's thread) but would delay what they serve.
    */
   simulatorEventLoopDelayP99Ms: number;
   simulatorEventLoopDelayMaxMs: number;
@@ -163,6 +165,7 @@ async function startModeStack(
     jellyfin: spec.jellyfin,
     voiceChannels: Array.from({ length: channels }, (_, index) => `Cinema ${index + 1}`),
     streamingAccounts: channels,
+    voiceMediaPort: 'thread',
     botEnv: { ...spec.botEnv, IDLE_PAUSE_MINUTES: '0', IDLE_STOP_MINUTES: '0', ANNOUNCE: 'off' },
     extraItems: [
       {

@@ -25,6 +25,7 @@ import type { APIMessage } from 'discord-api-types/v10';
 import { type DiscordSim, type SimUser, startDiscordSim } from '../discord/index.ts';
 import { discordError } from '../discord/rest.ts';
 import { startVoiceSim, type VoiceSim } from '../discord/voice/index.ts';
+import type { MediaPortKind } from '../discord/voice/media-port.ts';
 import { freePort } from '../free-port.ts';
 import type { SimItem } from '../jellyfin/library.ts';
 import { type JellyfinSim, type JellyfinSimOptions, startJellyfinSim } from '../jellyfin/server.ts';
@@ -54,6 +55,8 @@ export interface StackOptions {
   voiceChannels?: readonly string[];
   /** How many streaming accounts the bot gets: parties stream at once up to this many (default 1). */
   streamingAccounts?: number;
+  /** Where the voice simulator reads media (default 'loop'; see sim/discord/voice/media-port.ts). */
+  voiceMediaPort?: MediaPortKind;
 }
 
 export interface StackPeople {
@@ -115,6 +118,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       profile: 'orb-transport',
       outputDir: options.viewerDir ?? join(workDir, 'viewer'),
       mainGatewayDispatchesVoiceState: true,
+      mediaPort: options.voiceMediaPort,
       gatewayClients: (userId) => discord.gateway.clients({ userId }),
     });
     cleanups.push(() => voice.stop());

@@ -63,6 +63,7 @@
 import type { GatewayClientHandle, GatewayOpHandler } from '../gateway-hooks.ts';
 import type { CommitterPolicy } from './dave-group.ts';
 import { DivergenceLog } from './divergences.ts';
+import type { MediaPortKind } from './media-port.ts';
 import type { SenderReportRecord } from './media-receiver.ts';
 import type { ConnectionKind } from './media-session.ts';
 import type { NetworkConditions } from './network-model.ts';
@@ -117,6 +118,11 @@ export interface VoiceSimOptions {
    * that sent the opcode.
    */
   gatewayClients?: (userId: string) => GatewayClientHandle[];
+  /**
+   * Read media on a thread of its own, so arrival times hold while the simulators are busy (default
+   * 'loop': on the simulators' event loop, in order with the voice gateway; see media-port.ts).
+   */
+  mediaPort?: MediaPortKind;
 }
 
 export interface VoiceSimFaults {
@@ -185,6 +191,7 @@ export async function startVoiceSim(options: VoiceSimOptions = {}): Promise<Voic
       externalSenderBeforeSessionDescription: options.externalSenderBeforeSessionDescription ?? false,
       resumeWindowMs: options.resumeWindowMs ?? 30_000,
       tls,
+      mediaPort: options.mediaPort ?? 'loop',
     },
     {
       viewerUserId: options.viewerUserId ?? '900000000000000001',

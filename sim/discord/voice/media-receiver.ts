@@ -4,6 +4,7 @@
 import { containsIdr } from './decode-chain.ts';
 import type { DivergenceLog } from './divergences.ts';
 import { type AccessUnit, H264Depacketizer } from './h264-depacketizer.ts';
+import { preciseNowMs } from './media-port.ts';
 import {
   extensionElements,
   isRtcp,
@@ -83,6 +84,8 @@ export class MediaReceiver {
   #lastIdrTimestamp: number | null = null;
   /** The RTP timestamp of a video frame whose marker packet has not been delivered yet. */
   #openFrameTimestamp: number | null = null;
+  /** When the datagram being handled arrived (media-port.ts); null outside receive(), e.g. on a recovery deadline. */
+  #arrivedAtMs: number | null = null;
   /** Loss recovery: NACKs, RTX and keyframe requests for the video (protocol.md §4.8). */
   readonly videoFeedback: VideoFeedback;
 
@@ -96,12 +99,14 @@ export class MediaReceiver {
     );
   }
 
-  receive(datagram: Buffer): void {
+  /** One datagram from the client, read off the media port at `arrivedAtMs` (wall-clock ms). */
+  receive(datagram: Buffer, arrivedAtMs: number): void {
     const key = this.#connection.secretKey;
     if (!key) {
       this.#record('media-before-key', 'media datagram before SESSION_DESCRIPTION gave the key');
       return;
     }
+    this.#arrivedAtMs = arrivedAtMs;
     try {
       if (isRtcp(datagram)) this.#onRtcp(openRtcpSenderReport(datagram, key));
       else this.#onRtp(openRtp(datagram, key));
@@ -111,7 +116,14 @@ export class MediaReceiver {
       if (error instanceof MediaPacketError || error instanceof RangeError)
         this.#record('media-packet', detail);
       else this.#record('sim-error', `simulator media error: ${detail}`);
+    } finally {
+      this.#arrivedAtMs = null;
     }
+  }
+
+  /** When what is being handled arrived: the datagram's stamp, or now for a recovery deadline. */
+  #arrival(): number {
+    return this.#arrivedAtMs ?? preciseNowMs();
   }
 
   #record(kind: string, detail: string): void {
@@ -135,7 +147,7 @@ export class MediaReceiver {
         `sender report for SSRC ${report.ssrc}, not this connection's audio or video SSRC`,
       );
     }
-    const now = Date.now();
+    const now = this.#arrival();
     const ntpMs = ntpToUnixMs(report);
     if (Math.abs(ntpMs - now) > SR_CLOCK_TOLERANCE_MS) {
       this.#record(
@@ -196,9 +208,10 @@ export class MediaReceiver {
       );
       return;
     }
-    connection.pause?.onMedia(Date.now());
+    const now = this.#arrival();
+    connection.pause?.onMedia(now);
     const endedAt = connection.streamEndedAt;
-    if (endedAt !== null && Date.now() - endedAt > IN_FLIGHT_MS) {
+    if (endedAt !== null && now - endedAt > IN_FLIGHT_MS) {
       this.#record(
         'media-after-delete',
         'RTP media after the stream was deleted (protocol.md §1.4: stop media first)',
@@ -214,7 +227,6 @@ export class MediaReceiver {
       );
     }
     this.#lastSequence.set(packet.ssrc, packet.sequence);
-    const now = Date.now();
     this.#rtpClock.set(packet.ssrc, { timestamp: packet.timestamp, at: now });
     const { ssrcs, payloadTypes } = connection;
     // RTX carries repeats, not media time of its own: sender reports describe the video SSRC.
@@ -248,7 +260,12 @@ export class MediaReceiver {
     if (!connection.networkImpaired) this.#checkFrameOrder(packet.ssrc, packet.timestamp);
     const refusal = connection.audioRefusal(Date.now());
     if (refusal) this.#record(refusal.kind, refusal.detail);
-    this.#viewer.onAudioFrame(connection.frameSource(packet.ssrc), packet.payload, packet.timestamp);
+    this.#viewer.onAudioFrame(
+      connection.frameSource(packet.ssrc),
+      packet.payload,
+      packet.timestamp,
+      this.#arrival(),
+    );
   }
 
   #onVideo(packet: RtpPacket): void {
@@ -292,7 +309,7 @@ export class MediaReceiver {
       this.#checkKeyframeInterval(unit, keyframe);
     } else this.#lastIdrTimestamp = null; // a lost keyframe is not a late one
     this.videoFeedback.onFrame(unit.complete, keyframe);
-    this.#viewer.onVideoFrame(source, unit);
+    this.#viewer.onVideoFrame(source, unit, this.#arrival());
   }
 
   /**

@@ -27,8 +27,8 @@ export type ViewerMode = 'watch' | 'count';
 export interface ReceivedFrame {
   readonly rtpTimestamp: number;
   /**
-   * Wall-clock ms when the frame's last packet was handled, to a fraction of a millisecond: pacing
-   * jitter targets are a few ms, so Date.now()'s whole milliseconds would be a fair part of them.
+   * Wall-clock ms, to a fraction of a millisecond, when the frame's last packet arrived at the media
+   * port (media-port.ts): jitter targets are a few ms, so whole milliseconds would be a fair part of them.
    */
   readonly receivedAtMs: number;
   readonly bytes: number;
@@ -58,10 +58,6 @@ export interface FrameSource {
   readonly media: MediaSession;
   readonly ssrc: number;
   readonly declaredSize: { width: number; height: number } | null;
-}
-
-function arrivalMs(): number {
-  return performance.timeOrigin + performance.now();
 }
 
 export class Viewer {
@@ -124,7 +120,7 @@ export class Viewer {
     this.#mode = mode;
   }
 
-  onAudioFrame(source: FrameSource, frame: Buffer, rtpTimestamp: number): void {
+  onAudioFrame(source: FrameSource, frame: Buffer, rtpTimestamp: number, arrivedAtMs: number): void {
     this.audioFramesReceived++;
     const watching = this.#mode === 'watch';
     const plain = !watching ? null : isOpusSilence(frame) ? frame : this.#unwrap(source, AUDIO, frame);
@@ -132,7 +128,7 @@ export class Viewer {
     if (plain && sample !== null) this.#audio?.write(plain, sample);
     this.audioFrames.push({
       rtpTimestamp,
-      receivedAtMs: arrivalMs(),
+      receivedAtMs: arrivedAtMs,
       bytes: frame.length,
       daveDecrypted: plain !== null && plain !== frame,
       ssrc: source.ssrc,
@@ -141,7 +137,7 @@ export class Viewer {
     });
   }
 
-  onVideoFrame(source: FrameSource, unit: AccessUnit): void {
+  onVideoFrame(source: FrameSource, unit: AccessUnit, arrivedAtMs: number): void {
     const decoded = this.#chain.onFrame(source.ssrc, unit.complete, unit.complete && containsIdr(unit.data));
     if (unit.complete && decoded === 'intact') this.videoFramesIntact++;
     else if (unit.complete) this.videoFramesCorrupted++;
@@ -155,7 +151,7 @@ export class Viewer {
     const plain = watching ? this.#unwrap(source, VIDEO, unit.data) : null;
     this.videoFrames.push({
       rtpTimestamp: unit.rtpTimestamp,
-      receivedAtMs: arrivalMs(),
+      receivedAtMs: arrivedAtMs,
       bytes: unit.data.length,
       daveDecrypted: plain !== null && plain !== unit.data,
       ssrc: source.ssrc,

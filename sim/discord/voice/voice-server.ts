@@ -1,11 +1,14 @@
 // One simulated voice server: a voice gateway v8 websocket (ws://, or wss:// with a certificate)
 // and a UDP media port, both on 127.0.0.1. Server moves start a second instance and point the client at it.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+// The media port reads on a thread of its own (media-port.ts), so every datagram carries the time it
+// arrived, not the time this thread got round to it.
+import type { RemoteInfo } from 'node:dgram';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { DivergenceLog } from './divergences.ts';
+import { type MediaPort, openMediaPort } from './media-port.ts';
 import type { VoiceCredential } from './media-session.ts';
 import { type NetworkConditions, NetworkPath } from './network-model.ts';
 import type { Viewer } from './viewer.ts';
@@ -35,7 +38,7 @@ export class VoiceServer {
   droppedDatagrams = 0;
   readonly #http: Server;
   readonly #wss: WebSocketServer;
-  #udp: Socket;
+  readonly #udp: MediaPort;
   /** The UDP port, kept so a port closed by fault injection reopens where clients expect it. */
   #udpPort = 0;
   /** `refusing`: the port is closed by fault injection; `stopped`: the server is gone for good. */
@@ -55,7 +58,11 @@ export class VoiceServer {
     const tls = context.options.tls;
     this.#http = tls ? createTlsServer(tls, upgradeRequired) : createServer(upgradeRequired);
     this.#wss = new WebSocketServer({ server: this.#http });
-    this.#udp = this.#udpSocket();
+    this.#udp = openMediaPort(
+      context.options.mediaPort,
+      (datagram, remote, arrivedAtMs) => this.#onDatagram(datagram, remote, arrivedAtMs),
+      (message) => context.log.record(`${name}:sim-error`, `simulator media port: ${message}`),
+    );
     this.#wss.on('connection', (ws, request) => {
       const version = new URL(request.url ?? '/', 'ws://sim').searchParams.get('v');
       new VoiceSocket(this, ws, version);
@@ -65,8 +72,7 @@ export class VoiceServer {
   static async start(name: string, context: VoiceServerContext): Promise<VoiceServer> {
     const server = new VoiceServer(name, context);
     await new Promise<void>((resolve) => server.#http.listen(0, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => server.#udp.bind(0, '127.0.0.1', resolve));
-    server.#udpPort = server.#udp.address().port;
+    server.#udpPort = await server.#udp.bind(0);
     return server;
   }
 
@@ -91,15 +97,15 @@ export class VoiceServer {
   refuseUdpFor(ms: number): void {
     if (this.#udpState !== 'open') return;
     this.#udpState = 'refusing';
-    this.#udp.close();
+    void this.#udp.close();
     setTimeout(() => {
       if (this.#udpState !== 'refusing') return;
-      const socket = this.#udpSocket();
-      socket.bind(this.#udpPort, '127.0.0.1', () => {
-        if (this.#udpState !== 'refusing') return void socket.close();
-        this.#udp = socket;
-        this.#udpState = 'open';
-      });
+      this.#udp.bind(this.#udpPort).then(
+        () => {
+          if (this.#udpState === 'refusing') this.#udpState = 'open';
+        },
+        (error: Error) => this.context.log.record(`${this.name}:sim-error`, error.message),
+      );
     }, ms).unref();
   }
 
@@ -140,50 +146,50 @@ export class VoiceServer {
     for (const client of this.#wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.#wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-    const wasOpen = this.#udpState === 'open';
     this.#udpState = 'stopped';
     this.#uplink.close();
     this.#downlink.close();
-    if (wasOpen) await new Promise<void>((resolve) => this.#udp.close(resolve));
+    await this.#udp.stop();
   }
 
-  #udpSocket(): Socket {
-    const socket = createSocket('udp4');
-    socket.on('message', (datagram, remote) => this.#onDatagram(datagram, remote));
-    return socket;
-  }
-
-  #onDatagram(datagram: Buffer, remote: RemoteInfo): void {
+  #onDatagram(datagram: Buffer, remote: Pick<RemoteInfo, 'address' | 'port'>, arrivedAtMs: number): void {
     const address = `${remote.address}:${remote.port}`;
     const session = this.#byAddress.get(address);
     // A keepalive the client sent counts as sent even when the fault drops it: the check is on the client.
     if (datagram.length === KEEPALIVE_BYTES) session?.onKeepalive(datagram);
-    if (Date.now() < this.#dropUntil) {
+    if (arrivedAtMs < this.#dropUntil) {
       this.droppedDatagrams++;
       session?.receiver.noteDropped();
       return;
     }
     if (datagram.length === DISCOVERY_BYTES && datagram.readUInt16BE(0) === 1) {
-      this.#onDiscovery(datagram, remote, address);
+      this.#onDiscovery(datagram, remote, address, arrivedAtMs);
       return;
     }
     if (!session) {
-      this.#unowned(address, 'udp-unknown-source', `datagram from ${address}, which did no IP discovery`);
+      this.#unowned(
+        address,
+        arrivedAtMs,
+        'udp-unknown-source',
+        `datagram from ${address}, which did no IP discovery`,
+      );
       return;
     }
     if (datagram.length === KEEPALIVE_BYTES) return;
-    this.#uplink.send(
+    const uplink = this.#uplink;
+    uplink.send(
       datagram,
-      () => session.receiver.receive(datagram),
+      // A datagram the network model held back arrives when the model lets it go.
+      () => session.receiver.receive(datagram, uplink.impaired ? Date.now() : arrivedAtMs),
       () => session.receiver.noteLost(datagram),
     );
   }
 
   /** A datagram no session owns: forgiven while in flight from a just-ended connection, else recorded. */
-  #unowned(address: string, kind: string, detail: string): void {
+  #unowned(address: string, arrivedAtMs: number, kind: string, detail: string): void {
     const retiredAt = this.#retired.get(address);
     if (retiredAt === undefined) this.context.log.record(`${this.name}:${kind}`, detail);
-    else if (Date.now() - retiredAt >= RETIRED_GRACE_MS) {
+    else if (arrivedAtMs - retiredAt >= RETIRED_GRACE_MS) {
       this.context.log.record(
         `${this.name}:udp-after-end`,
         `datagrams from ${address} after its connection ended`,
@@ -192,7 +198,12 @@ export class VoiceServer {
   }
 
   /** protocol.md §3.1: type 1, length 70, the connection's audio SSRC; answered with type 2 and the address. */
-  #onDiscovery(datagram: Buffer, remote: RemoteInfo, address: string): void {
+  #onDiscovery(
+    datagram: Buffer,
+    remote: Pick<RemoteInfo, 'address' | 'port'>,
+    address: string,
+    arrivedAtMs: number,
+  ): void {
     const ssrc = datagram.readUInt32BE(4);
     const session = [...this.sessions].find((candidate) => candidate.ssrcs.audio === ssrc);
     if (datagram.readUInt16BE(2) !== 70) {
@@ -202,7 +213,7 @@ export class VoiceServer {
       );
     }
     if (!session) {
-      this.#unowned(address, 'ip-discovery', `SSRC ${ssrc} is no connection's READY ssrc`);
+      this.#unowned(address, arrivedAtMs, 'ip-discovery', `SSRC ${ssrc} is no connection's READY ssrc`);
       return;
     }
     if (datagram.subarray(8).some((byte) => byte !== 0)) {

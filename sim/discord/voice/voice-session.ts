@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DaveMember } from './dave-group.ts';
 import { serverBinaryFrame } from './dave-wire.ts';
+import type { MediaPortKind } from './media-port.ts';
 import { MediaReceiver, type ReceiverConnection } from './media-receiver.ts';
 import type { VoiceCredential } from './media-session.ts';
 import type { StreamPause } from './stream-pause.ts';
@@ -26,6 +27,8 @@ export interface VoiceConnectionOptions {
   readonly resumeWindowMs: number;
   /** Serve the voice gateway as wss:// with this certificate; null: plain ws://. */
   readonly tls: TlsCertificate | null;
+  /** Where media datagrams are read and stamped (media-port.ts). */
+  readonly mediaPort: MediaPortKind;
 }
 
 const MODES = ['aead_aes256_gcm_rtpsize', 'aead_xchacha20_poly1305_rtpsize'] as const;

@@ -30,23 +30,26 @@ test('in count mode the viewer counts and times frames, judges them intact or no
     const viewer = new Viewer(dir, new DivergenceLog('orb-transport'));
     viewer.setMode('count');
     const stream = source(1111);
-    viewer.onVideoFrame(stream, { rtpTimestamp: 0, data: idr, complete: true });
-    viewer.onVideoFrame(stream, { rtpTimestamp: 3750, data: predicted, complete: true });
-    viewer.onVideoFrame(stream, { rtpTimestamp: 7500, data: predicted, complete: false });
-    viewer.onVideoFrame(stream, { rtpTimestamp: 11_250, data: predicted, complete: true });
-    viewer.onAudioFrame(stream, Buffer.from([0xf8, 0xff, 0xfe]), 960);
+    viewer.onVideoFrame(stream, { rtpTimestamp: 0, data: idr, complete: true }, 1000.25);
+    viewer.onVideoFrame(stream, { rtpTimestamp: 3750, data: predicted, complete: true }, 1041.75);
+    viewer.onVideoFrame(stream, { rtpTimestamp: 7500, data: predicted, complete: false }, 1083.5);
+    viewer.onVideoFrame(stream, { rtpTimestamp: 11_250, data: predicted, complete: true }, 1125.125);
+    viewer.onAudioFrame(stream, Buffer.from([0xf8, 0xff, 0xfe]), 960, 1001.5);
     await viewer.close();
 
     assert.deepEqual(
-      viewer.videoFrames.map((frame) => [frame.rtpTimestamp, frame.intact]),
+      viewer.videoFrames.map((frame) => [frame.rtpTimestamp, frame.intact, frame.receivedAtMs]),
       [
-        [0, true],
-        [3750, true],
+        [0, true, 1000.25],
+        [3750, true, 1041.75],
         // after the incomplete frame, a decoder shows the next one corrupted until a keyframe
-        [11_250, false],
+        [11_250, false, 1125.125],
       ],
     );
-    assert.equal(viewer.audioFrames.length, 1);
+    assert.deepEqual(
+      viewer.audioFrames.map((frame) => frame.receivedAtMs),
+      [1001.5],
+    );
     assert.equal(viewer.videoFramesWritten, 0);
     assert.equal(readFileSync(join(dir, 'video.h264')).length, 0);
     assert.equal(readFileSync(join(dir, 'video-transport-only.h264')).length, 0);
@@ -60,7 +63,7 @@ test('in watch mode (the default) the same frames are written for a decoder', as
   try {
     const viewer = new Viewer(dir, new DivergenceLog('discord'));
     assert.equal(viewer.mode, 'watch');
-    viewer.onVideoFrame(source(2222), { rtpTimestamp: 0, data: idr, complete: true });
+    viewer.onVideoFrame(source(2222), { rtpTimestamp: 0, data: idr, complete: true }, 1000);
     await viewer.close();
     assert.equal(viewer.videoFramesWritten, 1);
     assert.deepEqual(readFileSync(join(dir, 'video.h264')), idr);

@@ -332,6 +332,9 @@ async function ramp(
       };
     }
     await sleep(SETTLE_MS);
+    // Each window reads the frames since the settling began: lateness counts from the best arrival
+    // in those 30 s, and the simulators' heap does not grow with every frame of the ramp.
+    stack.voice.viewer.forgetFramesBefore(Date.now() - SETTLE_MS);
     const botBefore = treeCpuSeconds(stack.botPid());
     const simulatorBefore = treeCpuSeconds(process.pid, [stack.botPid()]);
     const machineBefore = machineBusyCpuSeconds();

@@ -2,7 +2,6 @@
 // a party plays (a real stream worker, capture sink), figures that move when a worker is restarted,
 // its own token, and never a secret, an address or an id of what people watch in the output.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { AutocompleteInteraction } from 'discord.js';
 import { type JellyfinSim, startJellyfinSim } from '../../sim/jellyfin/server.ts';
@@ -20,6 +19,7 @@ import {
   assertFamilies,
   assertNothingLeaks,
   assertPartyPlays,
+  dashboardFamilies,
   parseExposition,
   partyFamilies,
   type Sample,
@@ -40,18 +40,6 @@ const STREAMER_TOKEN = 'streamer-token-for-the-metrics-test';
 const CLIP_SECONDS = 30;
 const PARTY = '7';
 const logger = createLogger({ level: 'silent', pretty: false });
-
-/** Every family the Grafana dashboard's queries read. */
-function dashboardFamilies(): Set<string> {
-  const dashboard = JSON.parse(
-    readFileSync(new URL('../../deploy/grafana/orb-watch-party.json', import.meta.url), 'utf8'),
-  );
-  const exprs: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) =>
-    panel.targets.map((target) => target.expr),
-  );
-  const names = exprs.flatMap((expr) => expr.match(/\b(?:orb|process|nodejs)_[a-z_]+/g) ?? []);
-  return new Set(names.map((name) => name.replace(/_(?:bucket|count|sum)$/, '')));
-}
 
 describe('GET /metrics', { timeout: 120_000 }, () => {
   let harness: WatchPartyHarness;
@@ -163,7 +151,7 @@ describe('GET /metrics', { timeout: 120_000 }, () => {
       1,
     );
 
-    for (const family of dashboardFamilies())
+    for (const family of dashboardFamilies('bot'))
       assert.ok(families.has(family), `the Grafana dashboard asks for ${family}, which /metrics lacks`);
 
     assertNothingLeaks(

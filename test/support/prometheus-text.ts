@@ -1,6 +1,7 @@
 // Prometheus's text exposition read strictly, as a scraper would: every sample line well formed,
 // every family with HELP and TYPE. Shared by the bot's and the worker host's /metrics tests.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 
 export interface Sample {
   name: string;
@@ -86,4 +87,24 @@ export function assertNothingLeaks(
 ): void {
   for (const secret of secrets) assert.ok(!text.includes(secret), 'a token is in the output');
   for (const address of addresses) assert.ok(!text.includes(address), `${address} is in the output`);
+}
+
+/** Families only a worker host exports; everything else the dashboard reads, the bot does. */
+const WORKER_HOST_FAMILY = /^orb_worker_host_/;
+
+/**
+ * Every family the Grafana dashboard's queries read that `exporter` serves: the bot's /metrics or a
+ * worker host's. One Prometheus scrapes both, so a panel may read either.
+ */
+export function dashboardFamilies(exporter: 'bot' | 'worker-host'): Set<string> {
+  const dashboard = JSON.parse(
+    readFileSync(new URL('../../deploy/grafana/orb-watch-party.json', import.meta.url), 'utf8'),
+  );
+  const exprs: string[] = dashboard.panels.flatMap((panel: { targets: { expr: string }[] }) =>
+    panel.targets.map((target) => target.expr),
+  );
+  const names = exprs
+    .flatMap((expr) => expr.match(/\b(?:orb|process|nodejs)_[a-z_]+/g) ?? [])
+    .map((name) => name.replace(/_(?:bucket|count|sum)$/, ''));
+  return new Set(names.filter((name) => WORKER_HOST_FAMILY.test(name) === (exporter === 'worker-host')));
 }

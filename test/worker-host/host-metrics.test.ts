@@ -14,6 +14,7 @@ import {
   assertFamilies,
   assertNothingLeaks,
   assertPartyPlays,
+  dashboardFamilies,
   partyFamilies,
   sampleValue,
 } from '../support/prometheus-text.ts';
@@ -93,6 +94,8 @@ describe("a worker host's /metrics", { timeout: 120_000 }, () => {
     assert.equal(sampleValue(samples, 'orb_worker_exits_total', { how: 'died' }), 0);
     assertPartyPlays(samples, PARTY);
     assert.ok((sampleValue(samples, 'process_resident_memory_bytes') ?? 0) > 20 * MB);
+    for (const family of dashboardFamilies('worker-host'))
+      assert.ok(families.has(family), `the Grafana dashboard asks for ${family}, which /metrics lacks`);
 
     assertNothingLeaks(
       text,

@@ -1,6 +1,7 @@
 // Parties on worker hosts: two real `node src/main.ts worker-host` processes on 127.0.0.1 with real
 // workers (capture sink). A party plays through a host, a new party goes to the emptier host, and a
-// party whose host is killed comes back on the other host where it was.
+// party whose host is killed comes back on the other host where it was; one whose worker alone died
+// comes back at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { freePort } from '../../sim/free-port.ts';
@@ -144,6 +145,45 @@ describe('worker hosts', () => {
     );
     for (const line of [fine, refused, partly])
       assert.doesNotMatch(JSON.stringify(line), /127\.0\.0\.1|token-0123/);
+  });
+
+  test('restarts a party at once when its worker dies on a host that lives on', async () => {
+    const supervisor = captureSupervisor(media, {
+      streamerTokens: ['streamer-token-cccccccc'],
+      placement: new RemotePlacement(hosts.map(({ url, token }) => ({ url, token }))),
+    });
+    const events: WorkerPoolEvent[] = [];
+    supervisor.subscribe((sessionId, event) => {
+      if (sessionId === '5') events.push(event);
+    });
+    try {
+      await supervisor.open(sessionRequest('5'));
+      await supervisor.play('5', playRequest(media.streamUrl('clip'), { durationSeconds: CLIP_SECONDS }));
+      await waitFor('2 s of playback through the host', async () => {
+        const status = await supervisor.status('5');
+        return status?.playbackState === 'playing' && status.positionSeconds >= 2;
+      });
+      const host = hosts.find((candidate) => childProcesses(candidate.process.pid!).length === 1)!;
+      const [worker] = childProcesses(host.process.pid!);
+      process.kill(worker!.pid, 'SIGKILL');
+
+      const notice = await waitFor('a restart notice', () =>
+        events.find((event) => event.type === 'worker-restarting'),
+      );
+      // The host answered that the session ended with its worker, so the bot did not first wait
+      // out the silence of a worker that might only be slow ("closed its event stream").
+      assert.equal(
+        notice.type === 'worker-restarting' ? notice.reason : null,
+        'the stream worker exited on its worker host',
+      );
+      await waitFor('the party playing again', async () => {
+        const status = await supervisor.status('5').catch(() => null);
+        return status?.workerStatus === 'ready' && status.playbackState === 'playing';
+      });
+      assert.equal(isRunning(worker!.pid), false);
+    } finally {
+      await supervisor.shutdown();
+    }
   });
 
   test('places parties on the emptier host, plays through it, and restarts a party whose host died on the other one at its position', async (t) => {

@@ -50,6 +50,14 @@ test('in count mode the viewer counts and times frames, judges them intact or no
       viewer.audioFrames.map((frame) => frame.receivedAtMs),
       [1001.5],
     );
+
+    viewer.forgetFramesBefore(1041.75);
+    assert.deepEqual(
+      viewer.videoFrames.map((frame) => frame.rtpTimestamp),
+      [3750, 11_250],
+    );
+    assert.equal(viewer.audioFrames.length, 0);
+    assert.equal(viewer.videoFramesReceived, 3, 'the counters keep counting what was forgotten');
     assert.equal(viewer.videoFramesWritten, 0);
     assert.equal(readFileSync(join(dir, 'video.h264')).length, 0);
     assert.equal(readFileSync(join(dir, 'video-transport-only.h264')).length, 0);

@@ -37,8 +37,35 @@ export interface HostServerOptions {
 /** Request headers a worker needs; the host's own credential is swapped for the worker's. */
 const RELAYED_HEADERS = ['content-type', 'content-length', 'accept'] as const;
 
-/** Sends a session's request on to its worker and the worker's answer back, streaming both ways. */
-function relay(req: http.IncomingMessage, res: http.ServerResponse, worker: HostedWorker, logger: Logger) {
+/**
+ * A worker that does not answer may be dying: its port closes before the host sees it exit. This
+ * long for the exit tells the bot "the session is gone" (it restarts the party at once) instead of
+ * "no answer" (which it must wait out before it restarts).
+ */
+const EXIT_WAIT_MS = 250;
+
+/** Whether the worker's process exits within `ms`. */
+function exitsWithin(worker: HostedWorker, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    worker.process.exited.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends a session's request on to its worker and the worker's answer back, streaming both ways;
+ * when the worker has died meanwhile, the answer is `gone()`.
+ */
+function relay(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  worker: HostedWorker,
+  logger: Logger,
+  gone: () => HttpError,
+) {
   const headers: http.OutgoingHttpHeaders = { authorization: `Bearer ${worker.token}` };
   for (const name of RELAYED_HEADERS) if (req.headers[name]) headers[name] = req.headers[name];
   const upstream = http.request({
@@ -54,9 +81,11 @@ function relay(req: http.IncomingMessage, res: http.ServerResponse, worker: Host
     pipeline(answer, res, () => {});
   });
   upstream.on('error', (error) => {
-    logger.warn({ err: error }, 'a hosted worker did not answer');
-    if (res.headersSent) res.destroy();
-    else sendError(res, new HttpError(502, 'internal', 'the stream worker did not answer'));
+    if (res.headersSent) return void res.destroy();
+    void exitsWithin(worker, EXIT_WAIT_MS).then((exited) => {
+      if (!exited) logger.warn({ err: error }, 'a hosted worker did not answer');
+      sendError(res, exited ? gone() : new HttpError(502, 'internal', 'the stream worker did not answer'));
+    });
   });
   res.on('close', () => upstream.destroy());
   req.pipe(upstream);
@@ -130,7 +159,7 @@ export function createHostServer(options: HostServerOptions): http.Server {
     const worker = workers.get(sessionId);
     if (!worker) throw unknown();
     if (match[2] === '/events') res.once('close', workers.follow(sessionId, worker));
-    relay(req, res, worker, logger.child({ sessionId }));
+    relay(req, res, worker, logger.child({ sessionId }), unknown);
   }
 
   return serveContract(route, (error, req) => {

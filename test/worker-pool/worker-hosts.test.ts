@@ -57,6 +57,19 @@ after(async () => {
   await temp.remove();
 });
 
+/** A bot's supervisor placing parties on the two hosts, and the events of party `watched`. */
+function supervisorOnHosts(streamerTokens: string[], watched: string) {
+  const supervisor = captureSupervisor(media, {
+    streamerTokens,
+    placement: new RemotePlacement(hosts.map(({ url, token }) => ({ url, token }))),
+  });
+  const events: WorkerPoolEvent[] = [];
+  supervisor.subscribe((sessionId, event) => {
+    if (sessionId === watched) events.push(event);
+  });
+  return { supervisor, events };
+}
+
 describe('worker hosts', () => {
   test('answers bad input at the door with a clear error and starts nothing', async () => {
     const [host] = hosts;
@@ -148,14 +161,7 @@ describe('worker hosts', () => {
   });
 
   test('restarts a party at once when its worker dies on a host that lives on', async () => {
-    const supervisor = captureSupervisor(media, {
-      streamerTokens: ['streamer-token-cccccccc'],
-      placement: new RemotePlacement(hosts.map(({ url, token }) => ({ url, token }))),
-    });
-    const events: WorkerPoolEvent[] = [];
-    supervisor.subscribe((sessionId, event) => {
-      if (sessionId === '5') events.push(event);
-    });
+    const { supervisor, events } = supervisorOnHosts(['streamer-token-cccccccc'], '5');
     try {
       await supervisor.open(sessionRequest('5'));
       await supervisor.play('5', playRequest(media.streamUrl('clip'), { durationSeconds: CLIP_SECONDS }));
@@ -187,14 +193,10 @@ describe('worker hosts', () => {
   });
 
   test('places parties on the emptier host, plays through it, and restarts a party whose host died on the other one at its position', async (t) => {
-    const supervisor = captureSupervisor(media, {
-      streamerTokens: ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb'],
-      placement: new RemotePlacement(hosts.map(({ url, token }) => ({ url, token }))),
-    });
-    const events: WorkerPoolEvent[] = [];
-    supervisor.subscribe((sessionId, event) => {
-      if (sessionId === '1') events.push(event);
-    });
+    const { supervisor, events } = supervisorOnHosts(
+      ['streamer-token-aaaaaaaa', 'streamer-token-bbbbbbbb'],
+      '1',
+    );
     try {
       await supervisor.open(sessionRequest('1'));
       // Not a child of the bot: the party runs on one of the hosts.

@@ -53,7 +53,9 @@ export function openMediaPort(
   onDatagram: DatagramHandler,
   onError: (message: string) => void,
 ): MediaPort {
-  return kind === 'thread' ? new ThreadMediaPort(onDatagram, onError) : new LoopMediaPort(onDatagram);
+  return kind === 'thread'
+    ? new ThreadMediaPort(onDatagram, onError)
+    : new LoopMediaPort(onDatagram, onError);
 }
 
 /** Wall-clock ms to a fraction of a millisecond (Date.now() has whole ones). */
@@ -63,21 +65,25 @@ export function preciseNowMs(): number {
 
 class LoopMediaPort implements MediaPort {
   readonly #onDatagram: DatagramHandler;
+  readonly #onError: (message: string) => void;
   #socket: Socket | null = null;
 
-  constructor(onDatagram: DatagramHandler) {
+  constructor(onDatagram: DatagramHandler, onError: (message: string) => void) {
     this.#onDatagram = onDatagram;
+    this.#onError = onError;
   }
 
   bind(port: number): Promise<number> {
     const socket = createSocket('udp4');
     socket.on('message', (datagram, remote) => this.#onDatagram(datagram, remote, preciseNowMs()));
     return new Promise((resolve, reject) => {
-      socket.once('error', (error) => {
+      const refused = (error: Error) => {
         socket.close();
         reject(new Error(`media port ${port} did not open: ${error.message}`));
-      });
+      };
+      socket.once('error', refused);
       socket.bind(port, '127.0.0.1', () => {
+        socket.off('error', refused).on('error', (error) => this.#onError(error.message));
         this.#socket = socket;
         resolve(socket.address().port);
       });

@@ -8,11 +8,11 @@
 //
 // Timing: every datagram is stamped when the voice simulator's media port reads it, on a thread of
 // its own (the stack's `voiceMediaPort: 'thread'`, sim/discord/voice/media-port.ts), so a frame's
-// arrival time is what a receiver on the network sees, however late this process's event loop runs with the simulators' work (DAVE/MLS
-// in JavaScript, Jellyfin, the viewer's checks). test/bench/arrival-timing.test.ts shows the stamps
-// read a steady sender as steady while this thread stalls, and a sender's 50 ms stalls as jitter.
-// The late frames measured so far were late at the sender because its worker waited for a core
-// (run-queue time, not its own work), so each step also reports how busy the machine's other
+// arrival time is what a receiver on the network sees, however late this process's event loop runs
+// with the simulators' work (DAVE/MLS in JavaScript, Jellyfin, the viewer's checks).
+// test/bench/arrival-timing.test.ts shows the stamps read a steady sender as steady while this
+// thread stalls, and a sender's 50 ms stalls as jitter. A late frame can still be late at the
+// sender, its worker waiting for a core, so each step also reports how busy the machine's other
 // processes kept the cores and how often runnable tasks waited (_machine-load.ts).
 //
 // CPU: the bot and everything under it (workers, their ffmpeg) per party per media second; the
@@ -338,7 +338,6 @@ async function ramp(
     const botBefore = treeCpuSeconds(stack.botPid());
     const simulatorBefore = treeCpuSeconds(process.pid, [stack.botPid()]);
     const machineBefore = machineBusyCpuSeconds();
-    const benchBefore = treeCpuSeconds(process.pid);
     const waitBefore = cpuWaitSeconds();
     const ownDelay = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
     ownDelay.enable();
@@ -346,8 +345,9 @@ async function ramp(
     await sleep(windowMs);
     const to = Date.now();
     const waitAfter = cpuWaitSeconds();
-    const otherCpuSeconds =
-      machineBusyCpuSeconds() - machineBefore - (treeCpuSeconds(process.pid) - benchBefore);
+    const machineCpuSeconds = machineBusyCpuSeconds() - machineBefore;
+    const botCpuSeconds = treeCpuSeconds(stack.botPid()) - botBefore;
+    const simulatorCpuSeconds = treeCpuSeconds(process.pid, [stack.botPid()]) - simulatorBefore;
     ownDelay.disable();
     const figures = streamers.map((userId) => partyFigures(streamFrames(stack, userId), FILM_FPS, from, to));
     // The film the viewers got: a starved worker's CPU counts against the little it delivered.
@@ -362,13 +362,14 @@ async function ramp(
         pacingJitterP99Ms: Math.max(...figures.map((party) => party.pacingJitterP99Ms)),
         avOffsetMaxMs: Math.max(...figures.map((party) => party.avOffsetMaxMs)),
       },
-      cpuSecondsPerMediaSecondPerParty: perMediaSecond(treeCpuSeconds(stack.botPid()) - botBefore),
-      simulatorCpuSecondsPerMediaSecond: perMediaSecond(
-        treeCpuSeconds(process.pid, [stack.botPid()]) - simulatorBefore,
-      ),
+      cpuSecondsPerMediaSecondPerParty: perMediaSecond(botCpuSeconds),
+      simulatorCpuSecondsPerMediaSecond: perMediaSecond(simulatorCpuSeconds),
       simulatorEventLoopDelayP99Ms: round(Math.max(0, ownDelay.percentile(99) / 1e6 - LOOP_SAMPLE_MS), 1),
       simulatorEventLoopDelayMaxMs: round(Math.max(0, ownDelay.max / 1e6 - LOOP_SAMPLE_MS), 1),
-      otherProcessesCores: round(Math.max(0, otherCpuSeconds) / ((to - from) / 1000), 2),
+      otherProcessesCores: round(
+        Math.max(0, machineCpuSeconds - botCpuSeconds - simulatorCpuSeconds) / ((to - from) / 1000),
+        2,
+      ),
       cpuWaitPercent:
         waitBefore === null || waitAfter === null
           ? null

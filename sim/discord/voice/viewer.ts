@@ -28,7 +28,7 @@ export interface ReceivedFrame {
   readonly rtpTimestamp: number;
   /**
    * Wall-clock ms, to a fraction of a millisecond, when the frame's last packet arrived at the media
-   * port (media-port.ts): jitter targets are a few ms, so whole milliseconds would be a fair part of them.
+   * port (media-port.ts): jitter targets are a few ms, which whole milliseconds would blur.
    */
   readonly receivedAtMs: number;
   readonly bytes: number;
